@@ -1,0 +1,77 @@
+"""The event log: one protocol, one backend per file beside it, chosen by URL scheme.
+
+Each venue has its own log. Every event gets a position `seq` (1, 2, 3, ...); a command's
+events are appended together, atomically, only when the caller's `expected_seq` is still
+the head of the log (optimistic concurrency). A `command_id` makes an append idempotent:
+appending the same command again writes nothing and returns the first append's positions.
+Each log also has an `epoch`, an id that changes when the log is recreated, so screens can
+tell a restored log from the one they followed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+import msgspec
+
+
+class Record(msgspec.Struct, frozen=True):
+    """One stored event: its position, the command that wrote it, and its encoded bytes."""
+
+    seq: int
+    command_id: str
+    data: bytes
+
+
+class Appended(msgspec.Struct, frozen=True):
+    """Where a command's events landed. `duplicate` means they were already there."""
+
+    first_seq: int
+    last_seq: int
+    duplicate: bool = False
+
+
+class Conflict(Exception):
+    """The log moved on since the caller read it: catch up and decide again."""
+
+    def __init__(self, venue: str, expected: int, actual: int) -> None:
+        super().__init__(f"log of venue {venue!r} is at {actual}, expected {expected}")
+        self.venue = venue
+        self.expected = expected
+        self.actual = actual
+
+
+class EventLog(Protocol):
+    """What every backend provides. `backend` names it ("sqlite", "redis", ...)."""
+
+    backend: str
+
+    async def epoch(self, venue: str) -> str: ...
+
+    async def head(self, venue: str) -> int: ...
+
+    async def append(
+        self, venue: str, expected_seq: int, events: Sequence[bytes], command_id: str
+    ) -> Appended: ...
+
+    async def read(self, venue: str, after: int, limit: int = 10_000) -> list[Record]: ...
+
+    def follow(self, venue: str, after: int) -> AsyncIterator[Record]: ...
+
+    async def close(self) -> None: ...
+
+
+def open_log(url: str) -> EventLog:
+    """Open the log named by `url`: `sqlite:///path/to/file.db` or `redis://host:port/db`."""
+    scheme = url.split(":", 1)[0]
+    # Backends are imported lazily so an optional dependency stays optional.
+    if scheme == "sqlite":
+        from server.store.sqlite import SqliteLog
+
+        return SqliteLog(url.removeprefix("sqlite://"))
+    if scheme in ("redis", "rediss", "unix"):
+        from server.store.redis import RedisLog
+
+        return RedisLog(url)
+    raise ValueError(f"unknown event log URL scheme {scheme!r} in {url!r}")
