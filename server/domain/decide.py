@@ -1,0 +1,398 @@
+"""`decide(venue, state, command, now) -> events`: the rules of the queue, and nothing else.
+
+Pure: no clock (time is `now`, timezone-aware), no I/O, and the state is only read. A
+refusal raises `DomainError` and decides nothing. The first command of a new venue-local
+day first closes yesterday's open tickets (`TicketExpired`) and starts the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import singledispatch
+from typing import Any, TypeVar
+
+from server.domain import commands as cmd
+from server.domain import events as ev
+from server.domain.errors import CLOSED_REASONS, DomainError
+from server.domain.state import FINISHED, State, Ticket, evolve
+from server.domain.venue import Counter, Service, Venue
+
+
+def decide(venue: Venue, state: State, command: cmd.Command, now: dt.datetime) -> list[ev.Event]:
+    """The events `command` causes at `now`, or a `DomainError`."""
+    at = venue.local(now)
+    day = at.date()
+    if state.day is not None and day < state.day:
+        raise DomainError("clock_behind", day=day.isoformat(), current=state.day.isoformat())
+    rollover = _rollover(state, day, at) if state.day != day else []
+    if rollover:
+        state = state.copy()
+        for event in rollover:
+            evolve(state, event)
+    return rollover + _decide(command, _Ctx(venue, state, at))
+
+
+class _Ctx:
+    """What every rule reads: the venue, the state and the venue-local time."""
+
+    __slots__ = ("at", "state", "venue")
+
+    def __init__(self, venue: Venue, state: State, at: dt.datetime) -> None:
+        self.venue, self.state, self.at = venue, state, at
+
+    def service(self, service_id: str) -> Service:
+        found = self.venue.services.get(service_id)
+        if found is None:
+            raise DomainError("unknown_service", service=service_id)
+        return found
+
+    def counter(self, counter_id: str) -> Counter:
+        found = self.venue.counters.get(counter_id)
+        if found is None:
+            raise DomainError("unknown_counter", counter=counter_id)
+        return found
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        found = self.state.tickets.get(ticket_id) or self._by_label(ticket_id)
+        if found is None:
+            raise DomainError("unknown_ticket", ticket=ticket_id)
+        return found
+
+    def _by_label(self, label: str) -> Ticket | None:
+        # Officers type "A-007" (or "a7"); tickets are keyed by day + label.
+        wanted = _normal_label(label)
+        return next((t for t in self.state.tickets.values() if t.label == wanted), None)
+
+    def open_counter(self, counter_id: str) -> Counter:
+        counter = self.counter(counter_id)
+        status = self.state.counter(counter_id).status
+        if status == "closed":
+            raise DomainError("counter_closed", counter=counter.label)
+        if status == "break":
+            raise DomainError("counter_on_break", counter=counter.label)
+        return counter
+
+    def current(self, counter_id: str) -> Ticket:
+        """The ticket the counter is handling, or a refusal."""
+        counter = self.counter(counter_id)
+        ticket_id = self.state.counter(counter_id).ticket
+        if ticket_id is None:
+            raise DomainError("counter_idle", counter=counter.label)
+        return self.state.tickets[ticket_id]
+
+    def free(self, counter_id: str) -> Counter:
+        """An open counter with no ticket in hand, or a refusal."""
+        counter = self.open_counter(counter_id)
+        self.ensure_empty_handed(counter)
+        return counter
+
+    def ensure_empty_handed(self, counter: Counter) -> None:
+        ticket_id = self.state.counter(counter.id).ticket
+        if ticket_id is not None:
+            label = self.state.tickets[ticket_id].label
+            raise DomainError("counter_busy", counter=counter.label, label=label)
+
+
+def _normal_label(text: str) -> str:
+    letters = "".join(c for c in text if c.isalpha()).upper()
+    digits = "".join(c for c in text if c.isdigit())
+    return f"{letters}-{int(digits):03d}" if letters and digits else text
+
+
+def _rollover(state: State, day: dt.date, at: dt.datetime) -> list[ev.Event]:
+    expired: list[ev.Event] = [
+        ev.TicketExpired(at=at, ticket=t.id)
+        for t in state.tickets.values()
+        if t.status not in FINISHED
+    ]
+    return [*expired, ev.DayStarted(at=at, day=day)]
+
+
+E = TypeVar("E", bound=ev.AtCounter)
+
+
+def _at_counter(kind: type[E], ctx: _Ctx, ticket: Ticket, command: cmd.CounterCommand) -> E:
+    return kind(at=ctx.at, ticket=ticket.id, counter=command.counter, officer=command.officer)
+
+
+@singledispatch
+def _decide(command: Any, ctx: _Ctx) -> list[ev.Event]:
+    raise TypeError(f"no rule for command {type(command).__name__}")
+
+
+Rule = Callable[[Any, _Ctx], list[ev.Event]]
+
+
+def _rule(fn: Rule) -> Rule:
+    return _decide.register(fn)
+
+
+@_rule
+def _roll_day(command: cmd.RollDay, ctx: _Ctx) -> list[ev.Event]:
+    return []
+
+
+# --- issuing ------------------------------------------------------------------------------
+
+
+@_rule
+def _issue(command: cmd.IssueTicket, ctx: _Ctx) -> list[ev.Event]:
+    service = ctx.service(command.service)
+    for later in command.itinerary:
+        ctx.service(later)
+    if command.priority and not service.priority_lane:
+        raise DomainError("no_priority_lane", service=service.name)
+    _check_hours(ctx, service, command.channel)
+    _check_quota(ctx, service, command.channel)
+    return [
+        _issued(ctx, service, command.visit, command.channel, command.priority, command.itinerary)
+    ]
+
+
+def _issued(
+    ctx: _Ctx,
+    service: Service,
+    visit: str,
+    channel: ev.Channel,
+    priority: bool,
+    itinerary: tuple[str, ...],
+) -> ev.TicketIssued:
+    number = ctx.state.numbers.get(service.id, 0) + 1
+    label = f"{service.prefix}-{number:03d}"
+    ticket_id = f"{ctx.at.date():%Y%m%d}-{label}"
+    return ev.TicketIssued(
+        at=ctx.at,
+        ticket=ticket_id,
+        visit=visit,
+        service=service.id,
+        number=number,
+        label=label,
+        channel=channel,
+        priority=priority,
+        itinerary=itinerary,
+    )
+
+
+def _check_hours(ctx: _Ctx, service: Service, channel: ev.Channel) -> None:
+    reason = ctx.venue.closed_reason(ctx.at)
+    if reason is not None:
+        reason_id, reason_en = CLOSED_REASONS[reason]
+        raise DomainError(
+            "venue_closed",
+            venue=ctx.venue.name,
+            reason=reason,
+            reason_id=reason_id,
+            reason_en=reason_en,
+        )
+    if service.last_issue is not None and ctx.at.time() >= service.last_issue:
+        raise DomainError("issue_closed", service=service.name, time=f"{service.last_issue:%H.%M}")
+
+
+def _check_quota(ctx: _Ctx, service: Service, channel: ev.Channel) -> None:
+    if ctx.state.numbers.get(service.id, 0) >= service.daily_quota:
+        raise DomainError("quota_full", service=service.name)
+    channel_quota = {"kiosk": service.kiosk_quota, "online": service.online_quota}.get(channel)
+    used = ctx.state.issued.get((service.id, channel), 0)
+    if channel_quota is not None and used >= channel_quota:
+        raise DomainError("channel_quota_full", service=service.name, channel=channel)
+
+
+# --- calling ------------------------------------------------------------------------------
+
+
+@_rule
+def _call_next(command: cmd.CallNext, ctx: _Ctx) -> list[ev.Event]:
+    counter = ctx.free(command.counter)
+    ticket = next_ticket(ctx.venue, ctx.state, counter.id)
+    if ticket is None:
+        raise DomainError("nobody_waiting", counter=counter.label)
+    return [_at_counter(ev.TicketCalled, ctx, ticket, command)]
+
+
+def callable_at(counter: Counter, ticket: Ticket) -> bool:
+    """Whether `counter` may call `ticket` (its lane, or transferred to this very counter)."""
+    if ticket.to_counter is not None:
+        return ticket.to_counter == counter.id
+    return ticket.service in counter.services
+
+
+def next_ticket(venue: Venue, state: State, counter_id: str) -> Ticket | None:
+    """The ticket *call next* would call at this counter, honouring the priority ratio."""
+    counter = venue.counters[counter_id]
+    regular: Ticket | None = None
+    priority: Ticket | None = None
+    for ticket in state.waiting():
+        if not callable_at(counter, ticket):
+            continue
+        if ticket.priority:
+            if priority is None or ticket.order < priority.order:
+                priority = ticket
+        elif regular is None or ticket.order < regular.order:
+            regular = ticket
+    if priority is None or regular is None:
+        return priority or regular
+    due = state.counter(counter_id).since_priority >= venue.priority_ratio
+    return priority if due else regular
+
+
+@_rule
+def _call_specific(command: cmd.CallSpecific, ctx: _Ctx) -> list[ev.Event]:
+    counter = ctx.free(command.counter)
+    ticket = ctx.ticket(command.ticket)
+    if ticket.status != "waiting":
+        raise DomainError("ticket_not_waiting", label=ticket.label, status=ticket.status)
+    if not callable_at(counter, ticket):
+        raise DomainError("not_served_here", counter=counter.label, label=ticket.label)
+    return [
+        ev.TicketCalled(
+            at=ctx.at,
+            ticket=ticket.id,
+            counter=counter.id,
+            officer=command.officer,
+            specific=True,
+            reason=command.reason,
+        )
+    ]
+
+
+def _called(ctx: _Ctx, counter_id: str) -> Ticket:
+    ticket = ctx.current(counter_id)
+    if ticket.status != "called":
+        raise DomainError("ticket_not_called", label=ticket.label)
+    return ticket
+
+
+@_rule
+def _recall(command: cmd.Recall, ctx: _Ctx) -> list[ev.Event]:
+    ctx.open_counter(command.counter)
+    ticket = _called(ctx, command.counter)
+    if ticket.recalls >= ctx.venue.max_recalls:
+        raise DomainError("recall_limit", label=ticket.label, recalls=ticket.recalls)
+    return [_at_counter(ev.TicketRecalled, ctx, ticket, command)]
+
+
+@_rule
+def _no_show(command: cmd.NoShow, ctx: _Ctx) -> list[ev.Event]:
+    ticket = _called(ctx, command.counter)
+    return [_at_counter(ev.TicketNoShow, ctx, ticket, command)]
+
+
+@_rule
+def _return(command: cmd.ReturnTicket, ctx: _Ctx) -> list[ev.Event]:
+    ticket = ctx.ticket(command.ticket)
+    if ticket.status != "no_show":
+        raise DomainError("ticket_not_no_show", label=ticket.label, status=ticket.status)
+    front = ctx.venue.return_policy == "front"
+    return [ev.TicketReturned(at=ctx.at, ticket=ticket.id, officer=command.officer, front=front)]
+
+
+# --- serving ------------------------------------------------------------------------------
+
+
+@_rule
+def _start(command: cmd.StartServing, ctx: _Ctx) -> list[ev.Event]:
+    ticket = _called(ctx, command.counter)
+    return [_at_counter(ev.ServingStarted, ctx, ticket, command)]
+
+
+@_rule
+def _done(command: cmd.Done, ctx: _Ctx) -> list[ev.Event]:
+    ticket = ctx.current(command.counter)
+    events: list[ev.Event] = []
+    if ticket.status == "called":
+        events.append(_at_counter(ev.ServingStarted, ctx, ticket, command))
+    events.append(_at_counter(ev.TicketDone, ctx, ticket, command))
+    if ticket.itinerary:
+        # The visit goes on: the next service's lane is joined with a number of its own.
+        following = ctx.service(ticket.itinerary[0])
+        events.append(
+            _issued(
+                ctx, following, ticket.visit, "itinerary", ticket.priority, ticket.itinerary[1:]
+            )
+        )
+    return events
+
+
+@_rule
+def _transfer(command: cmd.Transfer, ctx: _Ctx) -> list[ev.Event]:
+    ticket = ctx.current(command.counter)
+    if command.service is None and command.to_counter is None:
+        raise DomainError("transfer_target_missing")
+    service = ctx.service(command.service or ticket.service)
+    if command.to_counter is not None:
+        ctx.counter(command.to_counter)
+        if command.to_counter == command.counter:
+            raise DomainError("transfer_to_self")
+    return [
+        ev.TicketTransferred(
+            at=ctx.at,
+            ticket=ticket.id,
+            counter=command.counter,
+            officer=command.officer,
+            service=service.id,
+            to_counter=command.to_counter,
+            front=command.front,
+        )
+    ]
+
+
+@_rule
+def _hold(command: cmd.Hold, ctx: _Ctx) -> list[ev.Event]:
+    ticket = ctx.current(command.counter)
+    return [_at_counter(ev.TicketHeld, ctx, ticket, command)]
+
+
+@_rule
+def _resume(command: cmd.Resume, ctx: _Ctx) -> list[ev.Event]:
+    counter = ctx.free(command.counter)
+    ticket = ctx.ticket(command.ticket)
+    if ticket.status != "held" or ticket.counter != counter.id:
+        raise DomainError("ticket_not_held", label=ticket.label, counter=counter.label)
+    return [_at_counter(ev.TicketResumed, ctx, ticket, command)]
+
+
+@_rule
+def _cancel(command: cmd.CancelTicket, ctx: _Ctx) -> list[ev.Event]:
+    ticket = ctx.ticket(command.ticket)
+    if ticket.status in FINISHED:
+        raise DomainError("ticket_finished", label=ticket.label, status=ticket.status)
+    return [
+        ev.TicketCancelled(
+            at=ctx.at,
+            ticket=ticket.id,
+            by=command.by,
+            officer=command.officer,
+            reason=command.reason,
+        )
+    ]
+
+
+# --- counters -----------------------------------------------------------------------------
+
+
+@_rule
+def _open(command: cmd.OpenCounter, ctx: _Ctx) -> list[ev.Event]:
+    counter = ctx.counter(command.counter)
+    if ctx.state.counter(counter.id).status == "open":
+        raise DomainError("counter_already_open", counter=counter.label)
+    return [ev.CounterOpened(at=ctx.at, counter=counter.id, officer=command.officer)]
+
+
+@_rule
+def _pause(command: cmd.PauseCounter, ctx: _Ctx) -> list[ev.Event]:
+    counter = ctx.free(command.counter)
+    return [ev.CounterPaused(at=ctx.at, counter=counter.id, officer=command.officer)]
+
+
+@_rule
+def _close(command: cmd.CloseCounter, ctx: _Ctx) -> list[ev.Event]:
+    counter = ctx.counter(command.counter)
+    current = ctx.state.counter(counter.id)
+    if current.status == "closed":
+        raise DomainError("counter_already_closed", counter=counter.label)
+    ctx.ensure_empty_handed(counter)
+    held = ctx.state.held_at(counter.id)
+    if held:
+        raise DomainError("counter_has_held", counter=counter.label, count=len(held))
+    return [ev.CounterClosed(at=ctx.at, counter=counter.id, officer=command.officer)]

@@ -1,0 +1,155 @@
+"""Events: the facts the log keeps. Frozen, tagged by a snake_case `type` on the wire.
+
+Every event carries the venue-local time `at`; counter events carry the counter and the
+officer. Events never change once written; the state is a fold over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+import msgspec
+
+Channel = Literal["kiosk", "online", "staff", "itinerary"]
+
+
+def snake_tag(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class _Event(msgspec.Struct, frozen=True, tag_field="type", tag=snake_tag):
+    at: dt.datetime
+
+
+class DayStarted(_Event, frozen=True):
+    """A new venue-local day began: numbers restart at 1, counters start closed."""
+
+    day: dt.date
+
+
+class TicketExpired(_Event, frozen=True):
+    """An open ticket of a past day was closed by the day rollover."""
+
+    ticket: str
+
+
+class TicketIssued(_Event, frozen=True):
+    ticket: str
+    visit: str
+    service: str
+    number: int
+    label: str
+    channel: Channel
+    priority: bool = False
+    itinerary: tuple[str, ...] = ()
+
+
+class AtCounter(_Event, frozen=True):
+    """An event about a ticket at a counter, by the officer signed in there."""
+
+    ticket: str
+    counter: str
+    officer: str
+
+
+class TicketCalled(AtCounter, frozen=True):
+    specific: bool = False
+    reason: str = ""
+
+
+class TicketRecalled(AtCounter, frozen=True):
+    pass
+
+
+class TicketNoShow(AtCounter, frozen=True):
+    pass
+
+
+class TicketReturned(_Event, frozen=True):
+    """A no-show visitor came back; the ticket waits again (front or original place)."""
+
+    ticket: str
+    officer: str
+    front: bool
+
+
+class ServingStarted(AtCounter, frozen=True):
+    pass
+
+
+class TicketDone(AtCounter, frozen=True):
+    pass
+
+
+class TicketTransferred(AtCounter, frozen=True):
+    """The ticket leaves `counter` and waits again for `service` (or only for `to_counter`)."""
+
+    service: str
+    to_counter: str | None
+    front: bool
+
+
+class TicketHeld(AtCounter, frozen=True):
+    pass
+
+
+class TicketResumed(AtCounter, frozen=True):
+    pass
+
+
+class TicketCancelled(_Event, frozen=True):
+    ticket: str
+    by: Literal["visitor", "officer"]
+    officer: str
+    reason: str
+
+
+class CounterOpened(_Event, frozen=True):
+    counter: str
+    officer: str
+
+
+class CounterPaused(_Event, frozen=True):
+    """The counter went on a break."""
+
+    counter: str
+    officer: str
+
+
+class CounterClosed(_Event, frozen=True):
+    counter: str
+    officer: str
+
+
+Event = (
+    DayStarted
+    | TicketExpired
+    | TicketIssued
+    | TicketCalled
+    | TicketRecalled
+    | TicketNoShow
+    | TicketReturned
+    | ServingStarted
+    | TicketDone
+    | TicketTransferred
+    | TicketHeld
+    | TicketResumed
+    | TicketCancelled
+    | CounterOpened
+    | CounterPaused
+    | CounterClosed
+)
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Event)
+
+
+def encode_event(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode_event(data: bytes) -> Event:
+    event: Event = _decoder.decode(data)
+    return event

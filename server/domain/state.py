@@ -1,0 +1,302 @@
+"""The state of one venue's queues, as a fold over its events.
+
+Tickets and counters are frozen values. The `State` that holds them is a mutable container
+updated in place by `evolve`: replaying a busy day (tens of thousands of events) by copying
+dictionaries on every event would be quadratic. `decide` only reads a state; a property test
+checks that it never changes one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import singledispatch
+from typing import Literal
+
+import msgspec
+
+from server.domain import events as ev
+
+TicketStatus = Literal[
+    "waiting", "called", "serving", "held", "no_show", "done", "cancelled", "expired"
+]
+CounterStatus = Literal["closed", "open", "break"]
+FINISHED: frozenset[str] = frozenset({"done", "cancelled", "expired"})
+
+
+class Ticket(msgspec.Struct, frozen=True):
+    id: str
+    label: str
+    visit: str
+    service: str
+    number: int
+    channel: ev.Channel
+    priority: bool
+    issued_at: dt.datetime
+    status: TicketStatus = "waiting"
+    # Lane order: smaller is called first. Back of the lane counts up, front counts down.
+    order: int = 0
+    original_order: int = 0
+    joined_at: dt.datetime | None = None
+    counter: str | None = None
+    to_counter: str | None = None
+    recalls: int = 0
+    called_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    itinerary: tuple[str, ...] = ()
+
+
+class CounterState(msgspec.Struct, frozen=True):
+    status: CounterStatus = "closed"
+    officer: str = ""
+    ticket: str | None = None
+    # Regular tickets called since the last priority one: drives the priority ratio.
+    since_priority: int = 0
+
+
+class State:
+    """One venue's queues at log position `seq`."""
+
+    __slots__ = ("_back", "_front", "counters", "day", "issued", "numbers", "seq", "tickets")
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.day: dt.date | None = None
+        self.tickets: dict[str, Ticket] = {}
+        self.numbers: dict[str, int] = {}
+        self.issued: dict[tuple[str, str], int] = {}
+        self.counters: dict[str, CounterState] = {}
+        self._back = 0
+        self._front = 0
+
+    def copy(self) -> State:
+        other = State()
+        other.seq, other.day = self.seq, self.day
+        other.tickets, other.numbers = dict(self.tickets), dict(self.numbers)
+        other.issued, other.counters = dict(self.issued), dict(self.counters)
+        other._back, other._front = self._back, self._front
+        return other
+
+    def snapshot(self) -> dict[str, object]:
+        """Everything in the state as plain data, for comparisons and views."""
+        return {
+            "seq": self.seq,
+            "day": self.day,
+            "tickets": msgspec.to_builtins(self.tickets),
+            "numbers": dict(self.numbers),
+            "issued": {f"{s}/{c}": n for (s, c), n in self.issued.items()},
+            "counters": msgspec.to_builtins(self.counters),
+            "order": (self._back, self._front),
+        }
+
+    def counter(self, counter_id: str) -> CounterState:
+        return self.counters.get(counter_id) or CounterState()
+
+    def waiting(self) -> Iterable[Ticket]:
+        return (t for t in self.tickets.values() if t.status == "waiting")
+
+    def held_at(self, counter_id: str) -> list[Ticket]:
+        return [t for t in self.tickets.values() if t.status == "held" and t.counter == counter_id]
+
+    def next_back(self) -> int:
+        self._back += 1
+        return self._back
+
+    def next_front(self) -> int:
+        self._front -= 1
+        return self._front
+
+
+def fold(events: Iterable[ev.Event], state: State | None = None) -> State:
+    """Replay `events` onto `state` (a new one by default)."""
+    state = state or State()
+    for event in events:
+        evolve(state, event)
+    return state
+
+
+def evolve(state: State, event: ev.Event) -> State:
+    """Apply one event to `state`, in place, and return it."""
+    _apply(event, state)
+    return state
+
+
+def _put(state: State, ticket_id: str, **changes: object) -> Ticket:
+    ticket = msgspec.structs.replace(state.tickets[ticket_id], **changes)
+    state.tickets[ticket_id] = ticket
+    return ticket
+
+
+def _set_counter(state: State, counter_id: str, **changes: object) -> None:
+    state.counters[counter_id] = msgspec.structs.replace(state.counter(counter_id), **changes)
+
+
+def _free_counter(state: State, counter_id: str) -> None:
+    _set_counter(state, counter_id, ticket=None)
+
+
+def _requeue(
+    state: State, ticket_id: str, at: dt.datetime, *, front: bool, **changes: object
+) -> None:
+    order = state.next_front() if front else state.next_back()
+    _put(
+        state,
+        ticket_id,
+        status="waiting",
+        order=order,
+        joined_at=at,
+        counter=None,
+        recalls=0,
+        called_at=None,
+        started_at=None,
+        **changes,
+    )
+
+
+@singledispatch
+def _apply(event: ev.Event, state: State) -> None:
+    raise TypeError(f"no evolve rule for event {type(event).__name__}")
+
+
+@_apply.register
+def _(event: ev.DayStarted, state: State) -> None:
+    state.day = event.day
+    state.tickets.clear()
+    state.numbers.clear()
+    state.issued.clear()
+    state.counters = {cid: CounterState() for cid in state.counters}
+    state._back = state._front = 0
+
+
+@_apply.register
+def _(event: ev.TicketExpired, state: State) -> None:
+    _put(state, event.ticket, status="expired")
+
+
+@_apply.register
+def _(event: ev.TicketIssued, state: State) -> None:
+    order = state.next_back()
+    state.numbers[event.service] = event.number
+    key = (event.service, event.channel)
+    state.issued[key] = state.issued.get(key, 0) + 1
+    state.tickets[event.ticket] = Ticket(
+        id=event.ticket,
+        label=event.label,
+        visit=event.visit,
+        service=event.service,
+        number=event.number,
+        channel=event.channel,
+        priority=event.priority,
+        issued_at=event.at,
+        order=order,
+        original_order=order,
+        joined_at=event.at,
+        itinerary=event.itinerary,
+    )
+
+
+@_apply.register
+def _(event: ev.TicketCalled, state: State) -> None:
+    ticket = _put(
+        state,
+        event.ticket,
+        status="called",
+        counter=event.counter,
+        to_counter=None,
+        called_at=event.at,
+    )
+    current = state.counter(event.counter)
+    if event.specific:
+        since = current.since_priority
+    else:
+        since = 0 if ticket.priority else current.since_priority + 1
+    _set_counter(state, event.counter, ticket=event.ticket, since_priority=since)
+
+
+@_apply.register
+def _(event: ev.TicketRecalled, state: State) -> None:
+    recalls = state.tickets[event.ticket].recalls + 1
+    _put(state, event.ticket, recalls=recalls, called_at=event.at)
+
+
+@_apply.register
+def _(event: ev.TicketNoShow, state: State) -> None:
+    _put(state, event.ticket, status="no_show", counter=None)
+    _free_counter(state, event.counter)
+
+
+@_apply.register
+def _(event: ev.TicketReturned, state: State) -> None:
+    ticket = state.tickets[event.ticket]
+    if event.front:
+        _requeue(state, event.ticket, event.at, front=True)
+    else:
+        _put(
+            state,
+            event.ticket,
+            status="waiting",
+            order=ticket.original_order,
+            counter=None,
+            recalls=0,
+            called_at=None,
+        )
+
+
+@_apply.register
+def _(event: ev.ServingStarted, state: State) -> None:
+    _put(state, event.ticket, status="serving", started_at=event.at)
+
+
+@_apply.register
+def _(event: ev.TicketDone, state: State) -> None:
+    _put(state, event.ticket, status="done")
+    _free_counter(state, event.counter)
+
+
+@_apply.register
+def _(event: ev.TicketTransferred, state: State) -> None:
+    _requeue(
+        state,
+        event.ticket,
+        event.at,
+        front=event.front,
+        service=event.service,
+        to_counter=event.to_counter,
+    )
+    _free_counter(state, event.counter)
+
+
+@_apply.register
+def _(event: ev.TicketHeld, state: State) -> None:
+    _put(state, event.ticket, status="held")
+    _free_counter(state, event.counter)
+
+
+@_apply.register
+def _(event: ev.TicketResumed, state: State) -> None:
+    ticket = state.tickets[event.ticket]
+    _put(state, event.ticket, status="serving", started_at=ticket.started_at or event.at)
+    _set_counter(state, event.counter, ticket=event.ticket)
+
+
+@_apply.register
+def _(event: ev.TicketCancelled, state: State) -> None:
+    ticket = state.tickets[event.ticket]
+    if ticket.counter and state.counter(ticket.counter).ticket == ticket.id:
+        _free_counter(state, ticket.counter)
+    _put(state, event.ticket, status="cancelled", counter=None)
+
+
+@_apply.register
+def _(event: ev.CounterOpened, state: State) -> None:
+    _set_counter(state, event.counter, status="open", officer=event.officer)
+
+
+@_apply.register
+def _(event: ev.CounterPaused, state: State) -> None:
+    _set_counter(state, event.counter, status="break")
+
+
+@_apply.register
+def _(event: ev.CounterClosed, state: State) -> None:
+    _set_counter(state, event.counter, status="closed", officer="")

@@ -1,0 +1,268 @@
+"""The queue as a state machine, driven by hypothesis through random command sequences.
+
+Every step sends one command at a clock that moves forward (across local midnight too) and
+checks the invariants of DOMAIN.md after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import msgspec
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from server.domain import commands as cmd
+from server.domain.decide import callable_at, decide
+from server.domain.errors import DomainError
+from server.domain.events import (
+    DayStarted,
+    Event,
+    TicketCalled,
+    TicketIssued,
+    decode_event,
+    encode_event,
+)
+from server.domain.state import State, evolve, fold
+from tests.helpers import local_time, small_venue
+
+EXAMPLES = 200
+TIMEZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
+COUNTERS = ["1", "2", "3", "4"]
+SERVICES = ["ktp", "kk", "sim"]
+
+
+class QueueMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = State()
+        self.log: list[Event] = []
+        # Per counter: (both lanes waiting before the call, the call took a priority ticket).
+        self.calls: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+
+    @initialize(
+        timezone=st.sampled_from(TIMEZONES),
+        ratio=st.integers(0, 3),
+        start_minute=st.integers(0, 24 * 60 - 1),
+        return_front=st.booleans(),
+    )
+    def setup(self, timezone: str, ratio: int, start_minute: int, return_front: bool) -> None:
+        policy = "front" if return_front else "original"
+        self.venue = small_venue(timezone, priority_ratio=ratio, return_policy=policy)
+        self.now = local_time(self.venue, 2026, 11, 24) + dt.timedelta(minutes=start_minute)
+
+    # --- driving ---------------------------------------------------------------------------
+
+    def send(self, command: cmd.Command) -> list[Event]:
+        before = self.state.snapshot()
+        try:
+            events = decide(self.venue, self.state, command, self.now)
+        except DomainError as error:
+            assert error.message("id") and error.message("en")
+            events = []
+        # decide only reads: a refusal, and a decision alike, leave the state untouched.
+        assert self.state.snapshot() == before
+        for event in events:
+            evolve(self.state, event)
+        self.log.extend(events)
+        return events
+
+    def ticket_ids(self) -> list[str]:
+        return sorted(self.state.tickets)
+
+    @rule(minutes=st.one_of(st.integers(0, 20), st.integers(60, 16 * 60)))
+    def advance_clock(self, minutes: int) -> None:
+        self.now += dt.timedelta(minutes=minutes)
+
+    @rule(
+        service=st.sampled_from(SERVICES),
+        channel=st.sampled_from(["kiosk", "online", "staff"]),
+        priority=st.booleans(),
+        itinerary=st.lists(st.sampled_from(SERVICES), max_size=2),
+    )
+    def issue(self, service: str, channel: str, priority: bool, itinerary: list[str]) -> None:
+        self.send(
+            cmd.IssueTicket(
+                service=service,
+                visit=f"v{len(self.log)}",
+                channel=channel,  # type: ignore[arg-type]
+                priority=priority,
+                itinerary=tuple(itinerary),
+            )
+        )
+
+    @rule(service=st.sampled_from(["ktp", "kk"]), priorities=st.lists(st.booleans(), max_size=16))
+    def crowd_arrives(self, service: str, priorities: list[bool]) -> None:
+        for priority in priorities:
+            self.issue(service, "kiosk", priority, [])
+
+    @rule(counter=st.sampled_from(COUNTERS), rounds=st.integers(1, 12))
+    def officer_works_through_the_lane(self, counter: str, rounds: int) -> None:
+        self.send(cmd.OpenCounter(counter=counter, officer=f"o{counter}"))
+        for _ in range(rounds):
+            self.call_next(counter)
+            self.send(cmd.Done(counter=counter))
+
+    @rule(counter=st.sampled_from(COUNTERS))
+    def open_counter(self, counter: str) -> None:
+        self.send(cmd.OpenCounter(counter=counter, officer=f"o{counter}"))
+
+    @rule(counter=st.sampled_from(COUNTERS), close=st.booleans())
+    def pause_or_close(self, counter: str, close: bool) -> None:
+        kind = cmd.CloseCounter if close else cmd.PauseCounter
+        self.send(kind(counter=counter))
+
+    @rule(counter=st.sampled_from(COUNTERS))
+    def call_next(self, counter: str) -> None:
+        both = self._both_lanes_waiting(counter)
+        events = self.send(cmd.CallNext(counter=counter))
+        called = [e for e in events if isinstance(e, TicketCalled)]
+        if called:
+            priority = self.state.tickets[called[0].ticket].priority
+            self.calls[counter].append((both and not _day_started(events), priority))
+
+    def _both_lanes_waiting(self, counter_id: str) -> bool:
+        counter = self.venue.counters[counter_id]
+        kinds = {t.priority for t in self.state.waiting() if callable_at(counter, t)}
+        return kinds == {True, False}
+
+    @rule(counter=st.sampled_from(COUNTERS), pick=st.integers(0, 50))
+    def call_specific(self, counter: str, pick: int) -> None:
+        ids = self.ticket_ids()
+        if ids:
+            self.send(cmd.CallSpecific(counter=counter, ticket=ids[pick % len(ids)], reason="uji"))
+
+    @rule(
+        counter=st.sampled_from(COUNTERS),
+        kind=st.sampled_from([cmd.Recall, cmd.NoShow, cmd.StartServing, cmd.Done, cmd.Hold]),
+    )
+    def handle(self, counter: str, kind: type[cmd.CounterCommand]) -> None:
+        self.send(kind(counter=counter))
+
+    @rule(
+        counter=st.sampled_from(COUNTERS),
+        service=st.sampled_from([None, *SERVICES]),
+        to_counter=st.sampled_from([None, *COUNTERS]),
+        front=st.booleans(),
+    )
+    def transfer(
+        self, counter: str, service: str | None, to_counter: str | None, front: bool
+    ) -> None:
+        self.send(
+            cmd.Transfer(counter=counter, service=service, to_counter=to_counter, front=front)
+        )
+
+    @rule(counter=st.sampled_from(COUNTERS), pick=st.integers(0, 50))
+    def resume(self, counter: str, pick: int) -> None:
+        ids = self.ticket_ids()
+        if ids:
+            self.send(cmd.Resume(counter=counter, ticket=ids[pick % len(ids)]))
+
+    @rule(pick=st.integers(0, 50), by_visitor=st.booleans())
+    def cancel(self, pick: int, by_visitor: bool) -> None:
+        ids = self.ticket_ids()
+        if ids:
+            by = "visitor" if by_visitor else "officer"
+            self.send(cmd.CancelTicket(ticket=ids[pick % len(ids)], by=by, reason="uji"))
+
+    @rule(pick=st.integers(0, 50))
+    def return_after_no_show(self, pick: int) -> None:
+        ids = self.ticket_ids()
+        if ids:
+            self.send(cmd.ReturnTicket(ticket=ids[pick % len(ids)]))
+
+    # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def a_counter_serves_at_most_one_ticket(self) -> None:
+        in_hand = [c.ticket for c in self.state.counters.values() if c.ticket is not None]
+        assert len(in_hand) == len(set(in_hand))
+        for counter_id, counter in self.state.counters.items():
+            if counter.ticket is not None:
+                ticket = self.state.tickets[counter.ticket]
+                assert ticket.status in ("called", "serving")
+                assert ticket.counter == counter_id
+                assert counter.status == "open"
+
+    @invariant()
+    def a_ticket_is_in_at_most_one_place(self) -> None:
+        in_hand = {c.ticket: cid for cid, c in self.state.counters.items() if c.ticket}
+        for ticket in self.state.tickets.values():
+            at_counter = ticket.status in ("called", "serving")
+            assert (ticket.id in in_hand) == at_counter
+            if ticket.status in ("waiting", "no_show", "done", "cancelled", "expired"):
+                assert ticket.id not in in_hand
+            if ticket.status == "held":
+                assert ticket.counter is not None and ticket.id not in in_hand
+            if ticket.status == "waiting":
+                assert ticket.counter is None
+
+    @invariant()
+    def numbers_are_unique_per_service_per_day_and_never_reused(self) -> None:
+        day: dt.date | None = None
+        seen: dict[str, list[int]] = defaultdict(list)
+        for event in self.log:
+            if isinstance(event, DayStarted):
+                day, seen = event.day, defaultdict(list)
+            elif isinstance(event, TicketIssued):
+                assert event.at.date() == day
+                seen[event.service].append(event.number)
+                # Consecutive from 1: unique, and nothing skipped or reused.
+                assert seen[event.service] == list(range(1, len(seen[event.service]) + 1))
+                assert event.ticket.endswith(event.label) and str(event.number) in event.label
+
+    @invariant()
+    def priority_ratio_holds_while_both_lanes_wait(self) -> None:
+        share = 1 / (self.venue.priority_ratio + 1)
+        for history in self.calls.values():
+            for run in _runs_where_both_waited(history):
+                for start in range(len(run)):
+                    for end in range(start + 1, len(run) + 1):
+                        window = run[start:end]
+                        assert abs(sum(window) - len(window) * share) <= 1, (run, window)
+
+    @invariant()
+    def replaying_the_log_from_empty_reproduces_the_state(self) -> None:
+        wire = [decode_event(encode_event(e)) for e in self.log]
+        replayed = fold(wire)
+        replayed.seq = self.state.seq
+        assert replayed.snapshot() == self.state.snapshot()
+
+    @invariant()
+    def the_day_is_the_venue_local_date(self) -> None:
+        if self.state.day is not None:
+            assert self.state.day <= self.now.astimezone(self.venue.tz).date()
+        for ticket in self.state.tickets.values():
+            assert ticket.issued_at.astimezone(self.venue.tz).date() == self.state.day
+
+
+def _day_started(events: list[Event]) -> bool:
+    # A rollover in the same decision expired both lanes before the call.
+    return any(isinstance(e, DayStarted) for e in events)
+
+
+def _runs_where_both_waited(history: list[tuple[bool, bool]]) -> list[list[bool]]:
+    runs: list[list[bool]] = [[]]
+    for both, priority in history:
+        if both:
+            runs[-1].append(priority)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
+QueueMachine.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestQueueMachine = QueueMachine.TestCase
+
+
+def test_snapshot_is_plain_data() -> None:
+    """The snapshot the invariants compare is plain data, so equality means equal states."""
+    state = State()
+    assert msgspec.json.decode(msgspec.json.encode(state.snapshot()))["seq"] == 0
