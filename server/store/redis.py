@@ -1,0 +1,160 @@
+"""The event log on Redis Streams, for several processes or hosts sharing one log.
+
+Each venue has three keys sharing the `{venue}` hash tag, so a Redis Cluster keeps them on
+one slot and one Lua script may touch them all:
+
+    antrean:{<venue>}:log    stream; entry id `0-<seq>`, fields c=command_id, d=event bytes
+    antrean:{<venue>}:cmd    hash; command_id -> "first_seq:last_seq"
+    antrean:{<venue>}:epoch  string; random id, created once with SET NX
+
+The stream id *is* the position, so reading after `seq` is `XRANGE (0-<seq>` and following is
+`XREAD BLOCK` from `0-<seq>`, with no translation table. Needs Redis >= 7.0 (SET NX GET).
+
+Transient connection errors are retried with jittered exponential backoff (a few seconds in
+all); a longer outage raises `redis.ConnectionError` to the caller, which re-follows from its
+last seq. A retried append whose first try did land answers `duplicate=True`: that is the
+command_id doing its job, not an error.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncGenerator, Sequence
+from typing import Literal
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.typing import StreamEntry, StreamRangeResponse, XReadResponse
+
+from server.store import Appended, Conflict, Record
+
+# How long one XREAD waits for news before asking again; short enough that a dead
+# connection is noticed soon, long enough to cost nothing while idle.
+_BLOCK_MS = 1_000
+_FOLLOW_BATCH = 1_000
+
+# Statuses returned by the append script, first element of its reply.
+_APPENDED, _DUPLICATE, _CONFLICT = 0, 1, 2
+
+# KEYS: log stream, command hash. ARGV: expected_seq, command_id, event 1, event 2, ...
+# One script so duplicate check, head check and write happen atomically. Every check comes
+# before the first write, because Redis does not roll a failed script back.
+_APPEND = """
+local done = redis.call('HGET', KEYS[2], ARGV[2])
+if done then
+  local first, last = string.match(done, '^(%d+):(%d+)$')
+  return {1, tonumber(first), tonumber(last)}
+end
+local head = 0
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if newest[1] then
+  head = tonumber(string.match(newest[1][1], '^0%-(%d+)$'))
+end
+if head ~= tonumber(ARGV[1]) then
+  return {2, head, head}
+end
+for i = 3, #ARGV do
+  local id = string.format('0-%d', head + i - 2)
+  redis.call('XADD', KEYS[1], id, 'c', ARGV[2], 'd', ARGV[i])
+end
+local last = head + #ARGV - 2
+redis.call('HSET', KEYS[2], ARGV[2], string.format('%d:%d', head + 1, last))
+return {0, head + 1, last}
+"""
+
+
+class RedisLog:
+    """Every venue's log in the Redis database at `url` (`redis://host:port/db`)."""
+
+    backend = "redis"
+
+    def __init__(self, url: str) -> None:
+        # Bytes in, bytes out: event payloads are opaque and need not be UTF-8. The retry is
+        # explicit because `from_url`, unlike `Redis()`, builds connections that never retry.
+        self._redis = Redis.from_url(url, decode_responses=False, retry=_retry())
+        self._append = self._redis.register_script(_APPEND)
+
+    async def epoch(self, venue: str) -> str:
+        token = secrets.token_hex(8)
+        # NX + GET: creates the epoch only if absent and returns the one that was already
+        # there, in one atomic step, so two processes can never disagree.
+        existing = await self._redis.set(_key(venue, "epoch"), token, nx=True, get=True)
+        return _text(existing) if isinstance(existing, bytes | str) else token
+
+    async def head(self, venue: str) -> int:
+        newest = await self._redis.xrevrange(_key(venue, "log"), count=1)
+        return _seq(newest[0][0]) if newest else 0
+
+    async def append(
+        self, venue: str, expected_seq: int, events: Sequence[bytes], command_id: str
+    ) -> Appended:
+        if not events:
+            raise ValueError("append needs at least one event")
+        keys = [_key(venue, "log"), _key(venue, "cmd")]
+        reply = await self._append(keys=keys, args=[expected_seq, command_id, *events])
+        status, first, last = (int(value) for value in reply)
+        if status == _CONFLICT:
+            raise Conflict(venue, expected_seq, first)
+        return Appended(first_seq=first, last_seq=last, duplicate=status == _DUPLICATE)
+
+    async def read(self, venue: str, after: int, limit: int = 10_000) -> list[Record]:
+        # "(" makes the start exclusive: records strictly after `after`.
+        entries = await self._redis.xrange(_key(venue, "log"), min=f"({_id(after)}", count=limit)
+        return [_record(entry) for entry in entries or ()]
+
+    async def follow(self, venue: str, after: int) -> AsyncGenerator[Record, None]:
+        """Yield every record after `after`, then each new one as it lands, forever."""
+        key = _key(venue, "log")
+        while True:
+            reply = await self._redis.xread({key: _id(after)}, count=_FOLLOW_BATCH, block=_BLOCK_MS)
+            for entry in _entries(reply):
+                record = _record(entry)
+                after = record.seq
+                yield record
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def _retry() -> Retry:
+    # redis-py's own default for `Redis()`: up to 10 tries, jittered backoff 10 ms .. 1 s.
+    return Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.01), retries=10)
+
+
+def _key(venue: str, kind: Literal["log", "cmd", "epoch"]) -> str:
+    return f"antrean:{{{venue}}}:{kind}"
+
+
+def _id(seq: int) -> str:
+    return f"0-{seq}"
+
+
+def _seq(stream_id: bytes | str | None) -> int:
+    return int(_text(stream_id).removeprefix("0-"))
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        raise ValueError("Redis answered nothing where a value was expected")
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _record(entry: StreamEntry) -> Record:
+    stream_id, fields = entry
+    if fields is None:
+        raise ValueError(f"stream entry {stream_id!r} has no fields")
+    data = fields[b"d"]
+    return Record(seq=_seq(stream_id), command_id=_text(fields[b"c"]), data=_bytes(data))
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _entries(reply: XReadResponse) -> StreamRangeResponse:
+    # We read one stream. redis-py's default ("legacy") reply shape is [[key, entries]],
+    # also on a RESP3 connection; an empty reply (the block timed out) is [].
+    if not isinstance(reply, list):
+        raise TypeError(f"unexpected XREAD reply shape {type(reply).__name__}")
+    return [entry for _stream, entries in reply for entry in entries]

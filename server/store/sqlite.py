@@ -1,0 +1,239 @@
+"""The event log in one SQLite file: the embedded default, with no other service to start.
+
+WAL mode lets readers run beside the one writer; `synchronous=FULL` makes an acknowledged
+append survive a power cut; `BEGIN IMMEDIATE` takes the write lock *before* the head is read,
+so the check-then-insert of an append is atomic even between OS processes sharing the file.
+sqlite3 blocks, so every call runs in a worker thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from server.store import Appended, Conflict, Record
+
+T = TypeVar("T")
+
+# Seconds a connection waits for another process's write lock before giving up.
+_BUSY_TIMEOUT = 10.0
+# How often `follow` looks for appends made by other processes, which cannot notify us.
+_POLL_INTERVAL = 0.2
+_FOLLOW_BATCH = 1_000
+
+# WITHOUT ROWID: every lookup is by primary key, so the table *is* the index.
+_SCHEMA = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS events (
+    venue TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    command_id TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (venue, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commands (
+    venue TEXT NOT NULL,
+    command_id TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    PRIMARY KEY (venue, command_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    venue TEXT NOT NULL PRIMARY KEY,
+    epoch TEXT NOT NULL
+) WITHOUT ROWID;
+COMMIT;
+"""
+
+
+class SqliteLog:
+    """Every venue's log in the SQLite file at `path` (parent folders are created)."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        # Two connections, so reads (and every follower's poll) never queue behind an
+        # append that is waiting for another process to release the write lock.
+        self._writer = _Connection(Path(path))
+        self._reader = _Connection(Path(path))
+        self._appended: dict[str, asyncio.Event] = {}
+
+    async def epoch(self, venue: str) -> str:
+        return await asyncio.to_thread(self._writer.run, lambda db: _epoch(db, venue))
+
+    async def head(self, venue: str) -> int:
+        return await asyncio.to_thread(self._reader.run, lambda db: _head(db, venue))
+
+    async def append(
+        self, venue: str, expected_seq: int, events: Sequence[bytes], command_id: str
+    ) -> Appended:
+        if not events:
+            raise ValueError("append needs at least one event")
+        rows = [bytes(event) for event in events]
+        appended = await asyncio.to_thread(
+            self._writer.run, lambda db: _append(db, venue, expected_seq, rows, command_id)
+        )
+        if not appended.duplicate:
+            self._wake(venue)
+        return appended
+
+    async def read(self, venue: str, after: int, limit: int = 10_000) -> list[Record]:
+        return await asyncio.to_thread(self._reader.run, lambda db: _read(db, venue, after, limit))
+
+    async def follow(self, venue: str, after: int) -> AsyncGenerator[Record, None]:
+        """Yield every record after `after`, then each new one as it lands, forever."""
+        while True:
+            # Taken before reading, so an append that commits after the read still wakes us.
+            appended = self._appended.setdefault(venue, asyncio.Event())
+            records = await self.read(venue, after, _FOLLOW_BATCH)
+            for record in records:
+                after = record.seq
+                yield record
+            if len(records) < _FOLLOW_BATCH:
+                await _appended_or_poll_due(appended)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._writer.close)
+        await asyncio.to_thread(self._reader.close)
+
+    def _wake(self, venue: str) -> None:
+        # An Event per append round: set the current one for its waiters, and hand the
+        # next waiters a fresh one, so no follower misses an append or spins on a stale set.
+        appended = self._appended.pop(venue, None)
+        if appended is not None:
+            appended.set()
+
+
+class _Connection:
+    """One SQLite connection, opened on first use and used by one worker thread at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        self._closed = False
+
+    def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"the event log at {self._path} is closed")
+            if self._db is None:
+                self._db = _connect(self._path)
+            return work(self._db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE); `timeout`
+    # is SQLite's busy_timeout, how long to wait for another process's lock.
+    db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+    try:
+        _use_wal(db)
+        db.execute("PRAGMA synchronous = FULL")
+        db.executescript(_SCHEMA)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    # Switching a fresh file to WAL needs an exclusive lock, and SQLite answers BUSY at once
+    # (no busy_timeout wait) when another connection is opening the same file right now.
+    # The mode is stored in the file, so only the first opens of a new file ever retry.
+    deadline = time.monotonic() + _BUSY_TIMEOUT
+    while True:
+        try:
+            (mode,) = db.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+            continue
+        if mode != "wal":
+            raise RuntimeError(f"SQLite refused WAL mode (kept {mode!r}) for {db!r}")
+        return
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        # SQLite may already have rolled back by itself (disk full, I/O error).
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _epoch(db: sqlite3.Connection, venue: str) -> str:
+    select = "SELECT epoch FROM meta WHERE venue = ?"
+    row = db.execute(select, (venue,)).fetchone()
+    if row is None:
+        # OR IGNORE: another process may have created it since our SELECT; theirs wins.
+        insert = "INSERT OR IGNORE INTO meta (venue, epoch) VALUES (?, ?)"
+        db.execute(insert, (venue, secrets.token_hex(8)))
+        row = db.execute(select, (venue,)).fetchone()
+    return str(row[0])
+
+
+def _head(db: sqlite3.Connection, venue: str) -> int:
+    row = db.execute("SELECT MAX(seq) FROM events WHERE venue = ?", (venue,)).fetchone()
+    return int(row[0] or 0)
+
+
+def _append(
+    db: sqlite3.Connection, venue: str, expected: int, events: list[bytes], command_id: str
+) -> Appended:
+    with _transaction(db):
+        done = db.execute(
+            "SELECT first_seq, last_seq FROM commands WHERE venue = ? AND command_id = ?",
+            (venue, command_id),
+        ).fetchone()
+        # A retried command is answered before the head check: its first try may have
+        # landed and moved the head, and the caller must learn it succeeded.
+        if done is not None:
+            return Appended(first_seq=done[0], last_seq=done[1], duplicate=True)
+        head = _head(db, venue)
+        if head != expected:
+            raise Conflict(venue, expected, head)
+        db.executemany(
+            "INSERT INTO events (venue, seq, command_id, data) VALUES (?, ?, ?, ?)",
+            [(venue, head + n, command_id, data) for n, data in enumerate(events, start=1)],
+        )
+        last = head + len(events)
+        db.execute(
+            "INSERT INTO commands (venue, command_id, first_seq, last_seq) VALUES (?, ?, ?, ?)",
+            (venue, command_id, head + 1, last),
+        )
+    return Appended(first_seq=head + 1, last_seq=last)
+
+
+def _read(db: sqlite3.Connection, venue: str, after: int, limit: int) -> list[Record]:
+    rows = db.execute(
+        "SELECT seq, command_id, data FROM events WHERE venue = ? AND seq > ? ORDER BY seq LIMIT ?",
+        (venue, after, limit),
+    )
+    return [Record(seq=seq, command_id=command_id, data=data) for seq, command_id, data in rows]
+
+
+async def _appended_or_poll_due(appended: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(_POLL_INTERVAL):
+            await appended.wait()

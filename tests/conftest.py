@@ -1,0 +1,108 @@
+"""Fixtures shared by every room's tests: real services, started here and stopped after."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_REDIS_START_TIMEOUT = 10.0
+
+
+class RedisServer:
+    """A real redis-server on a free local port, keeping nothing on disk; restartable."""
+
+    def __init__(self, workdir: Path) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            pytest.fail("redis-server is not installed (apt-get install redis-server)")
+        self._executable = executable
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start on the same port as before and return once it answers PING."""
+        self._process = subprocess.Popen(
+            [
+                self._executable,
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                # Nothing to keep: the data dies with the process.
+                *("--save", "", "--appendonly", "no", "--dir", str(self._workdir)),
+                *("--logfile", str(self._log)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_until_ready(self._process)
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        process, self._process = self._process, None
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    @property
+    def _log(self) -> Path:
+        return self._workdir / "redis.log"
+
+    def _wait_until_ready(self, process: subprocess.Popen[bytes]) -> None:
+        deadline = time.monotonic() + _REDIS_START_TIMEOUT
+        while not _answers_ping(self.port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                output = self._log.read_text() if self._log.exists() else "(no log)"
+                pytest.fail(f"redis-server on port {self.port} did not start:\n{output}")
+            time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real, empty, throwaway redis-server for the whole session, as `redis://host:port/0`."""
+    with _running(RedisServer(tmp_path_factory.mktemp("redis"))) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, for tests that stop or restart it."""
+    with _running(RedisServer(tmp_path_factory.mktemp("redis"))) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _running(server: RedisServer) -> Iterator[RedisServer]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _free_port() -> int:
+    # Port 0 asks the kernel for a free port; redis-server binds it a moment later.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
