@@ -1,0 +1,37 @@
+# antrean: `make run` starts everything on the embedded default; `make test` checks everything.
+# Both set up what they need first: the Python environment (uv) and system packages (apt).
+
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint check bench-replay
+
+run: .venv/.synced
+	@scripts/ensure-system run
+	$(UV) run antrean run --host $(HOST) --port $(PORT)
+
+test: .venv/.synced lint
+	@scripts/ensure-system test
+	$(UV) run pytest
+
+lint: .venv/.synced
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy --strict server
+
+setup: .venv/.synced
+	@scripts/ensure-system test
+
+bench-replay: .venv/.synced
+	$(UV) run python -m bench.replay
+
+# The environment is rebuilt whenever the lock file changes.
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+$(UV):
+	@echo "antrean: installing uv (the Python package manager) from PyPI"
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --break-system-packages --user uv

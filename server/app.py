@@ -1,0 +1,80 @@
+"""The Starlette app factory: wires the venue, its event log and its queue in the lifespan.
+
+`antrean run` uses it; any ASGI server can too: `uvicorn --factory server.app:create_app`.
+Settings come from arguments or from `ANTREAN_*` environment variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import msgspec
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from server import config
+from server.service import Clock, VenueQueue, utc_now
+from server.store import open_log
+
+
+class Settings(msgspec.Struct, frozen=True):
+    venue_file: str = str(config.DEMO_VENUE)
+    data_dir: str = "data"
+    redis_url: str = ""
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            venue_file=env.get("ANTREAN_VENUE", cls.venue_file),
+            data_dir=env.get("ANTREAN_DATA", cls.data_dir),
+            redis_url=env.get("ANTREAN_REDIS_URL", cls.redis_url),
+        )
+
+    @property
+    def log_url(self) -> str:
+        if self.redis_url:
+            return self.redis_url
+        return f"sqlite://{Path(self.data_dir).resolve() / 'antrean.db'}"
+
+
+async def healthz(request: Request) -> JSONResponse:
+    queue: VenueQueue = request.app.state.queue
+    return JSONResponse(
+        {
+            "status": "ok",
+            "venue": queue.venue.id,
+            "venue_name": queue.venue.name,
+            "store": queue.log.backend,
+            "epoch": queue.epoch,
+            "seq": queue.state.seq,
+        }
+    )
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
+    """Build the app. The venue file is validated now, so a bad config fails before serving."""
+    settings = settings or Settings.from_env()
+    venue = config.load_venue(settings.venue_file)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        events = open_log(settings.log_url)
+        queue = VenueQueue(venue, events, clock)
+        await queue.start()
+        app.state.queue = queue
+        try:
+            yield
+        finally:
+            await queue.stop()
+            await events.close()
+
+    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    app.state.settings = settings
+    app.state.venue = venue
+    return app

@@ -1,0 +1,84 @@
+"""`antrean ...`: run the server, check a venue file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from server import config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="antrean", description="Antrean MPP: sistem antrean.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the server (SQLite + demo venue by default)")
+    run.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
+    run.add_argument(
+        "--data", default=None, help="data folder for the SQLite log (default: ./data)"
+    )
+    run.add_argument("--redis", default=None, help="Redis URL: share the log between processes")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(handler=_run)
+
+    check = commands.add_parser("check-config", help="validate a venue TOML file")
+    check.add_argument("file")
+    check.set_defaults(handler=_check_config)
+    return parser
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    problems = config.check_file(args.file)
+    if problems:
+        for problem in problems:
+            where = f"{args.file}: {problem.path}" if problem.path else args.file
+            print(f"{where}: {problem.message}\n    fix: {problem.fix}")
+        print(f"{len(problems)} problem(s) found in {args.file}.")
+        return 1
+    venue = config.load_venue(args.file)
+    print(
+        f"{args.file}: OK: {venue.name}: {len(venue.tenants)} tenants, "
+        f"{len(venue.services)} services, {len(venue.counters)} counters, {len(venue.zones)} zones."
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import Settings, create_app
+
+    env = Settings.from_env()
+    settings = Settings(
+        venue_file=args.venue or env.venue_file,
+        data_dir=args.data or env.data_dir,
+        redis_url=args.redis or env.redis_url,
+    )
+    try:
+        app = create_app(settings)
+    except config.ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    _print_urls(args.host, args.port, settings)
+    uvicorn.run(app, host=args.host, port=args.port, ws="websockets-sansio", log_level="info")
+    return 0
+
+
+def _print_urls(host: str, port: int, settings: object) -> None:
+    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+    print(f"antrean: serving {base}  ({settings})")
+    print(f"  health       {base}/healthz")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

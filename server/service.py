@@ -1,0 +1,157 @@
+"""The application service of one venue: load, decide, append, apply, tell listeners.
+
+Thin on purpose (the rules live in `server.domain`). Every process that serves a venue runs
+one `VenueQueue`; each follows the venue's log, so the state here is the log's fold at
+`state.seq`, whichever process appended. A command is answered only after its events are
+durable in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import msgspec
+
+from server.domain.commands import Command
+from server.domain.decide import decide
+from server.domain.errors import DomainError
+from server.domain.events import DayStarted, Event, decode_event, encode_event
+from server.domain.state import State, evolve
+from server.domain.venue import Venue
+from server.store import Conflict, EventLog, Record
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+Listener = Callable[[int, Event, State], None]
+MAX_ATTEMPTS = 50
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    """What a command did: its events at log positions first_seq..last_seq."""
+
+    events: list[Event]
+    first_seq: int
+    last_seq: int
+    duplicate: bool = False
+
+
+class VenueQueue:
+    """One venue's queues in this process, kept in step with the shared log."""
+
+    def __init__(self, venue: Venue, events: EventLog, clock: Clock = utc_now) -> None:
+        self.venue = venue
+        self.log = events
+        self.clock = clock
+        self.state = State()
+        self.epoch = ""
+        self._lock = asyncio.Lock()
+        self._listeners: list[Listener] = []
+        # command_id -> positions, for every command of the current day: a retry is answered
+        # with the first outcome instead of being decided again.
+        self._commands: dict[str, tuple[int, int]] = {}
+        self._follower: asyncio.Task[None] | None = None
+
+    def listen(self, listener: Listener) -> None:
+        """Call `listener(seq, event, state)` after each event is applied, in log order."""
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        """Replay the log, then follow it for appends made by other processes."""
+        self.epoch = await self.log.epoch(self.venue.id)
+        async with self._lock:
+            await self._catch_up()
+        self._follower = asyncio.create_task(self._follow(), name=f"follow {self.venue.id}")
+
+    async def stop(self) -> None:
+        follower, self._follower = self._follower, None
+        # redis-py can swallow a cancellation that lands while a blocking XREAD is being
+        # sent (redis/redis-py#2028): cancel again until the follower has really ended.
+        while follower is not None and not follower.done():
+            follower.cancel()
+            await asyncio.wait([follower], timeout=0.2)
+
+    async def execute(self, command: Command, command_id: str) -> Outcome:
+        """Decide `command` now and append its events; retried commands are answered again.
+
+        Raises `DomainError` when refused; nothing is written then.
+        """
+        async with self._lock:
+            for _ in range(MAX_ATTEMPTS):
+                known = self._commands.get(command_id)
+                if known is not None:
+                    return await self._replayed(known)
+                try:
+                    events = decide(self.venue, self.state, command, self.clock())
+                except DomainError:
+                    # Refuse only on the newest state: another process may have changed it,
+                    # or already carried out this very command.
+                    if await self._catch_up():
+                        continue
+                    raise
+                try:
+                    return await self._append(events, command_id)
+                except Conflict:
+                    await self._catch_up()
+        raise RuntimeError(f"venue {self.venue.id}: log kept moving for {MAX_ATTEMPTS} attempts")
+
+    async def _append(self, events: list[Event], command_id: str) -> Outcome:
+        appended = await self.log.append(
+            self.venue.id, self.state.seq, [encode_event(e) for e in events], command_id
+        )
+        if appended.duplicate:
+            await self._catch_up()
+            return await self._replayed((appended.first_seq, appended.last_seq))
+        for offset, event in enumerate(events):
+            self._apply(appended.first_seq + offset, command_id, event)
+        return Outcome(events, appended.first_seq, appended.last_seq)
+
+    async def _replayed(self, positions: tuple[int, int]) -> Outcome:
+        first, last = positions
+        records = await self.log.read(self.venue.id, after=first - 1, limit=last - first + 1)
+        events = [decode_event(r.data) for r in records]
+        return Outcome(events, first, last, duplicate=True)
+
+    async def _catch_up(self) -> bool:
+        """Apply what the log has beyond our position; True when anything was new."""
+        moved = False
+        while records := await self.log.read(self.venue.id, after=self.state.seq):
+            for record in records:
+                self._apply_record(record)
+            moved = True
+        return moved
+
+    def _apply_record(self, record: Record) -> None:
+        if record.seq == self.state.seq + 1:
+            self._apply(record.seq, record.command_id, decode_event(record.data))
+
+    def _apply(self, seq: int, command_id: str, event: Event) -> None:
+        if isinstance(event, DayStarted):
+            self._commands.clear()
+        evolve(self.state, event)
+        self.state.seq = seq
+        first, _ = self._commands.get(command_id, (seq, seq))
+        self._commands[command_id] = (first, seq)
+        for listener in self._listeners:
+            listener(seq, event, self.state)
+
+    async def _follow(self) -> None:
+        while True:
+            try:
+                async for record in self.log.follow(self.venue.id, after=self.state.seq):
+                    if record.seq > self.state.seq:
+                        async with self._lock:
+                            await self._catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The log's backend went away (a Redis restart): retry with backoff.
+                log.exception("venue %s: following the log failed; retrying", self.venue.id)
+                await asyncio.sleep(1.0)
