@@ -29,11 +29,11 @@ class Settings(msgspec.Struct, frozen=True):
 
     @classmethod
     def from_env(cls) -> Settings:
-        env = os.environ
+        env, default = os.environ, cls()
         return cls(
-            venue_file=env.get("ANTREAN_VENUE", cls.venue_file),
-            data_dir=env.get("ANTREAN_DATA", cls.data_dir),
-            redis_url=env.get("ANTREAN_REDIS_URL", cls.redis_url),
+            venue_file=env.get("ANTREAN_VENUE", default.venue_file),
+            data_dir=env.get("ANTREAN_DATA", default.data_dir),
+            redis_url=env.get("ANTREAN_REDIS_URL", default.redis_url),
         )
 
     @property

@@ -68,15 +68,15 @@ def _run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    _print_urls(args.host, args.port, settings)
+    _print_urls(args.host, args.port, app.state.venue.name, settings.log_url)
     uvicorn.run(app, host=args.host, port=args.port, ws="websockets-sansio", log_level="info")
     return 0
 
 
-def _print_urls(host: str, port: int, settings: object) -> None:
+def _print_urls(host: str, port: int, venue_name: str, log_url: str) -> None:
     base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
-    print(f"antrean: serving {base}  ({settings})")
-    print(f"  health       {base}/healthz")
+    print(f"antrean: {venue_name}, event log {log_url}")
+    print(f"  health check   {base}/healthz")
     sys.stdout.flush()
 
 
