@@ -129,12 +129,18 @@ class VenueQueue:
         return moved
 
     def _apply_record(self, record: Record) -> None:
-        if record.seq == self.state.seq + 1:
-            self._apply(record.seq, record.command_id, decode_event(record.data))
+        # Gap-free or nothing: a hole in the log must stop us, never be stepped over.
+        if record.seq != self.state.seq + 1:
+            raise RuntimeError(
+                f"log of venue {self.venue.id} jumps from {self.state.seq} to {record.seq}"
+            )
+        self._apply(record.seq, record.command_id, decode_event(record.data))
 
     def _apply(self, seq: int, command_id: str, event: Event) -> None:
         if isinstance(event, DayStarted):
-            self._commands.clear()
+            # Yesterday's command ids cannot come back; keep only the one being applied.
+            current = self._commands.get(command_id)
+            self._commands = {command_id: current} if current else {}
         evolve(self.state, event)
         self.state.seq = seq
         first, _ = self._commands.get(command_id, (seq, seq))

@@ -82,6 +82,18 @@ class TestCommands:
         called = [t.label for t in queue.state.tickets.values() if t.status == "called"]
         assert called == ["A-001"]
 
+    async def test_a_retry_across_the_day_rollover_gets_the_whole_outcome(
+        self, opened: Opened
+    ) -> None:
+        queue = await opened.queue()
+        await queue.execute(cmd.IssueTicket(service="ktp", visit="yesterday"), "y")
+        opened.clock.advance(days=1)
+        first = await queue.execute(cmd.IssueTicket(service="ktp", visit="today"), "t")
+        again = await queue.execute(cmd.IssueTicket(service="ktp", visit="today"), "t")
+        kinds = [type(e).__name__ for e in again.events]
+        assert kinds == ["TicketExpired", "DayStarted", "TicketIssued"]
+        assert again.duplicate and again.events == first.events
+
     async def test_a_refusal_writes_nothing(self, opened: Opened) -> None:
         queue = await opened.queue()
         head = await queue.log.head(queue.venue.id)
