@@ -97,6 +97,11 @@ class RollDay(_Command, frozen=True):
     """Start the new day now (a scheduler sends it after midnight; any command would too)."""
 
 
+class SetRunningText(_Command, frozen=True):
+    text: str
+    by: str = ""
+
+
 CounterCommand = (
     CallNext
     | CallSpecific
@@ -111,4 +116,4 @@ CounterCommand = (
     | PauseCounter
     | CloseCounter
 )
-Command = CounterCommand | IssueTicket | ReturnTicket | CancelTicket | RollDay
+Command = CounterCommand | IssueTicket | ReturnTicket | CancelTicket | RollDay | SetRunningText

@@ -18,6 +18,8 @@ from server.domain.errors import CLOSED_REASONS, DomainError
 from server.domain.state import FINISHED, State, Ticket, evolve
 from server.domain.venue import Counter, Service, Venue
 
+MAX_RUNNING_TEXT = 500
+
 
 def decide(venue: Venue, state: State, command: cmd.Command, now: dt.datetime) -> list[ev.Event]:
     """The events `command` causes at `now`, or a `DomainError`."""
@@ -131,6 +133,14 @@ def _rule(fn: Rule) -> Rule:
 @_rule
 def _roll_day(command: cmd.RollDay, ctx: _Ctx) -> list[ev.Event]:
     return []
+
+
+@_rule
+def _running_text(command: cmd.SetRunningText, ctx: _Ctx) -> list[ev.Event]:
+    text = " ".join(command.text.split())
+    if len(text) > MAX_RUNNING_TEXT:
+        raise DomainError("running_text_too_long", limit=MAX_RUNNING_TEXT)
+    return [ev.RunningTextSet(at=ctx.at, text=text, by=command.by)]
 
 
 # --- issuing ------------------------------------------------------------------------------

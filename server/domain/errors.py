@@ -108,6 +108,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Layanan {service} tidak memiliki jalur prioritas.",
         "Service {service} has no priority lane.",
     ),
+    "running_text_too_long": (
+        "Teks berjalan terlalu panjang (maksimal {limit} karakter).",
+        "The running text is too long (at most {limit} characters).",
+    ),
     "clock_behind": (
         "Jam server mundur ke {day}, padahal hari antrean sudah {current}. Periksa jam server.",
         "The server clock went back to {day} while the queue day is {current}. Check the clock.",

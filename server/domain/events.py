@@ -123,6 +123,13 @@ class CounterClosed(_Event, frozen=True):
     officer: str
 
 
+class RunningTextSet(_Event, frozen=True):
+    """A manager changed the line that scrolls along the bottom of the hall displays."""
+
+    text: str
+    by: str
+
+
 Event = (
     DayStarted
     | TicketExpired
@@ -140,6 +147,7 @@ Event = (
     | CounterOpened
     | CounterPaused
     | CounterClosed
+    | RunningTextSet
 )
 
 _encoder = msgspec.json.Encoder()

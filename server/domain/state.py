@@ -57,7 +57,17 @@ class CounterState(msgspec.Struct, frozen=True):
 class State:
     """One venue's queues at log position `seq`."""
 
-    __slots__ = ("_back", "_front", "counters", "day", "issued", "numbers", "seq", "tickets")
+    __slots__ = (
+        "_back",
+        "_front",
+        "counters",
+        "day",
+        "issued",
+        "numbers",
+        "running_text",
+        "seq",
+        "tickets",
+    )
 
     def __init__(self) -> None:
         self.seq = 0
@@ -66,6 +76,8 @@ class State:
         self.numbers: dict[str, int] = {}
         self.issued: dict[tuple[str, str], int] = {}
         self.counters: dict[str, CounterState] = {}
+        # None until a manager sets it: the venue file's text applies.
+        self.running_text: str | None = None
         self._back = 0
         self._front = 0
 
@@ -75,6 +87,7 @@ class State:
         other.tickets, other.numbers = dict(self.tickets), dict(self.numbers)
         other.issued, other.counters = dict(self.issued), dict(self.counters)
         other._back, other._front = self._back, self._front
+        other.running_text = self.running_text
         return other
 
     def snapshot(self) -> dict[str, object]:
@@ -87,6 +100,7 @@ class State:
             "issued": {f"{s}/{c}": n for (s, c), n in self.issued.items()},
             "counters": msgspec.to_builtins(self.counters),
             "order": (self._back, self._front),
+            "running_text": self.running_text,
         }
 
     def counter(self, counter_id: str) -> CounterState:
@@ -300,3 +314,8 @@ def _(event: ev.CounterPaused, state: State) -> None:
 @_apply.register
 def _(event: ev.CounterClosed, state: State) -> None:
     _set_counter(state, event.counter, status="closed", officer="")
+
+
+@_apply.register
+def _(event: ev.RunningTextSet, state: State) -> None:
+    state.running_text = event.text

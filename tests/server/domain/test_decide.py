@@ -364,6 +364,18 @@ class TestCounters:
         assert q.refused(cmd.CloseCounter(counter="1")).code == "counter_already_closed"
 
 
+class TestRunningText:
+    """Managers set the hall displays' running text; it survives replay like any event."""
+
+    def test_set_and_tidy(self, q: Queue) -> None:
+        q(cmd.SetRunningText(text="  Layanan paspor\n tutup sementara ", by="manajer"))
+        assert q.state.running_text == "Layanan paspor tutup sementara"
+
+    def test_too_long(self, q: Queue) -> None:
+        error = q.refused(cmd.SetRunningText(text="x" * 501))
+        assert error.code == "running_text_too_long" and "500" in error.message("id")
+
+
 class TestMessages:
     """Every refusal code has an Indonesian and an English sentence."""
 
@@ -383,6 +395,7 @@ class TestMessages:
             "channel": "kiosk",
             "day": "2026-11-23",
             "current": "2026-11-24",
+            "limit": 500,
         }
         for code, (indonesian, english) in MESSAGES.items():
             error = DomainError(code, **params)

@@ -167,6 +167,10 @@ class QueueMachine(RuleBasedStateMachine):
             by = "visitor" if by_visitor else "officer"
             self.send(cmd.CancelTicket(ticket=ids[pick % len(ids)], by=by, reason="uji"))
 
+    @rule(text=st.text(max_size=600))
+    def set_running_text(self, text: str) -> None:
+        self.send(cmd.SetRunningText(text=text, by="manajer"))
+
     @rule(pick=st.integers(0, 50))
     def return_after_no_show(self, pick: int) -> None:
         ids = self.ticket_ids()
