@@ -17,15 +17,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from server import config
+import counters.routes as counters
+import displays.routes as displays
+from server import api, config, demo, login, socket
+from server.accounts import AccountBook
+from server.auth import Sessions, load_secret
+from server.hub import Hub
 from server.service import Clock, VenueQueue, utc_now
 from server.store import open_log
+from server.views import Projection
+from server.web import static_mounts
+
+HEARTBEAT_SECONDS = 25.0
 
 
 class Settings(msgspec.Struct, frozen=True):
     venue_file: str = str(config.DEMO_VENUE)
     data_dir: str = "data"
     redis_url: str = ""
+    secret: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -34,7 +44,12 @@ class Settings(msgspec.Struct, frozen=True):
             venue_file=env.get("ANTREAN_VENUE", default.venue_file),
             data_dir=env.get("ANTREAN_DATA", default.data_dir),
             redis_url=env.get("ANTREAN_REDIS_URL", default.redis_url),
+            secret=env.get("ANTREAN_SECRET", default.secret),
         )
+
+    @property
+    def demo(self) -> bool:
+        return Path(self.venue_file).resolve() == config.DEMO_VENUE.resolve()
 
     @property
     def log_url(self) -> str:
@@ -67,14 +82,33 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         events = open_log(settings.log_url)
         queue = VenueQueue(venue, events, clock)
         await queue.start()
-        app.state.queue = queue
+        hub = Hub(epoch=queue.epoch, seq=queue.state.seq, heartbeat=HEARTBEAT_SECONDS)
+        projection = Projection(venue, queue.state, hub)
+        queue.listen(projection.on_event)
+        accounts = AccountBook(venue.id, events)
+        if settings.demo:
+            await demo.seed(accounts, venue)
+        app.state.queue, app.state.hub, app.state.projection = queue, hub, projection
+        app.state.accounts = accounts
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             await queue.stop()
             await events.close()
 
-    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    routes = [
+        Route("/healthz", healthz),
+        *login.routes,
+        *api.routes,
+        *socket.routes,
+        *counters.routes,
+        *displays.routes,
+        *static_mounts(),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.venue = venue
+    app.state.sessions = Sessions(load_secret(settings.data_dir, settings.secret))
     return app

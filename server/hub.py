@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[bytes], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
-Payload = Mapping[str, Any] | msgspec.Struct
+Payload = Mapping[str, Any] | msgspec.Struct | msgspec.Raw
 # Builds the current view of a topic when recovery is impossible: (its log seq, the view).
 Snapshot = Callable[[], tuple[int, Payload]]
 

@@ -6,13 +6,16 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 _REDIS_START_TIMEOUT = 10.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class RedisServer:
@@ -106,3 +109,65 @@ def _answers_ping(port: int) -> bool:
             return connection.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+class LiveServer:
+    """`antrean run` in its own process on a free port, restartable like a real deployment."""
+
+    def __init__(self, data_dir: Path, redis_url: str = "", port: int = 0) -> None:
+        self.data_dir, self.redis_url = data_dir, redis_url
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> LiveServer:
+        command = [
+            sys.executable,
+            "-m",
+            "server",
+            "run",
+            "--port",
+            str(self.port),
+            "--data",
+            str(self.data_dir),
+        ]
+        if self.redis_url:
+            command += ["--redis", self.redis_url]
+        log = open(self.data_dir / f"server-{self.port}.log", "ab")  # noqa: SIM115
+        with log:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
+        deadline = time.monotonic() + 30
+        while not self._healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                output = (self.data_dir / f"server-{self.port}.log").read_text()
+                pytest.fail(f"antrean did not start on {self.url}:\n{output}")
+            time.sleep(0.1)
+        return self
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def _healthy(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                pass
+            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except (OSError, httpx.HTTPError):
+            return False
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The demo venue served by a real process, on SQLite in a fresh data folder."""
+    data = tmp_path / "data"
+    data.mkdir()
+    server = LiveServer(data).start()
+    yield server
+    server.stop()

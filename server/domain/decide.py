@@ -70,9 +70,9 @@ class _Ctx:
         counter = self.counter(counter_id)
         status = self.state.counter(counter_id).status
         if status == "closed":
-            raise DomainError("counter_closed", counter=counter.label)
+            raise DomainError("counter_closed", counter=counter.id)
         if status == "break":
-            raise DomainError("counter_on_break", counter=counter.label)
+            raise DomainError("counter_on_break", counter=counter.id)
         return counter
 
     def current(self, counter_id: str) -> Ticket:
@@ -80,7 +80,7 @@ class _Ctx:
         counter = self.counter(counter_id)
         ticket_id = self.state.counter(counter_id).ticket
         if ticket_id is None:
-            raise DomainError("counter_idle", counter=counter.label)
+            raise DomainError("counter_idle", counter=counter.id)
         return self.state.tickets[ticket_id]
 
     def free(self, counter_id: str) -> Counter:
@@ -93,7 +93,7 @@ class _Ctx:
         ticket_id = self.state.counter(counter.id).ticket
         if ticket_id is not None:
             label = self.state.tickets[ticket_id].label
-            raise DomainError("counter_busy", counter=counter.label, label=label)
+            raise DomainError("counter_busy", counter=counter.id, label=label)
 
 
 def _normal_label(text: str) -> str:
@@ -216,7 +216,7 @@ def _call_next(command: cmd.CallNext, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.free(command.counter)
     ticket = next_ticket(ctx.venue, ctx.state, counter.id)
     if ticket is None:
-        raise DomainError("nobody_waiting", counter=counter.label)
+        raise DomainError("nobody_waiting", counter=counter.id)
     return [_at_counter(ev.TicketCalled, ctx, ticket, command)]
 
 
@@ -253,7 +253,7 @@ def _call_specific(command: cmd.CallSpecific, ctx: _Ctx) -> list[ev.Event]:
     if ticket.status != "waiting":
         raise DomainError("ticket_not_waiting", label=ticket.label, status=ticket.status)
     if not callable_at(counter, ticket):
-        raise DomainError("not_served_here", counter=counter.label, label=ticket.label)
+        raise DomainError("not_served_here", counter=counter.id, label=ticket.label)
     return [
         ev.TicketCalled(
             at=ctx.at,
@@ -358,7 +358,7 @@ def _resume(command: cmd.Resume, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.free(command.counter)
     ticket = ctx.ticket(command.ticket)
     if ticket.status != "held" or ticket.counter != counter.id:
-        raise DomainError("ticket_not_held", label=ticket.label, counter=counter.label)
+        raise DomainError("ticket_not_held", label=ticket.label, counter=counter.id)
     return [_at_counter(ev.TicketResumed, ctx, ticket, command)]
 
 
@@ -385,7 +385,7 @@ def _cancel(command: cmd.CancelTicket, ctx: _Ctx) -> list[ev.Event]:
 def _open(command: cmd.OpenCounter, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.counter(command.counter)
     if ctx.state.counter(counter.id).status == "open":
-        raise DomainError("counter_already_open", counter=counter.label)
+        raise DomainError("counter_already_open", counter=counter.id)
     return [ev.CounterOpened(at=ctx.at, counter=counter.id, officer=command.officer)]
 
 
@@ -400,9 +400,9 @@ def _close(command: cmd.CloseCounter, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.counter(command.counter)
     current = ctx.state.counter(counter.id)
     if current.status == "closed":
-        raise DomainError("counter_already_closed", counter=counter.label)
+        raise DomainError("counter_already_closed", counter=counter.id)
     ctx.ensure_empty_handed(counter)
     held = ctx.state.held_at(counter.id)
     if held:
-        raise DomainError("counter_has_held", counter=counter.label, count=len(held))
+        raise DomainError("counter_has_held", counter=counter.id, count=len(held))
     return [ev.CounterClosed(at=ctx.at, counter=counter.id, officer=command.officer)]

@@ -1,0 +1,22 @@
+"""Hall displays: one full-screen page per zone, paired with a device token."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.web import page
+
+
+async def display(request: Request) -> Response:
+    zone_id = request.path_params["zone"]
+    venue = request.app.state.venue
+    zone = venue.zones.get(zone_id)
+    if zone is None:
+        return page(request, "displays/unknown.html", status_code=404, zone_id=zone_id)
+    # The page is only a shell: its data comes over /ws, which checks the device token.
+    return page(request, "displays/display.html", zone=zone)
+
+
+routes = [Route("/display/{zone}", display)]

@@ -1,0 +1,290 @@
+"""Who may do what: officers, supervisors, managers, admins, and paired screens.
+
+Accounts are events in a log of their own (`<venue>.accounts`) on the same backend as the
+queue, so every process sees a new user or a revoked screen at once, and every change is
+on record. Passwords are argon2 hashes; device tokens are kept only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+from functools import singledispatch
+from typing import Literal
+
+import msgspec
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from server.domain.events import snake_tag
+from server.store import Conflict, EventLog
+
+Role = Literal["officer", "supervisor", "manager", "admin"]
+DeviceKind = Literal["display", "kiosk"]
+ROLES: tuple[Role, ...] = ("officer", "supervisor", "manager", "admin")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+_hasher = PasswordHasher()
+
+
+class _AccountEvent(msgspec.Struct, frozen=True, tag_field="type", tag=snake_tag):
+    at: dt.datetime
+
+
+class UserAdded(_AccountEvent, frozen=True):
+    username: str
+    name: str
+    role: Role
+    tenant: str | None
+    counters: tuple[str, ...]
+    password_hash: str
+
+
+class PasswordSet(_AccountEvent, frozen=True):
+    username: str
+    password_hash: str
+
+
+class UserDisabled(_AccountEvent, frozen=True):
+    username: str
+
+
+class DeviceAdded(_AccountEvent, frozen=True):
+    device: str
+    kind: DeviceKind
+    zone: str
+    name: str
+    token_digest: str
+
+
+class DeviceRevoked(_AccountEvent, frozen=True):
+    device: str
+
+
+AccountEvent = UserAdded | PasswordSet | UserDisabled | DeviceAdded | DeviceRevoked
+_decoder = msgspec.json.Decoder(AccountEvent)
+
+
+class User(msgspec.Struct, frozen=True):
+    username: str
+    name: str
+    role: Role
+    tenant: str | None
+    counters: tuple[str, ...]
+    password_hash: str
+    active: bool = True
+
+    def may_use_counter(self, counter: str, tenant: str) -> bool:
+        """Officers and supervisors act only for their tenant; officers only at their counters."""
+        if self.role in ("manager", "admin"):
+            return True
+        if self.tenant != tenant:
+            return False
+        return self.role == "supervisor" or not self.counters or counter in self.counters
+
+
+class Device(msgspec.Struct, frozen=True):
+    id: str
+    kind: DeviceKind
+    zone: str
+    name: str
+    token_digest: str
+    active: bool = True
+
+
+class AccountError(Exception):
+    """A change to the accounts that cannot be made, with a sentence saying why."""
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise AccountError("a password needs at least 8 characters")
+    return _hasher.hash(password)
+
+
+class Accounts:
+    """The accounts as a fold over their events."""
+
+    def __init__(self) -> None:
+        self.seq = 0
+        self.users: dict[str, User] = {}
+        self.devices: dict[str, Device] = {}
+        self._by_digest: dict[str, str] = {}
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        user = self.users.get(username.strip().lower())
+        if user is None or not user.active:
+            # Hash anyway so a wrong username takes as long as a wrong password.
+            _verify(_DUMMY_HASH, password)
+            return None
+        return user if _verify(user.password_hash, password) else None
+
+    def device(self, token: str) -> Device | None:
+        found = self.devices.get(self._by_digest.get(digest(token), ""))
+        return found if found is not None and found.active else None
+
+    def apply(self, event: AccountEvent) -> None:
+        _apply(event, self)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
+
+
+@singledispatch
+def _apply(event: AccountEvent, accounts: Accounts) -> None:
+    raise TypeError(f"no rule for account event {type(event).__name__}")
+
+
+@_apply.register
+def _(event: UserAdded, accounts: Accounts) -> None:
+    accounts.users[event.username] = User(
+        event.username, event.name, event.role, event.tenant, event.counters, event.password_hash
+    )
+
+
+@_apply.register
+def _(event: PasswordSet, accounts: Accounts) -> None:
+    user = accounts.users[event.username]
+    accounts.users[event.username] = msgspec.structs.replace(
+        user, password_hash=event.password_hash, active=True
+    )
+
+
+@_apply.register
+def _(event: UserDisabled, accounts: Accounts) -> None:
+    accounts.users[event.username] = msgspec.structs.replace(
+        accounts.users[event.username], active=False
+    )
+
+
+@_apply.register
+def _(event: DeviceAdded, accounts: Accounts) -> None:
+    accounts.devices[event.device] = Device(
+        event.device, event.kind, event.zone, event.name, event.token_digest
+    )
+    accounts._by_digest[event.token_digest] = event.device
+
+
+@_apply.register
+def _(event: DeviceRevoked, accounts: Accounts) -> None:
+    accounts.devices[event.device] = msgspec.structs.replace(
+        accounts.devices[event.device], active=False
+    )
+
+
+class AccountBook:
+    """The accounts of one venue, kept in step with their log, and the ways to change them."""
+
+    def __init__(self, venue: str, log: EventLog) -> None:
+        self.stream = f"{venue}.accounts"
+        self.log = log
+        self.accounts = Accounts()
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> Accounts:
+        """Apply whatever the log holds beyond what we have; cheap when nothing is new."""
+        async with self._lock:
+            while records := await self.log.read(self.stream, after=self.accounts.seq):
+                for record in records:
+                    self.accounts.apply(_decoder.decode(record.data))
+                    self.accounts.seq = record.seq
+        return self.accounts
+
+    async def add_user(
+        self,
+        username: str,
+        name: str,
+        role: Role,
+        password: str,
+        tenant: str | None = None,
+        counters: tuple[str, ...] = (),
+    ) -> User:
+        username = username.strip().lower()
+        if not USERNAME.match(username):
+            raise AccountError(f"username {username!r}: use 2-32 of a-z, 0-9, '.', '_', '-'")
+        if role not in ROLES:
+            raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
+        if role in ("officer", "supervisor") and not tenant:
+            raise AccountError(f"a {role} belongs to a tenant: give one")
+        password_hash = hash_password(password)
+        await self._append(
+            lambda a: _new_user(a, username),
+            UserAdded(
+                at=_now(),
+                username=username,
+                name=name or username,
+                role=role,
+                tenant=tenant,
+                counters=counters,
+                password_hash=password_hash,
+            ),
+        )
+        return self.accounts.users[username]
+
+    async def set_password(self, username: str, password: str) -> None:
+        event = PasswordSet(at=_now(), username=username, password_hash=hash_password(password))
+        await self._append(lambda a: _known_user(a, username), event)
+
+    async def disable_user(self, username: str) -> None:
+        await self._append(
+            lambda a: _known_user(a, username), UserDisabled(at=_now(), username=username)
+        )
+
+    async def add_device(
+        self, kind: DeviceKind, zone: str, name: str, token: str = ""
+    ) -> tuple[Device, str]:
+        """Pair a new screen; returns it and its token (shown once, kept only as a digest)."""
+        token = token or secrets.token_urlsafe(24)
+        device = f"{kind}-{secrets.token_hex(3)}"
+        event = DeviceAdded(
+            at=_now(), device=device, kind=kind, zone=zone, name=name, token_digest=digest(token)
+        )
+        await self._append(lambda a: None, event)
+        return self.accounts.devices[device], token
+
+    async def revoke_device(self, device: str) -> None:
+        def known(accounts: Accounts) -> None:
+            if device not in accounts.devices:
+                raise AccountError(f"no device {device!r}")
+
+        await self._append(known, DeviceRevoked(at=_now(), device=device))
+
+    async def _append(self, check: Callable[[Accounts], None], event: AccountEvent) -> None:
+        encoded = msgspec.json.encode(event)
+        while True:
+            accounts = await self.refresh()
+            check(accounts)
+            try:
+                await self.log.append(self.stream, accounts.seq, [encoded], secrets.token_hex(8))
+            except Conflict:
+                continue
+            await self.refresh()
+            return
+
+
+def _new_user(accounts: Accounts, username: str) -> None:
+    if username in accounts.users:
+        raise AccountError(f"user {username!r} exists already")
+
+
+def _known_user(accounts: Accounts, username: str) -> None:
+    if username not in accounts.users:
+        raise AccountError(f"no user {username!r}")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,130 @@
+"""`POST /api/commands`: officers' and managers' commands, checked, then executed.
+
+The body is one JSON command with a `command_id`; the officer is the signed-in user, never
+taken from the body. Answers are JSON: `{"ok": true, "seq": ...}` or `{"ok": false,
+"code": ..., "message": ...}` with the message in the user's language.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from server.accounts import User
+from server.auth import csrf_ok, language, signed_in
+from server.domain import commands as cmd
+from server.domain.errors import DomainError
+from server.domain.venue import Venue
+from server.service import VenueQueue
+
+MAX_BODY = 16 * 1024
+
+
+class _Envelope(msgspec.Struct):
+    command_id: str
+
+
+_envelope = msgspec.json.Decoder(_Envelope)
+_command = msgspec.json.Decoder(cmd.Command)
+
+PROBLEMS: dict[str, tuple[int, str, str]] = {
+    "signed_out": (
+        401,
+        "Sesi Anda berakhir. Silakan masuk lagi.",
+        "Your session ended. Please sign in again.",
+    ),
+    "csrf": (
+        403,
+        "Permintaan ditolak (token keamanan tidak cocok). Muat ulang halaman.",
+        "Request refused (security token mismatch). Reload the page.",
+    ),
+    "forbidden": (403, "Anda tidak berwenang untuk tindakan ini.", "You may not do this."),
+    "too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
+    "bad_request": (400, "Permintaan tidak valid: {detail}", "Invalid request: {detail}"),
+}
+
+
+def problem(request: Request, code: str, **params: str) -> JSONResponse:
+    status, indonesian, english = PROBLEMS[code]
+    message = (english if language(request) == "en" else indonesian).format(**params)
+    return JSONResponse({"ok": False, "code": code, "message": message}, status_code=status)
+
+
+async def command(request: Request) -> JSONResponse:
+    who = await signed_in(request)
+    if who is None:
+        return problem(request, "signed_out")
+    user, session = who
+    if not csrf_ok(request, session, request.headers.get("x-csrf-token")):
+        return problem(request, "csrf")
+    body = await _read_body(request)
+    if body is None:
+        return problem(request, "too_large")
+    try:
+        command_id = _envelope.decode(body).command_id
+        parsed = _command.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        return problem(request, "bad_request", detail=str(error))
+    if not 8 <= len(command_id) <= 64:
+        return problem(request, "bad_request", detail="command_id must be 8-64 characters")
+    queue: VenueQueue = request.app.state.queue
+    if not allowed(user, parsed, queue.venue):
+        return problem(request, "forbidden")
+    return await _execute(request, queue, _as_user(parsed, user), command_id)
+
+
+async def _execute(
+    request: Request, queue: VenueQueue, parsed: cmd.Command, command_id: str
+) -> JSONResponse:
+    try:
+        outcome = await queue.execute(parsed, command_id)
+    except DomainError as error:
+        body = {"ok": False, "code": error.code, "message": error.message(language(request))}
+        return JSONResponse(body, status_code=409)
+    events = [type(e).__name__ for e in outcome.events]
+    return JSONResponse(
+        {"ok": True, "seq": outcome.last_seq, "duplicate": outcome.duplicate, "events": events}
+    )
+
+
+async def _read_body(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return body
+
+
+def allowed(user: User, command: cmd.Command, venue: Venue) -> bool:
+    """Whether `user` may send `command`: tenants act only on their own counters and lanes."""
+    if isinstance(command, cmd.SetRunningText):
+        return user.role in ("manager", "admin")
+    if isinstance(command, cmd.IssueTicket):
+        service = venue.services.get(command.service)
+        return command.channel == "staff" and _for_tenant(user, service.tenant if service else None)
+    if isinstance(command, cmd.ReturnTicket | cmd.CancelTicket | cmd.RollDay):
+        return user.role != "officer" or user.tenant is not None
+    counter = venue.counters.get(command.counter)
+    # An unknown counter is for the domain to name; only known ones need a tenant check.
+    return counter is None or user.may_use_counter(counter.id, counter.tenant)
+
+
+def _for_tenant(user: User, tenant: str | None) -> bool:
+    return user.role in ("manager", "admin") or (tenant is not None and user.tenant == tenant)
+
+
+def _as_user(command: cmd.Command, user: User) -> cmd.Command:
+    if isinstance(command, cmd.SetRunningText):
+        return msgspec.structs.replace(command, by=user.username)
+    if hasattr(command, "officer"):
+        return msgspec.structs.replace(command, officer=user.username)
+    return command
+
+
+routes = [Route("/api/commands", command, methods=["POST"])]

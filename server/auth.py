@@ -1,0 +1,96 @@
+"""Signing in: signed session cookies with a CSRF token, device tokens for paired screens.
+
+Sessions hold only the username, a CSRF token and when they were issued, signed with the
+venue's secret (itsdangerous); the user's role and tenant are looked up on every request,
+so disabling an account takes effect at once. Every state-changing request must carry the
+session's CSRF token and come from our own origin.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import HTTPConnection, Request
+
+from server.accounts import AccountBook, Device, User
+
+COOKIE = "antrean_session"
+SESSION_HOURS = 12
+Lang = Literal["id", "en"]
+
+
+class Session(msgspec.Struct, frozen=True):
+    username: str
+    csrf: str
+
+
+def load_secret(data_dir: str, configured: str = "") -> str:
+    """The signing secret: configured (for several hosts), else one kept in the data folder."""
+    if configured:
+        return configured
+    path = Path(data_dir) / "secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Sessions:
+    def __init__(self, secret: str) -> None:
+        self._signer = URLSafeTimedSerializer(secret, salt="antrean-session")
+
+    def issue(self, username: str) -> tuple[str, Session]:
+        session = Session(username=username, csrf=secrets.token_urlsafe(16))
+        return self._signer.dumps(msgspec.to_builtins(session)), session
+
+    def read(self, cookie: str | None) -> Session | None:
+        if not cookie:
+            return None
+        try:
+            data = self._signer.loads(cookie, max_age=SESSION_HOURS * 3600)
+            return msgspec.convert(data, Session)
+        except (BadSignature, msgspec.ValidationError):
+            return None
+
+
+async def signed_in(conn: HTTPConnection) -> tuple[User, Session] | None:
+    """The active user behind this request's session cookie, with the session."""
+    session = conn.app.state.sessions.read(conn.cookies.get(COOKIE))
+    if session is None:
+        return None
+    book: AccountBook = conn.app.state.accounts
+    user = (await book.refresh()).users.get(session.username)
+    if user is None or not user.active:
+        return None
+    return user, session
+
+
+async def paired_device(conn: HTTPConnection, token: str | None) -> Device | None:
+    if not token:
+        return None
+    book: AccountBook = conn.app.state.accounts
+    return (await book.refresh()).device(token)
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    """Whether the request comes from a page of ours (browsers always send Origin here)."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        # Non-browser clients (curl, tests, kiosk scripts) send none; cookies are SameSite.
+        return True
+    return urlsplit(origin).netloc == conn.headers.get("host")
+
+
+def csrf_ok(request: Request, session: Session, sent: str | None) -> bool:
+    return same_origin(request) and sent is not None and secrets.compare_digest(sent, session.csrf)
+
+
+def language(conn: HTTPConnection) -> Lang:
+    chosen = conn.query_params.get("lang") or conn.cookies.get("lang") or "id"
+    return "en" if chosen == "en" else "id"

@@ -1,0 +1,41 @@
+"""The demo venue's people and screens, so `make run` can be tried at once.
+
+Only for the shipped demo venue: an admin, a venue manager, one officer per counter, all
+with the printed demo password, and one paired screen per zone with a fixed demo token.
+A real venue creates its own with `antrean users add` and `antrean devices add`.
+"""
+
+from __future__ import annotations
+
+from server.accounts import AccountBook
+from server.domain.venue import Venue
+
+PASSWORD = "antrean-demo"
+
+
+def officer_name(counter_id: str) -> str:
+    return f"loket{counter_id.lower()}"
+
+
+def display_token(zone: str) -> str:
+    return f"demo-{zone}"
+
+
+async def seed(book: AccountBook, venue: Venue) -> bool:
+    """Create the demo accounts once; True when they were created now."""
+    if (await book.refresh()).users:
+        return False
+    await book.add_user("admin", "Admin Demo", "admin", PASSWORD)
+    await book.add_user("manajer", "Manajer MPP", "manager", PASSWORD)
+    for counter in venue.counters.values():
+        await book.add_user(
+            officer_name(counter.id),
+            f"Petugas Loket {counter.label}",
+            "officer",
+            PASSWORD,
+            tenant=counter.tenant,
+            counters=(counter.id,),
+        )
+    for zone in venue.zones.values():
+        await book.add_device("display", zone.id, f"Layar {zone.name}", display_token(zone.id))
+    return True

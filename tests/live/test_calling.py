@@ -1,0 +1,188 @@
+"""Live calling through a real server process: sign in, command, the views arrive on /ws."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from server.demo import PASSWORD, display_token
+from tests.conftest import LiveServer
+
+ZONE = "lantai1-timur"
+
+
+SignIn = Callable[[LiveServer, str], tuple[httpx.Client, str]]
+
+
+@pytest.fixture
+def sign_in() -> Iterator[SignIn]:
+    """Signs in as a user: an HTTP client and its CSRF token, as the console page has them."""
+    clients: list[httpx.Client] = []
+
+    def signed_in(server: LiveServer, username: str) -> tuple[httpx.Client, str]:
+        client = httpx.Client(base_url=server.url, follow_redirects=False)
+        clients.append(client)
+        return _sign_in(client, username)
+
+    yield signed_in
+    for client in clients:
+        client.close()
+
+
+def _sign_in(client: httpx.Client, username: str) -> tuple[httpx.Client, str]:
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": csrf})
+    assert answer.status_code == 303, answer.text
+    page = client.get(answer.headers["location"], follow_redirects=True)
+    token = re.search(r'name="csrf" content="([^"]+)"', page.text) or re.search(
+        r'data-csrf="([^"]+)"', page.text
+    )
+    assert token, "the console page carries its CSRF token"
+    return client, token.group(1)
+
+
+def send(client: httpx.Client, csrf: str, **command: Any) -> httpx.Response:
+    command.setdefault("command_id", uuid.uuid4().hex)
+    return client.post("/api/commands", json=command, headers={"X-CSRF-Token": csrf})
+
+
+async def next_view(ws: ClientConnection, topic: str, wait: float = 10) -> dict[str, Any]:
+    while True:
+        frame = await asyncio.wait_for(ws.recv(), wait)
+        message = json.loads(frame)
+        if message.get("topic") == topic:
+            return message
+
+
+def counter_of(zone: str) -> tuple[str, str]:
+    from server.config import DEMO_VENUE, load_venue
+
+    venue = load_venue(DEMO_VENUE)
+    counter = next(c for c in venue.counters.values() if c.zone == zone)
+    return counter.id, counter.services[0]
+
+
+class TestCalling:
+    """An officer's call reaches the display of the counter's zone."""
+
+    async def test_call_appears_on_the_zone_display(
+        self, live_server: LiveServer, sign_in: SignIn
+    ) -> None:
+        counter, service = counter_of(ZONE)
+        client, csrf = sign_in(live_server, f"loket{counter.lower()}")
+        ws_url = (
+            live_server.url.replace("http", "ws")
+            + f"/ws?topics=zone:{ZONE}&device={display_token(ZONE)}"
+        )
+        async with connect(ws_url) as ws:
+            first = await next_view(ws, f"zone:{ZONE}")
+            assert first["data"]["calls"] == []
+            assert send(
+                client, csrf, type="issue_ticket", service=service, visit="v1", channel="staff"
+            ).json()["ok"]
+            assert send(client, csrf, type="open_counter", counter=counter).json()["ok"]
+            answer = send(client, csrf, type="call_next", counter=counter).json()
+            assert answer["ok"] and "TicketCalled" in answer["events"]
+            while True:
+                view = await next_view(ws, f"zone:{ZONE}")
+                if view["data"]["calls"]:
+                    break
+            call = view["data"]["calls"][0]
+            assert call["counter"] == counter and call["label"].endswith("-001")
+            assert view["seq"] == answer["seq"]
+
+    async def test_a_double_press_calls_once(
+        self, live_server: LiveServer, sign_in: SignIn
+    ) -> None:
+        counter, service = counter_of(ZONE)
+        client, csrf = sign_in(live_server, f"loket{counter.lower()}")
+        for i in range(2):
+            send(client, csrf, type="issue_ticket", service=service, visit=f"v{i}", channel="staff")
+        send(client, csrf, type="open_counter", counter=counter)
+        press = uuid.uuid4().hex
+        first = send(client, csrf, type="call_next", counter=counter, command_id=press).json()
+        again = send(client, csrf, type="call_next", counter=counter, command_id=press).json()
+        assert again["duplicate"] and again["seq"] == first["seq"]
+
+
+class TestRefusals:
+    """Bad or unauthorised requests get a clear answer and change nothing."""
+
+    def test_signed_out(self, live_server: LiveServer) -> None:
+        answer = httpx.post(f"{live_server.url}/api/commands", json={"type": "call_next"})
+        assert answer.status_code == 401 and "masuk lagi" in answer.json()["message"]
+
+    def test_missing_csrf_token(self, live_server: LiveServer, sign_in: SignIn) -> None:
+        client, _ = sign_in(live_server, "loket1")
+        answer = send(client, "wrong", type="open_counter", counter="1")
+        assert answer.status_code == 403 and answer.json()["code"] == "csrf"
+
+    def test_other_tenants_counter(self, live_server: LiveServer, sign_in: SignIn) -> None:
+        from server.config import DEMO_VENUE, load_venue
+
+        venue = load_venue(DEMO_VENUE)
+        mine = venue.counters["1"]
+        other = next(c for c in venue.counters.values() if c.tenant != mine.tenant)
+        client, csrf = sign_in(live_server, "loket1")
+        answer = send(client, csrf, type="open_counter", counter=other.id)
+        assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+
+    def test_domain_refusal_in_indonesian(self, live_server: LiveServer, sign_in: SignIn) -> None:
+        client, csrf = sign_in(live_server, "loket1")
+        answer = send(client, csrf, type="call_next", counter="1")
+        assert answer.status_code == 409
+        assert answer.json() == {
+            "ok": False,
+            "code": "counter_closed",
+            "message": "Loket 1 sedang tutup. Buka loket terlebih dahulu.",
+        }
+
+    def test_garbage_and_huge_bodies(self, live_server: LiveServer, sign_in: SignIn) -> None:
+        client, csrf = sign_in(live_server, "loket1")
+        headers = {"X-CSRF-Token": csrf, "content-type": "application/json"}
+        garbage = client.post("/api/commands", content=b"{not json", headers=headers)
+        assert garbage.status_code == 400 and garbage.json()["code"] == "bad_request"
+        huge = client.post("/api/commands", content=b"x" * 10_000_000, headers=headers)
+        assert huge.status_code == 413
+        unknown = send(client, csrf, type="launch_rocket", counter="1")
+        assert unknown.status_code == 400
+        assert httpx.get(f"{live_server.url}/healthz").json()["seq"] == 0
+
+    async def test_display_needs_its_device_token(self, live_server: LiveServer) -> None:
+        base = live_server.url.replace("http", "ws")
+        for query in (
+            f"topics=zone:{ZONE}",
+            f"topics=zone:{ZONE}&device=demo-lantai2",
+            f"topics=zone:{ZONE}&device=nope",
+        ):
+            with pytest.raises(Exception) as caught:
+                async with connect(f"{base}/ws?{query}") as ws:
+                    await ws.recv()
+            assert "403" in str(caught.value) or "4403" in str(caught.value)
+
+    async def test_garbage_frames_get_an_answer_then_a_close(self, live_server: LiveServer) -> None:
+        url = (
+            live_server.url.replace("http", "ws")
+            + f"/ws?topics=zone:{ZONE}&device={display_token(ZONE)}"
+        )
+        async with connect(url) as ws:
+            await next_view(ws, f"zone:{ZONE}")
+            await ws.send("this is not json")
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert reply["error"] == "pesan tidak dikenali"
+            await ws.send('{"type": "ping"}')
+            for _ in range(5):
+                await ws.send(b"\x00\xff")
+            with pytest.raises(Exception):  # noqa: B017
+                for _ in range(10):
+                    await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 4400
