@@ -6,7 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from server import config
+from server import cli_accounts, config, demo
+from server.app import Settings, create_app
+from server.domain.venue import Venue
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a venue TOML file")
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
+    cli_accounts.add_parsers(commands)
     return parser
 
 
@@ -55,8 +58,6 @@ def _check_config(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import Settings, create_app
-
     env = Settings.from_env()
     settings = Settings(
         venue_file=args.venue or env.venue_file,
@@ -68,16 +69,28 @@ def _run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    _print_urls(args.host, args.port, app.state.venue.name, settings.log_url)
+    _print_urls(args.host, args.port, app.state.venue, settings)
     uvicorn.run(app, host=args.host, port=args.port, ws="websockets-sansio", log_level="info")
     return 0
 
 
-def _print_urls(host: str, port: int, venue_name: str, log_url: str) -> None:
+def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
     base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
-    print(f"antrean: {venue_name}, event log {log_url}")
-    print(f"  health check   {base}/healthz")
-    sys.stdout.flush()
+    lines = [f"antrean: {venue.name}, event log {settings.log_url}", ""]
+    lines += [f"  counter console   {base}/counter"]
+    for zone in venue.zones.values():
+        token = f"?device={demo.display_token(zone.id)}" if settings.demo else ""
+        lines.append(f"  hall display      {base}/display/{zone.id}{token}   ({zone.name})")
+    lines += [f"  health check      {base}/healthz", ""]
+    if settings.demo:
+        first = next(iter(venue.counters))
+        lines += [
+            f"  demo sign-in: officer of counter N is 'loketN' (e.g. {demo.officer_name(first)}),",
+            f"  manager 'manajer', admin 'admin'; password for all: {demo.PASSWORD}",
+        ]
+    else:
+        lines += ["  pair screens with: antrean devices add --zone ZONE"]
+    print("\n".join(lines), flush=True)
 
 
 if __name__ == "__main__":

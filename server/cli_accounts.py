@@ -1,0 +1,138 @@
+"""`antrean users ...` and `antrean devices ...`: manage who signs in and which screens pair."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+
+from server import config
+from server.accounts import ROLES, AccountBook, AccountError
+from server.domain.venue import Venue
+from server.store import open_log
+
+Action = Callable[[AccountBook, Venue, argparse.Namespace], Awaitable[None]]
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    users = commands.add_parser("users", help="add, list or disable officers and managers")
+    user_actions = users.add_subparsers(required=True, metavar="ACTION")
+    add = _action(user_actions, "add", "add a user (asks for the password)", _add_user)
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", default="", help="full name shown in consoles and reports")
+    add.add_argument("--tenant", help="tenant id (officers and supervisors)")
+    add.add_argument("--counters", default="", help="comma-separated counters an officer may use")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    _action(user_actions, "list", "list users", _list_users)
+    disable = _action(user_actions, "disable", "stop a user from signing in", _disable_user)
+    disable.add_argument("username")
+
+    devices = commands.add_parser("devices", help="pair or revoke hall displays and kiosks")
+    device_actions = devices.add_subparsers(required=True, metavar="ACTION")
+    pair = _action(device_actions, "add", "pair a new screen; prints its address", _add_device)
+    pair.add_argument("--zone", required=True)
+    pair.add_argument("--kind", choices=("display", "kiosk"), default="display")
+    pair.add_argument("--name", default="")
+    pair.add_argument("--base-url", default="http://localhost:8000")
+    _action(device_actions, "list", "list paired screens", _list_devices)
+    revoke = _action(device_actions, "revoke", "unpair a screen", _revoke_device)
+    revoke.add_argument("device")
+
+
+def _action(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, run: Action
+) -> argparse.ArgumentParser:
+    parser = actions.add_parser(name, help=help)
+    parser.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
+    parser.add_argument("--data", default=None, help="data folder of the SQLite log")
+    parser.add_argument("--redis", default=None, help="Redis URL of the shared log")
+    parser.set_defaults(handler=lambda args: _run(run, args))
+    return parser
+
+
+def _run(action: Action, args: argparse.Namespace) -> int:
+    from server.app import Settings
+
+    env = Settings.from_env()
+    settings = Settings(
+        venue_file=args.venue or env.venue_file,
+        data_dir=args.data or env.data_dir,
+        redis_url=args.redis or env.redis_url,
+    )
+    try:
+        venue = config.load_venue(settings.venue_file)
+        asyncio.run(_with_book(action, venue, settings.log_url, args))
+    except (config.ConfigError, AccountError) as error:
+        print(f"antrean: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _with_book(action: Action, venue: Venue, url: str, args: argparse.Namespace) -> None:
+    log = open_log(url)
+    try:
+        book = AccountBook(venue.id, log)
+        await book.refresh()
+        await action(book, venue, args)
+    finally:
+        await log.close()
+
+
+async def _add_user(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    counters = tuple(c for c in args.counters.split(",") if c)
+    if args.tenant and args.tenant not in venue.tenants:
+        raise AccountError(f"unknown tenant {args.tenant!r}; known: {', '.join(venue.tenants)}")
+    for counter in counters:
+        if counter not in venue.counters or venue.counters[counter].tenant != args.tenant:
+            raise AccountError(f"counter {counter!r} is not a counter of tenant {args.tenant!r}")
+    password = _password(args.password_stdin)
+    user = await book.add_user(args.username, args.name, args.role, password, args.tenant, counters)
+    print(f"added {user.username} ({user.role}{', ' + user.tenant if user.tenant else ''})")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if first != getpass.getpass("again: "):
+        raise AccountError("the two passwords differ")
+    return first
+
+
+async def _list_users(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    if not book.accounts.users:
+        print("no users yet: add one with `antrean users add USERNAME --role ...`")
+    for user in sorted(book.accounts.users.values(), key=lambda u: u.username):
+        state = "active" if user.active else "disabled"
+        where = f"{user.tenant or '-'} {','.join(user.counters) or '-'}"
+        print(f"{user.username:<16} {user.role:<10} {where:<24} {state:<8} {user.name}")
+
+
+async def _disable_user(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    await book.disable_user(args.username)
+    print(f"disabled {args.username}")
+
+
+async def _add_device(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    if args.zone not in venue.zones:
+        raise AccountError(f"unknown zone {args.zone!r}; known: {', '.join(venue.zones)}")
+    name = args.name or f"{args.kind} {venue.zones[args.zone].name}"
+    device, token = await book.add_device(args.kind, args.zone, name)
+    print(f"paired {device.id} ({name}). Open this address once on the screen:")
+    print(f"  {args.base_url.rstrip('/')}/display/{args.zone}?device={token}")
+
+
+async def _list_devices(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    if not book.accounts.devices:
+        print("no paired screens yet: pair one with `antrean devices add --zone ZONE`")
+    for device in sorted(book.accounts.devices.values(), key=lambda d: d.id):
+        state = "active" if device.active else "revoked"
+        print(f"{device.id:<20} {device.kind:<8} {device.zone:<16} {state:<8} {device.name}")
+
+
+async def _revoke_device(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    await book.revoke_device(args.device)
+    print(f"revoked {args.device}")

@@ -1,0 +1,118 @@
+"""`antrean users` and `antrean devices`, as an admin uses them on the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from server.accounts import AccountBook, Accounts
+from server.cli import main
+from server.store import open_log
+
+
+def accounts(data: Path) -> Accounts:
+    async def load() -> Accounts:
+        log = open_log(f"sqlite://{data / 'antrean.db'}")
+        try:
+            return await AccountBook("merdeka-malang", log).refresh()
+        finally:
+            await log.close()
+
+    return asyncio.run(load())
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+class TestUsers:
+    """Admins add officers bound to a tenant, list them and disable them."""
+
+    def test_add_list_disable(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-kuat\n"))
+        code, out, _ = run(
+            capsys,
+            "users",
+            "add",
+            "budi",
+            "--role",
+            "officer",
+            "--tenant",
+            "dispendukcapil",
+            "--counters",
+            "1",
+            "--name",
+            "Budi Santoso",
+            "--password-stdin",
+            "--data",
+            str(tmp_path),
+        )
+        assert code == 0 and "added budi" in out
+        assert accounts(tmp_path).authenticate("budi", "kata-sandi-kuat") is not None
+        assert "Budi Santoso" in run(capsys, "users", "list", "--data", str(tmp_path))[1]
+        assert run(capsys, "users", "disable", "budi", "--data", str(tmp_path))[0] == 0
+        assert accounts(tmp_path).authenticate("budi", "kata-sandi-kuat") is None
+
+    def test_empty_list_says_what_to_do(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert "antrean users add" in run(capsys, "users", "list", "--data", str(tmp_path))[1]
+
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            (["--tenant", "nope"], "unknown tenant 'nope'"),
+            (
+                ["--tenant", "samsat", "--counters", "1"],
+                "counter '1' is not a counter of tenant 'samsat'",
+            ),
+            (["--tenant", "samsat"], "at least 8 characters"),
+        ],
+    )
+    def test_mistakes_are_named(
+        self,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+        extra: list[str],
+        message: str,
+    ) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO("pendek\n"))
+        code, _, err = run(
+            capsys,
+            "users",
+            "add",
+            "siti",
+            "--role",
+            "officer",
+            *extra,
+            "--password-stdin",
+            "--data",
+            str(tmp_path),
+        )
+        assert code == 1 and message in err
+        assert not accounts(tmp_path).users
+
+
+class TestDevices:
+    """A paired screen gets a one-time address; its token works until revoked."""
+
+    def test_pair_and_revoke(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, _ = run(capsys, "devices", "add", "--zone", "lantai2", "--data", str(tmp_path))
+        token = re.search(r"/display/lantai2\?device=(\S+)", out).group(1)  # type: ignore[union-attr]
+        device = accounts(tmp_path).device(token)
+        assert code == 0 and device is not None and device.zone == "lantai2"
+        assert run(capsys, "devices", "revoke", device.id, "--data", str(tmp_path))[0] == 0
+        assert accounts(tmp_path).device(token) is None
+
+    def test_unknown_zone(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        code, _, err = run(capsys, "devices", "add", "--zone", "atap", "--data", str(tmp_path))
+        assert code == 1 and "unknown zone 'atap'" in err
