@@ -15,7 +15,9 @@ from starlette.routing import Route
 from server.accounts import User
 from server.auth import csrf_ok, language, signed_in
 from server.domain import commands as cmd
+from server.domain.decide import find_ticket
 from server.domain.errors import DomainError
+from server.domain.state import State
 from server.domain.venue import Venue
 from server.service import VenueQueue
 
@@ -70,7 +72,7 @@ async def command(request: Request) -> JSONResponse:
     if not 8 <= len(command_id) <= 64:
         return problem(request, "bad_request", detail="command_id must be 8-64 characters")
     queue: VenueQueue = request.app.state.queue
-    if not allowed(user, parsed, queue.venue):
+    if not allowed(user, parsed, queue.venue, queue.state):
         return problem(request, "forbidden")
     return await _execute(request, queue, _as_user(parsed, user), command_id)
 
@@ -101,15 +103,19 @@ async def _read_body(request: Request) -> bytes | None:
     return body
 
 
-def allowed(user: User, command: cmd.Command, venue: Venue) -> bool:
+def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> bool:
     """Whether `user` may send `command`: tenants act only on their own counters and lanes."""
     if isinstance(command, cmd.SetRunningText):
         return user.role in ("manager", "admin")
     if isinstance(command, cmd.IssueTicket):
         service = venue.services.get(command.service)
         return command.channel == "staff" and _for_tenant(user, service.tenant if service else None)
-    if isinstance(command, cmd.ReturnTicket | cmd.CancelTicket | cmd.RollDay):
-        return user.role != "officer" or user.tenant is not None
+    if isinstance(command, cmd.RollDay):
+        return user.role in ("manager", "admin")
+    if isinstance(command, cmd.ReturnTicket | cmd.CancelTicket):
+        ticket = find_ticket(state, command.ticket)
+        # An unknown ticket is for the domain to name; a known one must be of the user's tenant.
+        return ticket is None or _for_tenant(user, venue.services[ticket.service].tenant)
     counter = venue.counters.get(command.counter)
     # An unknown counter is for the domain to name; only known ones need a tenant check.
     return counter is None or user.may_use_counter(counter.id, counter.tenant)

@@ -56,15 +56,10 @@ class _Ctx:
         return found
 
     def ticket(self, ticket_id: str) -> Ticket:
-        found = self.state.tickets.get(ticket_id) or self._by_label(ticket_id)
+        found = find_ticket(self.state, ticket_id)
         if found is None:
             raise DomainError("unknown_ticket", ticket=ticket_id)
         return found
-
-    def _by_label(self, label: str) -> Ticket | None:
-        # Officers type "A-007" (or "a7"); tickets are keyed by day + label.
-        wanted = _normal_label(label)
-        return next((t for t in self.state.tickets.values() if t.label == wanted), None)
 
     def open_counter(self, counter_id: str) -> Counter:
         counter = self.counter(counter_id)
@@ -94,6 +89,16 @@ class _Ctx:
         if ticket_id is not None:
             label = self.state.tickets[ticket_id].label
             raise DomainError("counter_busy", counter=counter.id, label=label)
+
+
+def find_ticket(state: State, ref: str) -> Ticket | None:
+    """Today's ticket by id, or by the label an officer types ("A-007", "a7")."""
+    found = state.tickets.get(ref)
+    if found is None:
+        # Officers type labels; tickets are keyed by day + label.
+        wanted = _normal_label(ref)
+        found = next((t for t in state.tickets.values() if t.label == wanted), None)
+    return found
 
 
 def _normal_label(text: str) -> str:

@@ -186,3 +186,33 @@ class TestRefusals:
                 for _ in range(10):
                     await asyncio.wait_for(ws.recv(), 5)
             assert ws.close_code == 4400
+
+
+class TestTenantBoundaries:
+    """An officer cannot cancel or return another tenant's ticket."""
+
+    def test_cancel_of_another_tenants_ticket(
+        self, live_server: LiveServer, sign_in: SignIn
+    ) -> None:
+        from server.config import DEMO_VENUE, load_venue
+
+        venue = load_venue(DEMO_VENUE)
+        mine = venue.counters["1"]
+        other = next(c for c in venue.counters.values() if c.tenant != mine.tenant)
+        theirs, their_csrf = sign_in(live_server, f"loket{other.id.lower()}")
+        issued = send(
+            theirs,
+            their_csrf,
+            type="issue_ticket",
+            service=other.services[0],
+            visit="v",
+            channel="staff",
+        )
+        assert issued.json()["ok"]
+        label = venue.services[other.services[0]].prefix + "-001"
+        client, csrf = sign_in(live_server, "loket1")
+        answer = send(client, csrf, type="cancel_ticket", ticket=label, by="officer", reason="x")
+        assert answer.status_code == 403
+        assert send(
+            theirs, their_csrf, type="cancel_ticket", ticket=label, by="officer", reason="x"
+        ).json()["ok"]
