@@ -1,0 +1,224 @@
+"""The clip library: renders a venue's vocabulary ahead of time, and joins announcements.
+
+`render_vocabulary` is the slow part (network, synthesis) and runs before opening or in the
+background. `announcement` is on the call path: it looks clips up and concatenates their
+samples, and synthesizes only as a logged last resort, with a local engine, for a clip that
+was never rendered.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import msgspec
+
+from audio.cache import ClipCache
+from audio.engines import Engine, EngineError, EngineUnavailable
+from audio.pcm import AudioError, decode, normalize
+from audio.wording import (
+    DEFAULT_STYLE,
+    AnnouncementStyle,
+    Call,
+    Clip,
+    announcement_clips,
+    vocabulary,
+)
+from server.domain.venue import Venue
+
+__all__ = [
+    "Announcement",
+    "AnnouncementError",
+    "ClipLibrary",
+    "EngineSummary",
+    "Progress",
+    "RenderSummary",
+]
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["rendered", "cached", "failed"]
+
+# Called after each clip of a render: (clips done, clips in all, the clip's key).
+Progress = Callable[[int, int, str], None]
+
+# Joined announcements are kept for replay and recall; a busy day makes thousands.
+_DEFAULT_MAX_JOINED = 2000
+_PRUNE_EVERY = 64
+
+
+class Announcement(NamedTuple):
+    """A joined announcement: its id (a content hash) and the WAV to play."""
+
+    id: str
+    path: Path
+
+
+class AnnouncementError(Exception):
+    """No engine could provide a clip: the call goes on silently (screens still show it)."""
+
+
+class EngineSummary(msgspec.Struct):
+    """What one engine did during a render: clips rendered now, found cached, or failed."""
+
+    rendered: int = 0
+    cached: int = 0
+    failed: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class RenderSummary(msgspec.Struct):
+    """The outcome of rendering a vocabulary, engine by engine (in order of preference)."""
+
+    engines: dict[str, EngineSummary]
+    clips: int
+    missing: tuple[str, ...]
+    seconds: float
+
+
+class ClipLibrary:
+    """Clips of one style, rendered by `engines` (best first), kept under `cache_dir`."""
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        engines: Sequence[Engine],
+        style: AnnouncementStyle = DEFAULT_STYLE,
+        *,
+        max_joined: int = _DEFAULT_MAX_JOINED,
+    ) -> None:
+        self.cache = ClipCache(cache_dir)
+        self.engines = tuple(engines)
+        self.style = style
+        self.max_joined = max_joined
+        self._joined_since_prune = 0
+        self._frames: dict[Path, bytes] = {}
+
+    # -- ahead of time ---------------------------------------------------------------------
+
+    def render_vocabulary(self, venue: Venue, progress: Progress | None = None) -> RenderSummary:
+        """Make sure every clip of the venue is cached, by the best engine that can say it."""
+        return self.render_clips(vocabulary(venue, self.style), progress)
+
+    def render_clips(
+        self, clips: Sequence[Clip], progress: Progress | None = None
+    ) -> RenderSummary:
+        """Make sure each of `clips` is cached, by the best engine that can say it."""
+        started = time.perf_counter()
+        summary = {engine.name: EngineSummary() for engine in self.engines}
+        down: set[str] = set()
+        missing = []
+        for done, clip in enumerate(clips, start=1):
+            if self._ensure(clip, summary, down) is None:
+                log.error("no engine could render clip %r (%r)", clip.key, clip.text)
+                missing.append(clip.key)
+            if progress is not None:
+                progress(done, len(clips), clip.key)
+        seconds = time.perf_counter() - started
+        return RenderSummary(summary, len(clips), tuple(missing), seconds)
+
+    def _ensure(self, clip: Clip, summary: dict[str, EngineSummary], down: set[str]) -> Path | None:
+        for engine in self.engines:
+            path = self._path(engine, clip)
+            if path is None:
+                continue
+            outcome = self._outcome(engine, clip, path, down)
+            summary[engine.name].add(outcome)
+            if outcome != "failed":
+                return path
+        return None
+
+    def _outcome(self, engine: Engine, clip: Clip, path: Path, down: set[str]) -> Outcome:
+        # The cache is looked at first: gTTS clips rendered while online still count offline.
+        if self.cache.read(path) is not None:
+            return "cached"
+        if engine.name in down:
+            return "failed"
+        try:
+            self._render(engine, clip, path)
+        except EngineUnavailable as error:
+            log.warning("%s is unavailable for the rest of this render: %s", engine.name, error)
+            down.add(engine.name)
+            return "failed"
+        except (EngineError, AudioError) as error:
+            log.warning("%s could not render %r, next engine: %s", engine.name, clip.key, error)
+            return "failed"
+        return "rendered"
+
+    def _render(self, engine: Engine, clip: Clip, path: Path) -> None:
+        samples = normalize(decode(engine.render(clip)))
+        self.cache.write(path, samples.tobytes())
+
+    def _path(self, engine: Engine, clip: Clip) -> Path | None:
+        identity = engine.identity(clip)
+        return None if identity is None else self.cache.clip_path(identity)
+
+    # -- on the call path --------------------------------------------------------------------
+
+    def announcement(self, call: Call) -> Announcement:
+        """The joined WAV for `call`, from cached clips; AnnouncementError if a clip is lost."""
+        clips = announcement_clips(call, self.style)
+        cached = [self._first_cached(clip) for clip in clips]
+        if all(cached):
+            paths = [p for p in cached if p is not None]
+            joined = self.cache.joined_path(paths)
+            if self.cache.is_joined(joined, paths):
+                return Announcement(joined.stem, joined)
+        return self._join([self._clip_frames(clip) for clip in clips])
+
+    def _first_cached(self, clip: Clip) -> Path | None:
+        # Existence only: the samples are read (and checked) when the join must be made.
+        for engine in self.engines:
+            path = self._path(engine, clip)
+            if path is not None and path.exists():
+                return path
+        return None
+
+    def _clip_frames(self, clip: Clip) -> tuple[Path, bytes]:
+        for engine in self.engines:
+            path = self._path(engine, clip)
+            frames = None if path is None else self._read(path)
+            if path is not None and frames is not None:
+                return path, frames
+        return self._render_now(clip)
+
+    def _read(self, path: Path) -> bytes | None:
+        # Clips are content-addressed, so samples read (and checked) once stay right; the
+        # whole vocabulary is a few megabytes, and this halves the time of a new join.
+        frames = self._frames.get(path)
+        if frames is None:
+            frames = self.cache.read(path)
+            if frames is not None:
+                self._frames[path] = frames
+        return frames
+
+    def _render_now(self, clip: Clip) -> tuple[Path, bytes]:
+        for engine in (e for e in self.engines if e.local):
+            path = self._path(engine, clip)
+            if path is None:
+                continue
+            log.warning("clip %r was not rendered; rendering it now with %s", clip.key, engine.name)
+            try:
+                self._render(engine, clip, path)
+            except (EngineError, AudioError) as error:
+                log.error("%s could not render %r at call time: %s", engine.name, clip.key, error)
+                continue
+            frames = self.cache.read(path)
+            if frames is not None:
+                return path, frames
+        raise AnnouncementError(f"no engine can provide the clip {clip.key!r} ({clip.text!r})")
+
+    def _join(self, clips: list[tuple[Path, bytes]]) -> Announcement:
+        # Every clip has the same format, so joining is concatenating samples.
+        joined = self.cache.joined_path([path for path, _ in clips])
+        self.cache.write(joined, b"".join(frames for _, frames in clips), durable=False)
+        self._joined_since_prune += 1
+        if self._joined_since_prune >= _PRUNE_EVERY:
+            self._joined_since_prune = 0
+            self.cache.prune_joined(self.max_joined)
+        return Announcement(joined.stem, joined)
