@@ -6,6 +6,7 @@ Settings come from arguments or from `ANTREAN_*` environment variables.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -17,8 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
+from audio.engines import make_engines
+from audio.library import ClipLibrary
 from server import api, config, demo, login, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
@@ -36,6 +40,10 @@ class Settings(msgspec.Struct, frozen=True):
     data_dir: str = "data"
     redis_url: str = ""
     secret: str = ""
+    # Speech engines, best first: "recorded" (needs audio_recorded), "gtts" (internet), "espeak".
+    tts: str = "espeak"
+    audio_recorded: str = ""
+    audio_cache: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,7 +53,16 @@ class Settings(msgspec.Struct, frozen=True):
             data_dir=env.get("ANTREAN_DATA", default.data_dir),
             redis_url=env.get("ANTREAN_REDIS_URL", default.redis_url),
             secret=env.get("ANTREAN_SECRET", default.secret),
+            tts=env.get("ANTREAN_TTS", default.tts),
+            audio_recorded=env.get("ANTREAN_AUDIO_RECORDED", default.audio_recorded),
+            audio_cache=env.get("ANTREAN_AUDIO_CACHE", default.audio_cache),
         )
+
+    def audio_library(self) -> ClipLibrary:
+        recorded = Path(self.audio_recorded) if self.audio_recorded else None
+        names = ["recorded", *self.tts.split(",")] if recorded else self.tts.split(",")
+        engines = make_engines([n for n in names if n], recorded=recorded)
+        return ClipLibrary(Path(self.audio_cache or Path(self.data_dir) / "audio"), engines)
 
     @property
     def demo(self) -> bool:
@@ -90,11 +107,15 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             await demo.seed(accounts, venue)
         app.state.queue, app.state.hub, app.state.projection = queue, hub, projection
         app.state.accounts = accounts
+        app.state.audio = settings.audio_library()
+        # Render the clip vocabulary in the background: calls never wait for synthesis.
+        rendering = asyncio.create_task(asyncio.to_thread(app.state.audio.render_vocabulary, venue))
         await hub.start()
         try:
             yield
         finally:
             await hub.stop()
+            await asyncio.wait([rendering])
             await queue.stop()
             await events.close()
 
@@ -105,6 +126,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         *socket.routes,
         *counters.routes,
         *displays.routes,
+        *audio_routes.routes,
         *static_mounts(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

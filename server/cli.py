@@ -6,12 +6,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from audio.cli import render_audio_main
 from server import cli_accounts, config, demo
 from server.app import Settings, create_app
 from server.domain.venue import Venue
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["render-audio"]:
+        # The audio room owns this command's options.
+        return render_audio_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     result: int = args.handler(args)
@@ -36,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
     cli_accounts.add_parsers(commands)
+    # Listed for --help; main() hands its arguments to the audio room.
+    commands.add_parser("render-audio", help="render the venue's announcement clips ahead")
     return parser
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import msgspec
 
+from audio.routes import call_url
 from server.domain import events as ev
 from server.domain.decide import callable_at, next_ticket
 from server.domain.state import State, Ticket
@@ -53,6 +54,7 @@ class CallView(msgspec.Struct, frozen=True):
     service_name: str
     at: dt.datetime
     recall: bool
+    audio: str
 
 
 class LaneView(msgspec.Struct, frozen=True):
@@ -277,6 +279,7 @@ class Projection:
                 service_name=self.venue.services[ticket.service].name,
                 at=event.at,
                 recall=isinstance(event, ev.TicketRecalled),
+                audio=call_url(counter.id, ticket.label, isinstance(event, ev.TicketRecalled)),
             )
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 
 _REDIS_START_TIMEOUT = 10.0
 ROOT = Path(__file__).resolve().parent.parent
+AUDIO_CACHE = ROOT / "tests" / "artifacts" / "audio-cache"
 
 
 class RedisServer:
@@ -134,8 +136,10 @@ class LiveServer:
         if self.redis_url:
             command += ["--redis", self.redis_url]
         log = open(self.data_dir / f"server-{self.port}.log", "ab")  # noqa: SIM115
+        # One clip cache for every server of the session: rendering is the slow part.
+        env = {**os.environ, "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE)}
         with log:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + 30
         while not self._healthy():
             if self.process.poll() is not None or time.monotonic() > deadline:

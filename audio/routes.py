@@ -1,0 +1,53 @@
+"""`/audio/call/<counter>/<ticket>.wav`: the spoken announcement of one call, ready to play.
+
+Built from clips rendered ahead (never synthesized here unless a clip was lost), joined in a
+worker thread so the event loop never waits on disk, and cached by the browser: the same
+words always make the same file, so its ETag is the announcement id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from audio.library import AnnouncementError, ClipLibrary
+from audio.wording import call_for
+
+log = logging.getLogger(__name__)
+TICKET = re.compile(r"^[A-Z]{1,3}-\d{1,4}$")
+
+
+def call_url(counter: str, label: str, recall: bool) -> str:
+    """Where a display fetches the announcement of a call."""
+    return f"/audio/call/{counter}/{label}.wav" + ("?recall=1" if recall else "")
+
+
+async def announcement(request: Request) -> Response:
+    venue = request.app.state.venue
+    counter, label = request.path_params["counter"], request.path_params["ticket"]
+    if counter not in venue.counters or not TICKET.match(label):
+        return JSONResponse(
+            {"message": "Pengumuman tidak ditemukan.", "message_en": "No such announcement."}, 404
+        )
+    library: ClipLibrary = request.app.state.audio
+    call = call_for(venue, counter, label, recall=request.query_params.get("recall") == "1")
+    try:
+        found = await asyncio.to_thread(library.announcement, call)
+    except AnnouncementError:
+        log.exception("no audio for %s at counter %s", label, counter)
+        return JSONResponse(
+            {"message": "Suara pengumuman tidak tersedia.", "message_en": "No audio."}, 503
+        )
+    etag = f'"{found.id}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    headers = {"Cache-Control": "public, max-age=86400", "ETag": etag}
+    return FileResponse(found.path, media_type="audio/wav", headers=headers)
+
+
+routes = [Route("/audio/call/{counter}/{ticket}.wav", announcement)]
