@@ -77,7 +77,17 @@ def _run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     _print_urls(args.host, args.port, app.state.venue, settings)
-    uvicorn.run(app, host=args.host, port=args.port, ws="websockets-sansio", log_level="info")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        # The hub encodes a view once for every screen; per-connection compression would
+        # undo that, and screens only ever send tiny frames.
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,
+    )
     return 0
 
 

@@ -216,3 +216,17 @@ class TestTenantBoundaries:
         assert send(
             theirs, their_csrf, type="cancel_ticket", ticket=label, by="officer", reason="x"
         ).json()["ok"]
+
+
+class TestSocketProtocol:
+    """The socket sends views as they are: no per-connection compression."""
+
+    async def test_no_permessage_deflate(self, live_server: LiveServer) -> None:
+        url = (
+            live_server.url.replace("http", "ws")
+            + f"/ws?topics=zone:{ZONE}&device={display_token(ZONE)}"
+        )
+        async with connect(url) as ws:  # the client offers permessage-deflate by default
+            assert ws.response is not None
+            assert "Sec-WebSocket-Extensions" not in ws.response.headers
+            assert (await next_view(ws, f"zone:{ZONE}"))["data"]["zone"] == ZONE
