@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             await demo.seed(accounts, venue)
         app.state.queue, app.state.hub, app.state.projection = queue, hub, projection
         app.state.accounts = accounts
+        app.state.speakers = socket.Speakers(venue)
         app.state.audio = settings.audio_library()
         # Render the clip vocabulary in the background: calls never wait for synthesis.
         rendering = asyncio.create_task(asyncio.to_thread(app.state.audio.render_vocabulary, venue))

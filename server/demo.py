@@ -37,5 +37,7 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
             counters=(counter.id,),
         )
     for zone in venue.zones.values():
-        await book.add_device("display", zone.id, f"Layar {zone.name}", display_token(zone.id))
+        # Named after the zone's configured speaker, so the demo screen is the one that speaks.
+        name = zone.speaker or f"Layar {zone.name}"
+        await book.add_device("display", zone.id, name, display_token(zone.id))
     return True

@@ -8,22 +8,29 @@ tenant. Views arrive as binary JSON frames, encoded once for all subscribers.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Literal
+
 import msgspec
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from server.accounts import User
+from server.accounts import Device, User
 from server.auth import paired_device, same_origin, signed_in
+from server.domain.venue import Venue
 from server.hub import Hub, Position, Subscriber
 from server.views import Projection
 
+log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 MAX_FRAME = 4096
 MAX_BAD_FRAMES = 5
 
 
-class ClientMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=False):
+class ClientMessage(msgspec.Struct, tag_field="type"):
     pass
 
 
@@ -31,13 +38,59 @@ class Ping(ClientMessage, tag="ping"):
     pass
 
 
-_client = msgspec.json.Decoder(Ping)
+class AudioReport(ClientMessage, tag="audio"):
+    """A display says what became of an announcement it was to play."""
+
+    call: str
+    status: Literal["played", "blocked", "failed"]
+
+
+class AudioStatus(msgspec.Struct, frozen=True):
+    zone: str
+    device: str
+    call: str
+    status: str
+    at: dt.datetime
+
+
+_client = msgspec.json.Decoder(Ping | AudioReport)
+
+
+class Speakers:
+    """Exactly one connected display speaks per zone: the zone's configured speaker when it
+    is connected, else the display connected longest. Each display is told its role."""
+
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+        self._zones: dict[str, list[tuple[Subscriber, str]]] = {}
+        self.status: dict[str, AudioStatus] = {}
+
+    def join(self, zone: str, subscriber: Subscriber, device_name: str) -> None:
+        present = self._zones.setdefault(zone, [])
+        preferred = device_name == self.venue.zones[zone].speaker
+        present.insert(0 if preferred else len(present), (subscriber, device_name))
+        self._tell(zone)
+
+    def leave(self, zone: str, subscriber: Subscriber) -> None:
+        present = self._zones.get(zone, [])
+        self._zones[zone] = [(s, n) for s, n in present if s is not subscriber]
+        self._tell(zone)
+
+    def speaker(self, zone: str) -> Subscriber | None:
+        present = self._zones.get(zone)
+        return present[0][0] if present else None
+
+    def _tell(self, zone: str) -> None:
+        for rank, (subscriber, _) in enumerate(self._zones.get(zone, [])):
+            subscriber.offer(msgspec.json.encode({"type": "role", "speaker": rank == 0}))
 
 
 async def endpoint(ws: WebSocket) -> None:
     topics = [t for t in ws.query_params.get("topics", "").split(",") if t]
     since = _position(ws.query_params.get("since", ""))
-    reason = await _refusal(ws, topics)
+    device = await paired_device(ws, ws.query_params.get("device"))
+    who = await signed_in(ws)
+    reason = _refusal(ws, topics, who[0] if who else None, device)
     if reason:
         await ws.close(code=CLOSE_FORBIDDEN, reason=reason)
         return
@@ -51,14 +104,33 @@ async def endpoint(ws: WebSocket) -> None:
     )
     for topic in topics:
         hub.subscribe(topic, subscriber, since, lambda topic=topic: projection.snapshot(topic))  # type: ignore[misc]
+    speakers: Speakers = ws.app.state.speakers
+    zone = device.zone if device is not None and f"zone:{device.zone}" in topics else None
+    if zone is not None:
+        speakers.join(zone, subscriber, device.name)  # type: ignore[union-attr]
     try:
-        await _receive(ws)
+        await _receive(ws, lambda report: _record(speakers, zone, device, report))
     finally:
+        if zone is not None:
+            speakers.leave(zone, subscriber)
         hub.disconnect(subscriber)
         await subscriber.aclose()
 
 
-async def _receive(ws: WebSocket) -> None:
+def _record(
+    speakers: Speakers, zone: str | None, device: Device | None, report: AudioReport
+) -> None:
+    if zone is None or device is None:
+        return
+    status = AudioStatus(zone, device.id, report.call, report.status, dt.datetime.now(dt.UTC))
+    speakers.status[zone] = status
+    if report.status != "played":
+        log.warning(
+            "zone %s: announcement %s %s on %s", zone, report.call, report.status, device.id
+        )
+
+
+async def _receive(ws: WebSocket, on_audio: Callable[[AudioReport], None]) -> None:
     """Read what the client says; garbage gets a clear answer, too much garbage a close."""
     bad = 0
     try:
@@ -67,7 +139,10 @@ async def _receive(ws: WebSocket) -> None:
             if message["type"] == "websocket.disconnect":
                 return
             data = message.get("bytes") or (message.get("text") or "").encode()
-            if len(data) <= MAX_FRAME and _understood(data):
+            said = _understood(data) if len(data) <= MAX_FRAME else None
+            if isinstance(said, AudioReport):
+                on_audio(said)
+            if said is not None:
                 continue
             bad += 1
             await ws.send_json(
@@ -80,12 +155,12 @@ async def _receive(ws: WebSocket) -> None:
         return
 
 
-def _understood(data: bytes) -> bool:
+def _understood(data: bytes) -> Ping | AudioReport | None:
     try:
-        _client.decode(data)
+        message: Ping | AudioReport = _client.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return False
-    return True
+        return None
+    return message
 
 
 def _position(text: str) -> Position | None:
@@ -93,7 +168,7 @@ def _position(text: str) -> Position | None:
     return Position(epoch, int(seq)) if epoch and seq.isdigit() else None
 
 
-async def _refusal(ws: WebSocket, topics: list[str]) -> str:
+def _refusal(ws: WebSocket, topics: list[str], user: User | None, device: Device | None) -> str:
     """Why this caller may not have these topics, or "" when it may."""
     if not same_origin(ws):
         return "origin not allowed"
@@ -103,10 +178,8 @@ async def _refusal(ws: WebSocket, topics: list[str]) -> str:
     known = set(projection.topics())
     if unknown := [t for t in topics if t not in known]:
         return f"unknown topic {unknown[0]}"
-    who = await signed_in(ws)
-    device = await paired_device(ws, ws.query_params.get("device"))
     for topic in topics:
-        if not _may_watch(topic, who[0] if who else None, device.zone if device else None, ws):
+        if not _may_watch(topic, user, device.zone if device else None, ws):
             return f"not allowed: {topic}"
     return ""
 

@@ -8,8 +8,9 @@ const PING = "{}";
  * connect({topics, device, onMessage, onStatus}) -> {close()}
  * onMessage({topic, epoch, seq, data}) is called for every view update, in order.
  * onStatus("online" | "offline" | "connecting") reports the connection state.
+ * onNotice(message) gets what is not a view: {"type": "role", "speaker": bool}, errors.
  */
-export function connect({ topics, device = "", onMessage, onStatus = () => {} }) {
+export function connect({ topics, device = "", onMessage, onStatus = () => {}, onNotice = () => {} }) {
   let position = null; // {epoch, seq} of the newest message applied
   let socket = null;
   let attempt = 0;
@@ -34,7 +35,7 @@ export function connect({ topics, device = "", onMessage, onStatus = () => {} })
       const text = typeof frame.data === "string" ? frame.data : decoder.decode(frame.data);
       if (text === PING) return;
       const message = JSON.parse(text);
-      if (!message.topic) return; // errors and notices are not views
+      if (!message.topic) { onNotice(message); return; } // roles, errors: not views
       if (position && message.epoch === position.epoch && message.seq < position.seq) return;
       position = { epoch: message.epoch, seq: message.seq };
       onMessage(message);

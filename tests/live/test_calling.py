@@ -230,3 +230,60 @@ class TestSocketProtocol:
             assert ws.response is not None
             assert "Sec-WebSocket-Extensions" not in ws.response.headers
             assert (await next_view(ws, f"zone:{ZONE}"))["data"]["zone"] == ZONE
+
+
+class TestZoneSpeaker:
+    """One display per zone speaks: the configured speaker when present, else the first."""
+
+    async def test_roles_follow_who_is_connected(
+        self, live_server: LiveServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from server.cli import main
+
+        pair = [
+            "devices",
+            "add",
+            "--zone",
+            ZONE,
+            "--name",
+            "layar-samping",
+            "--data",
+            str(live_server.data_dir),
+        ]
+        assert await asyncio.to_thread(main, pair) == 0
+        second = re.search(r"device=(\S+)", capsys.readouterr().out).group(1)  # type: ignore[union-attr]
+        base = live_server.url.replace("http", "ws") + f"/ws?topics=zone:{ZONE}&device="
+        async with connect(base + second) as side:
+            assert await _role(side) is True  # alone in the zone: it speaks
+            async with connect(base + display_token(ZONE)) as configured:
+                assert await _role(configured) is True
+                assert await _role(side) is False
+            assert await _role(side) is True  # the configured speaker left
+
+    async def test_audio_reports_are_recorded(self, live_server: LiveServer) -> None:
+        url = (
+            live_server.url.replace("http", "ws")
+            + f"/ws?topics=zone:{ZONE}&device={display_token(ZONE)}"
+        )
+        async with connect(url) as speaker:
+            assert await _role(speaker) is True
+            await speaker.send(json.dumps({"type": "audio", "call": "abc", "status": "blocked"}))
+            await speaker.send(json.dumps({"type": "audio", "call": "abc", "status": "exploded"}))
+            assert json.loads(await _notice(speaker))["error"] == "pesan tidak dikenali"
+        log = (live_server.data_dir / f"server-{live_server.port}.log").read_text()
+        assert "announcement abc blocked" in log
+
+
+async def _notice(ws: ClientConnection) -> str:
+    while True:
+        frame = await asyncio.wait_for(ws.recv(), 10)
+        text = frame if isinstance(frame, str) else frame.decode()
+        if '"topic"' not in text and text != "{}":
+            return text
+
+
+async def _role(ws: ClientConnection) -> bool:
+    while True:
+        message = json.loads(await _notice(ws))
+        if message.get("type") == "role":
+            return bool(message["speaker"])
