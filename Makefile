@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint check bench-replay
+.PHONY: run test setup lint bench-replay bench-fanout bench-audio
 
 run: .venv/.synced
 	@scripts/ensure-system run
@@ -26,6 +26,14 @@ setup: .venv/.synced
 
 bench-replay: .venv/.synced
 	$(UV) run python -m bench.replay
+
+bench-fanout: .venv/.synced
+	@scripts/ensure-system run
+	$(UV) run python -m bench.fanout
+
+bench-audio: .venv/.synced
+	@scripts/ensure-system run
+	$(UV) run python -m bench.audio_call
 
 # The environment is rebuilt whenever the lock file changes.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
