@@ -21,6 +21,7 @@ from starlette.routing import Route
 import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
+import managers.routes as managers
 from audio.engines import make_engines
 from audio.library import ClipLibrary
 from server import api, config, demo, login, socket
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         *counters.routes,
         *displays.routes,
         *audio_routes.routes,
+        *managers.routes,
         *static_mounts(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
