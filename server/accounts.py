@@ -212,7 +212,10 @@ class AccountBook:
         password: str,
         tenant: str | None = None,
         counters: tuple[str, ...] = (),
+        *,
+        password_hash: str = "",
     ) -> User:
+        """Add a user; `password_hash` (from `hash_password`) skips hashing `password` again."""
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise AccountError(f"username {username!r}: use 2-32 of a-z, 0-9, '.', '_', '-'")
@@ -220,7 +223,7 @@ class AccountBook:
             raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
         if role in ("officer", "supervisor") and not tenant:
             raise AccountError(f"a {role} belongs to a tenant: give one")
-        password_hash = hash_password(password)
+        password_hash = password_hash or hash_password(password)
         await self._append(
             lambda a: _new_user(a, username),
             UserAdded(

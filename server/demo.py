@@ -7,7 +7,7 @@ A real venue creates its own with `antrean users add` and `antrean devices add`.
 
 from __future__ import annotations
 
-from server.accounts import AccountBook
+from server.accounts import AccountBook, hash_password
 from server.domain.venue import Venue
 
 PASSWORD = "antrean-demo"
@@ -25,8 +25,10 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
     """Create the demo accounts once; True when they were created now."""
     if (await book.refresh()).users:
         return False
-    await book.add_user("admin", "Admin Demo", "admin", PASSWORD)
-    await book.add_user("manajer", "Manajer MPP", "manager", PASSWORD)
+    # One argon2 hash for the one demo password: thirty would cost seconds at every start.
+    hashed = hash_password(PASSWORD)
+    await book.add_user("admin", "Admin Demo", "admin", PASSWORD, password_hash=hashed)
+    await book.add_user("manajer", "Manajer MPP", "manager", PASSWORD, password_hash=hashed)
     for counter in venue.counters.values():
         await book.add_user(
             officer_name(counter.id),
@@ -35,6 +37,7 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
             PASSWORD,
             tenant=counter.tenant,
             counters=(counter.id,),
+            password_hash=hashed,
         )
     for zone in venue.zones.values():
         # Named after the zone's configured speaker, so the demo screen is the one that speaks.
