@@ -99,10 +99,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         events = open_log(settings.log_url)
         queue = VenueQueue(venue, events, clock)
-        await queue.start()
-        hub = Hub(epoch=queue.epoch, seq=queue.state.seq, heartbeat=HEARTBEAT_SECONDS)
+        hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
         projection = Projection(venue, queue.state, hub)
+        # Listen before replaying: the views (recent calls above all) are a fold of the whole
+        # log, so every process derives the same view at the same seq, restarts included.
         queue.listen(projection.on_event)
+        await queue.start()
         accounts = AccountBook(venue.id, events)
         if settings.demo:
             await demo.seed(accounts, venue)

@@ -91,10 +91,12 @@ async def endpoint(ws: WebSocket) -> None:
     device = await paired_device(ws, ws.query_params.get("device"))
     who = await signed_in(ws)
     reason = _refusal(ws, topics, who[0] if who else None, device)
+    await ws.accept()
     if reason:
+        # Refuse after accepting: a handshake refused with HTTP 403 reaches a browser only
+        # as close code 1006 ("unreachable"), and a screen must tell "not paired" apart.
         await ws.close(code=CLOSE_FORBIDDEN, reason=reason)
         return
-    await ws.accept()
     hub: Hub = ws.app.state.hub
     projection: Projection = ws.app.state.projection
     subscriber = Subscriber(
