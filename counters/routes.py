@@ -2,13 +2,53 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.accounts import User
 from server.auth import signed_in
+from server.domain.venue import Counter, Service, Venue
 from server.views import Projection
 from server.web import page
+
+# JSON inside <script type="application/json"> ends at the first "</script", and "<!--"
+# changes how the HTML parser reads the rest: escape every "<", ">" and "&" as \uXXXX,
+# which JSON.parse reads back unchanged.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+class TransferGroup(msgspec.Struct, frozen=True):
+    """One tenant's services or counters in the transfer dialog."""
+
+    tenant: str
+    name: str
+    services: list[Service]
+    counters: list[Counter]
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON that is safe to place inside a `<script>` element."""
+    return msgspec.json.encode(value).decode().translate(_SCRIPT_SAFE)
+
+
+def transfer_groups(venue: Venue, here: Counter) -> list[TransferGroup]:
+    """Every service and every other counter of the venue, grouped by tenant, own first."""
+    groups = []
+    for tenant in venue.tenants.values():
+        services = [s for s in venue.services.values() if s.tenant == tenant.id]
+        counters = [c for c in venue.counters.values() if c.tenant == tenant.id and c.id != here.id]
+        if services or counters:
+            name = tenant.short_name or tenant.name
+            groups.append(TransferGroup(tenant.id, name, services, counters))
+    return sorted(groups, key=lambda g: g.tenant != here.tenant)
+
+
+def _usable(user: User, venue: Venue) -> list[Counter]:
+    return [c for c in venue.counters.values() if user.may_use_counter(c.id, c.tenant)]
 
 
 async def pick(request: Request) -> Response:
@@ -16,11 +56,18 @@ async def pick(request: Request) -> Response:
     if who is None:
         return RedirectResponse("/login?next=/counter", status_code=303)
     user, session = who
-    venue = request.app.state.venue
-    counters = [c for c in venue.counters.values() if user.may_use_counter(c.id, c.tenant)]
+    venue: Venue = request.app.state.venue
+    counters = _usable(user, venue)
     if len(counters) == 1:
         return RedirectResponse(f"/counter/{counters[0].id}", status_code=303)
-    return page(request, "counters/pick.html", user=user, counters=counters, csrf=session.csrf)
+    return page(
+        request,
+        "counters/pick.html",
+        user=user,
+        counters=counters,
+        tenants=venue.tenants,
+        csrf=session.csrf,
+    )
 
 
 async def console(request: Request) -> Response:
@@ -29,22 +76,32 @@ async def console(request: Request) -> Response:
     if who is None:
         return RedirectResponse(f"/login?next=/counter/{counter_id}", status_code=303)
     user, session = who
-    venue = request.app.state.venue
+    venue: Venue = request.app.state.venue
     counter = venue.counters.get(counter_id)
     if counter is None or not user.may_use_counter(counter.id, counter.tenant):
         return page(
-            request, "counters/forbidden.html", status_code=403, user=user, counter_id=counter_id
+            request,
+            "counters/forbidden.html",
+            status_code=404 if counter is None else 403,
+            unknown=counter is None,
+            user=user,
+            counter_id=counter_id,
+            csrf=session.csrf,
+            may_pick=bool(_usable(user, venue)),
         )
     projection: Projection = request.app.state.projection
+    tenant = venue.tenants[counter.tenant]
     return page(
         request,
         "counters/console.html",
         user=user,
         counter=counter,
+        tenant_name=tenant.short_name or tenant.name,
         csrf=session.csrf,
-        services=[venue.services[s] for s in venue.services],
-        counters=list(venue.counters.values()),
-        initial=projection.view(f"counter:{counter.id}"),
+        groups=transfer_groups(venue, counter),
+        initial=script_json(projection.view(f"counter:{counter.id}")),
+        # The page's clock may be off; timers correct by the difference to the server's.
+        server_now=request.app.state.queue.clock().isoformat(),
     )
 
 

@@ -1,0 +1,165 @@
+// The counter console: wires the embedded first view, the live socket, the buttons, the
+// shortcuts and the dialogs together. Views arrive only from the socket (topic
+// counter:<id>); commands go out over HTTP and their effect comes back as a new view.
+
+import { connect } from "/static/server/socket.js";
+import { send } from "./api.js";
+import { syncTo } from "./clock.js";
+import { openSpecific, openTransfer, setupDialogs } from "./dialogs.js";
+import { say } from "./i18n.js";
+import { setupKeys } from "./keys.js";
+import { renderActions, renderView, tick } from "./render.js";
+import { refusal } from "./rules.js";
+
+const root = document.getElementById("console");
+const counterId = root.dataset.counter;
+const counterLabel = root.dataset.counterLabel;
+const csrf = root.dataset.csrf;
+const VIEW_WAIT = 2500; // ms a finished command waits for its view before unlocking anyway
+const STATUS_SHOWN = 8000;
+
+let view = JSON.parse(document.getElementById("initial-view").textContent);
+let seq = -1; // log position of `view`; the embedded one predates every socket message
+const pending = new Set(); // actions sent and not yet reflected in a view
+const waiters = []; // {seq, resolve}: commands waiting for the view that shows them
+
+// --- messages ----------------------------------------------------------------------------
+
+let statusTimer = null;
+
+function showError(message) {
+  const box = document.getElementById("alert");
+  box.textContent = message;
+  box.hidden = false;
+}
+
+function clearError() {
+  const box = document.getElementById("alert");
+  box.hidden = true;
+  box.textContent = "";
+}
+
+function showStatus(message, kind = "ok") {
+  const box = document.getElementById("status");
+  box.dataset.kind = kind;
+  box.textContent = message;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => { box.textContent = ""; }, STATUS_SHOWN);
+}
+
+// --- views -------------------------------------------------------------------------------
+
+function apply(next, nextSeq) {
+  view = next;
+  seq = nextSeq;
+  for (const waiter of waiters.filter((w) => w.seq <= seq)) {
+    waiters.splice(waiters.indexOf(waiter), 1);
+    waiter.resolve();
+  }
+  renderView(view);
+  renderActions(view, pending);
+}
+
+function viewAt(wanted) {
+  if (seq >= wanted) return Promise.resolve();
+  return new Promise((resolve) => {
+    waiters.push({ seq: wanted, resolve });
+    setTimeout(resolve, VIEW_WAIT); // offline socket: do not lock the button for ever
+  });
+}
+
+// --- commands ----------------------------------------------------------------------------
+
+const WITHOUT_COUNTER = new Set(["return_ticket"]);
+
+function command(action, fields) {
+  const body = { type: action, ...fields };
+  if (!WITHOUT_COUNTER.has(action)) body.counter = counterId;
+  return body;
+}
+
+function confirmation(action, before, context) {
+  const held = before.current ? before.current.label : "";
+  const now = view.current;
+  switch (action) {
+    case "call_next":
+    case "call_specific":
+      return say("didCall", { label: now ? now.label : before.next || context.ticket, counter: counterLabel });
+    case "recall":
+      return say("didRecall", { label: held, n: now ? now.recalls : "", max: view.max_recalls });
+    case "no_show": return say("didNoShow", { label: held });
+    case "start_serving": return say("didStart", { label: held });
+    case "done": return say("didDone", { label: held });
+    case "hold": return say("didHold", { label: held });
+    case "transfer": return say("didTransfer", { label: held, target: context.target });
+    case "resume": return say("didResume", { label: context.label });
+    case "return_ticket": return say("didReturn", { label: context.label });
+    case "open_counter": return say("didOpen");
+    case "pause_counter": return say("didPause");
+    default: return say("didClose");
+  }
+}
+
+/** Send `action`; resolves to the API's answer once the view shows it (or it failed). */
+async function run(action, fields = {}, context = {}) {
+  const before = view;
+  pending.add(action);
+  renderActions(view, pending);
+  const result = await send(command(action, fields), csrf);
+  if (result.ok) {
+    clearError();
+    await viewAt(result.seq);
+    showStatus(confirmation(action, before, { ...fields, ...context }));
+  } else {
+    showError(result.message);
+  }
+  pending.delete(action);
+  renderActions(view, pending);
+  return result;
+}
+
+function runFromDialog(action, { target, ...fields }) {
+  return run(action, fields, { target });
+}
+
+/** A button press or a shortcut: open a dialog, run the command, or say why not. */
+function trigger(action, data = {}) {
+  const why = pending.has(action) ? say("whyPending") : refusal(action, view);
+  if (why) {
+    showStatus(why, "info");
+    return;
+  }
+  if (action === "transfer") openTransfer(view);
+  else if (action === "call_specific") openSpecific(view, data.ticket || "");
+  else if (data.ticket) run(action, { ticket: data.ticket }, { label: data.label });
+  else run(action);
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+  if (button) trigger(button.dataset.action, button.dataset);
+});
+
+// --- connection --------------------------------------------------------------------------
+
+let everOnline = false;
+
+function connectionStatus(state) {
+  const badge = document.getElementById("connection");
+  if (state === "online") everOnline = true;
+  const key = state === "connecting" && everOnline ? "reconnecting" : state;
+  badge.dataset.state = state;
+  badge.textContent = say(key);
+}
+
+syncTo(root.dataset.serverNow);
+setupDialogs(runFromDialog);
+setupKeys(trigger);
+renderView(view);
+renderActions(view, pending);
+setInterval(tick, 1000);
+connect({
+  topics: [`counter:${counterId}`],
+  onMessage: (message) => apply(message.data, message.seq),
+  onStatus: connectionStatus,
+});
