@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from server import api, config, demo, login, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
 from server.hub import Hub
-from server.service import Clock, VenueQueue, utc_now
+from server.service import Clock, VenueQueue, shifted_clock, utc_now
 from server.store import open_log
 from server.views import Projection
 from server.web import static_mounts
@@ -45,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True):
     tts: str = "espeak"
     audio_recorded: str = ""
     audio_cache: str = ""
+    # For demos and tests only: run the venue clock from this ISO instant instead of now.
+    clock_start: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,7 +60,22 @@ class Settings(msgspec.Struct, frozen=True):
             tts=env.get("ANTREAN_TTS", default.tts),
             audio_recorded=env.get("ANTREAN_AUDIO_RECORDED", default.audio_recorded),
             audio_cache=env.get("ANTREAN_AUDIO_CACHE", default.audio_cache),
+            clock_start=env.get("ANTREAN_CLOCK_START", default.clock_start),
         )
+
+    def with_arguments(self, venue: str | None, data: str | None, redis: str | None) -> Settings:
+        """These settings with the command line's choices, where it made any."""
+        return msgspec.structs.replace(
+            self,
+            venue_file=venue or self.venue_file,
+            data_dir=data or self.data_dir,
+            redis_url=redis or self.redis_url,
+        )
+
+    def clock(self) -> Clock:
+        if not self.clock_start:
+            return utc_now
+        return shifted_clock(dt.datetime.fromisoformat(self.clock_start))
 
     def audio_library(self) -> ClipLibrary:
         recorded = Path(self.audio_recorded) if self.audio_recorded else None
@@ -90,9 +108,10 @@ async def healthz(request: Request) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     """Build the app. The venue file is validated now, so a bad config fails before serving."""
     settings = settings or Settings.from_env()
+    clock = clock or settings.clock()
     venue = config.load_venue(settings.venue_file)
 
     @contextlib.asynccontextmanager

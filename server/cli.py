@@ -65,12 +65,7 @@ def _check_config(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    env = Settings.from_env()
-    settings = Settings(
-        venue_file=args.venue or env.venue_file,
-        data_dir=args.data or env.data_dir,
-        redis_url=args.redis or env.redis_url,
-    )
+    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
     try:
         app = create_app(settings)
     except config.ConfigError as error:

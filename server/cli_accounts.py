@@ -56,12 +56,7 @@ def _action(
 def _run(action: Action, args: argparse.Namespace) -> int:
     from server.app import Settings
 
-    env = Settings.from_env()
-    settings = Settings(
-        venue_file=args.venue or env.venue_file,
-        data_dir=args.data or env.data_dir,
-        redis_url=args.redis or env.redis_url,
-    )
+    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
     try:
         venue = config.load_venue(settings.venue_file)
         asyncio.run(_with_book(action, venue, settings.log_url, args))

@@ -32,7 +32,7 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
     for counter in venue.counters.values():
         await book.add_user(
             officer_name(counter.id),
-            f"Petugas Loket {counter.label}",
+            f"Petugas {counter.label}",
             "officer",
             PASSWORD,
             tenant=counter.tenant,

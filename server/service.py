@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 import msgspec
@@ -32,6 +33,12 @@ MAX_ATTEMPTS = 50
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def shifted_clock(start: dt.datetime) -> Clock:
+    """A clock that starts at `start` and runs at real speed: demos and tests at 09.00."""
+    began = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
 
 
 class Outcome(msgspec.Struct, frozen=True):

@@ -18,6 +18,8 @@ import pytest
 _REDIS_START_TIMEOUT = 10.0
 ROOT = Path(__file__).resolve().parent.parent
 AUDIO_CACHE = ROOT / "tests" / "artifacts" / "audio-cache"
+# Test servers live on a Tuesday morning in Malang, whenever CI happens to run.
+OPEN_HOURS = "2026-11-24T09:00:00+07:00"
 
 
 class RedisServer:
@@ -137,7 +139,11 @@ class LiveServer:
             command += ["--redis", self.redis_url]
         log = open(self.data_dir / f"server-{self.port}.log", "ab")  # noqa: SIM115
         # One clip cache for every server of the session: rendering is the slow part.
-        env = {**os.environ, "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE)}
+        env = {
+            **os.environ,
+            "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE),
+            "ANTREAN_CLOCK_START": OPEN_HOURS,
+        }
         with log:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + 30

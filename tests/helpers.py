@@ -56,10 +56,12 @@ def small_venue(timezone: str = "Asia/Jakarta", **overrides: object) -> Venue:
             ),
         },
         "counters": {
-            "1": Counter(id="1", label="1", tenant="dukcapil", services=("ktp",), zone="z1"),
-            "2": Counter(id="2", label="2", tenant="dukcapil", services=("ktp", "kk"), zone="z1"),
-            "3": Counter(id="3", label="3", tenant="polres", services=("sim",), zone="z2"),
-            "4": Counter(id="4", label="4", tenant="dukcapil", services=("kk",), zone="z1"),
+            "1": Counter(id="1", label="Loket 1", tenant="dukcapil", services=("ktp",), zone="z1"),
+            "2": Counter(
+                id="2", label="Loket 2", tenant="dukcapil", services=("ktp", "kk"), zone="z1"
+            ),
+            "3": Counter(id="3", label="Loket 3", tenant="polres", services=("sim",), zone="z2"),
+            "4": Counter(id="4", label="Loket 4", tenant="dukcapil", services=("kk",), zone="z1"),
         },
         "zones": {
             "z1": Zone(id="z1", name="Lantai 1", displays=("d1",), speaker="d1"),

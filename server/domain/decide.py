@@ -65,9 +65,9 @@ class _Ctx:
         counter = self.counter(counter_id)
         status = self.state.counter(counter_id).status
         if status == "closed":
-            raise DomainError("counter_closed", counter=counter.id)
+            raise DomainError("counter_closed", counter=counter.label)
         if status == "break":
-            raise DomainError("counter_on_break", counter=counter.id)
+            raise DomainError("counter_on_break", counter=counter.label)
         return counter
 
     def current(self, counter_id: str) -> Ticket:
@@ -75,7 +75,7 @@ class _Ctx:
         counter = self.counter(counter_id)
         ticket_id = self.state.counter(counter_id).ticket
         if ticket_id is None:
-            raise DomainError("counter_idle", counter=counter.id)
+            raise DomainError("counter_idle", counter=counter.label)
         return self.state.tickets[ticket_id]
 
     def free(self, counter_id: str) -> Counter:
@@ -88,7 +88,7 @@ class _Ctx:
         ticket_id = self.state.counter(counter.id).ticket
         if ticket_id is not None:
             label = self.state.tickets[ticket_id].label
-            raise DomainError("counter_busy", counter=counter.id, label=label)
+            raise DomainError("counter_busy", counter=counter.label, label=label)
 
 
 def find_ticket(state: State, ref: str) -> Ticket | None:
@@ -221,7 +221,7 @@ def _call_next(command: cmd.CallNext, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.free(command.counter)
     ticket = next_ticket(ctx.venue, ctx.state, counter.id)
     if ticket is None:
-        raise DomainError("nobody_waiting", counter=counter.id)
+        raise DomainError("nobody_waiting", counter=counter.label)
     return [_at_counter(ev.TicketCalled, ctx, ticket, command)]
 
 
@@ -258,7 +258,7 @@ def _call_specific(command: cmd.CallSpecific, ctx: _Ctx) -> list[ev.Event]:
     if ticket.status != "waiting":
         raise DomainError("ticket_not_waiting", label=ticket.label, status=ticket.status)
     if not callable_at(counter, ticket):
-        raise DomainError("not_served_here", counter=counter.id, label=ticket.label)
+        raise DomainError("not_served_here", counter=counter.label, label=ticket.label)
     return [
         ev.TicketCalled(
             at=ctx.at,
@@ -363,7 +363,7 @@ def _resume(command: cmd.Resume, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.free(command.counter)
     ticket = ctx.ticket(command.ticket)
     if ticket.status != "held" or ticket.counter != counter.id:
-        raise DomainError("ticket_not_held", label=ticket.label, counter=counter.id)
+        raise DomainError("ticket_not_held", label=ticket.label, counter=counter.label)
     return [_at_counter(ev.TicketResumed, ctx, ticket, command)]
 
 
@@ -390,7 +390,7 @@ def _cancel(command: cmd.CancelTicket, ctx: _Ctx) -> list[ev.Event]:
 def _open(command: cmd.OpenCounter, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.counter(command.counter)
     if ctx.state.counter(counter.id).status == "open":
-        raise DomainError("counter_already_open", counter=counter.id)
+        raise DomainError("counter_already_open", counter=counter.label)
     return [ev.CounterOpened(at=ctx.at, counter=counter.id, officer=command.officer)]
 
 
@@ -405,9 +405,9 @@ def _close(command: cmd.CloseCounter, ctx: _Ctx) -> list[ev.Event]:
     counter = ctx.counter(command.counter)
     current = ctx.state.counter(counter.id)
     if current.status == "closed":
-        raise DomainError("counter_already_closed", counter=counter.id)
+        raise DomainError("counter_already_closed", counter=counter.label)
     ctx.ensure_empty_handed(counter)
     held = ctx.state.held_at(counter.id)
     if held:
-        raise DomainError("counter_has_held", counter=counter.id, count=len(held))
+        raise DomainError("counter_has_held", counter=counter.label, count=len(held))
     return [ev.CounterClosed(at=ctx.at, counter=counter.id, officer=command.officer)]

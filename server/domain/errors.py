@@ -6,55 +6,56 @@ people, in Indonesian first and English second, with the command's details fille
 
 from __future__ import annotations
 
-# code -> (Indonesian, English). Placeholders are filled from the error's params.
+# code -> (Indonesian, English). Placeholders are filled from the error's params; {counter}
+# is the counter's label as the venue writes it ("Loket 7", "Meja Informasi").
 MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_service": (
         "Layanan '{service}' tidak dikenal.",
         "Unknown service '{service}'.",
     ),
     "unknown_counter": (
-        "Loket '{counter}' tidak dikenal.",
-        "Unknown counter '{counter}'.",
+        "Tidak ada loket bernomor '{counter}'.",
+        "There is no counter numbered '{counter}'.",
     ),
     "unknown_ticket": (
         "Tiket '{ticket}' tidak ditemukan hari ini.",
         "Ticket '{ticket}' not found today.",
     ),
     "counter_closed": (
-        "Loket {counter} sedang tutup. Buka loket terlebih dahulu.",
-        "Counter {counter} is closed. Open it first.",
+        "{counter} sedang tutup. Buka loket terlebih dahulu.",
+        "{counter} is closed. Open it first.",
     ),
     "counter_on_break": (
-        "Loket {counter} sedang istirahat. Buka kembali loket terlebih dahulu.",
-        "Counter {counter} is on a break. Reopen it first.",
+        "{counter} sedang istirahat. Buka kembali loket terlebih dahulu.",
+        "{counter} is on a break. Reopen it first.",
     ),
     "counter_already_open": (
-        "Loket {counter} sudah buka.",
-        "Counter {counter} is already open.",
+        "{counter} sudah buka.",
+        "{counter} is already open.",
     ),
     "counter_already_closed": (
-        "Loket {counter} sudah tutup.",
-        "Counter {counter} is already closed.",
+        "{counter} sudah tutup.",
+        "{counter} is already closed.",
     ),
     "counter_busy": (
-        "Loket {counter} masih menangani {label}. Selesaikan, tahan, atau tandai tidak hadir.",
-        "Counter {counter} is still handling {label}. Finish, hold or mark it a no-show.",
+        "{counter} masih menangani {label}. Selesaikan, tahan, atau tandai tidak hadir.",
+        "{counter} is still handling {label}. Finish, hold or mark it a no-show.",
     ),
     "counter_idle": (
-        "Loket {counter} tidak sedang menangani tiket.",
-        "Counter {counter} is not handling a ticket.",
+        "{counter} tidak sedang menangani tiket.",
+        "{counter} is not handling a ticket.",
     ),
     "counter_has_held": (
-        "Loket {counter} masih menahan {count} tiket. Lanjutkan atau batalkan dulu.",
-        "Counter {counter} still holds {count} ticket(s). Resume or cancel them first.",
+        "{counter} masih menahan {count} tiket. Lanjutkan atau batalkan dulu.",
+        "{counter} still holds {count} ticket(s). Resume or cancel them first.",
     ),
     "nobody_waiting": (
-        "Tidak ada antrean untuk loket {counter}.",
-        "Nobody is waiting for counter {counter}.",
+        "Tidak ada antrean untuk {counter}.",
+        "Nobody is waiting for {counter}.",
     ),
     "not_served_here": (
-        "Loket {counter} tidak melayani {label}.",
-        "Counter {counter} does not serve {label}.",
+        "{counter} tidak melayani {label}.",
+        "{counter} does not serve {label}.",
     ),
     "ticket_not_waiting": (
         "Tiket {label} tidak sedang menunggu (status: {status}).",
@@ -69,8 +70,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ticket {label} is not a no-show (status: {status}).",
     ),
     "ticket_not_held": (
-        "Tiket {label} tidak sedang ditahan di loket {counter}.",
-        "Ticket {label} is not held at counter {counter}.",
+        "Tiket {label} tidak sedang ditahan di {counter}.",
+        "Ticket {label} is not held at {counter}.",
     ),
     "ticket_finished": (
         "Tiket {label} sudah selesai (status: {status}).",

@@ -45,6 +45,24 @@ class TestApp:
         assert settings.venue_file == str(config.DEMO_VENUE)
         assert settings.log_url == "sqlite:///srv/antrean/antrean.db"
 
+    def test_command_line_choices_keep_the_rest_of_the_environment(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("ANTREAN_SECRET", "rahasia")
+        monkeypatch.setenv("ANTREAN_TTS", "gtts,espeak")
+        settings = Settings.from_env().with_arguments(None, "/srv/data", None)
+        assert (settings.secret, settings.tts, settings.data_dir) == (
+            "rahasia",
+            "gtts,espeak",
+            "/srv/data",
+        )
+
+    def test_a_start_time_clock_runs_from_that_instant(self) -> None:
+        clock = Settings(clock_start="2026-11-24T09:00:00+07:00").clock()
+        first, second = clock(), clock()
+        assert first.isoformat().startswith("2026-11-24T09:00:00") and second >= first
+        assert Settings().clock()().year >= 2026
+
     def test_a_broken_venue_file_stops_the_start(self, tmp_path: Path) -> None:
         broken = tmp_path / "venue.toml"
         broken.write_text("[venue\n")
