@@ -56,33 +56,40 @@ class AudioStatus(msgspec.Struct, frozen=True):
 _client = msgspec.json.Decoder(Ping | AudioReport)
 
 
+SPEAKER = msgspec.json.encode({"type": "role", "speaker": True})
+LISTENER = msgspec.json.encode({"type": "role", "speaker": False})
+
+
 class Speakers:
     """Exactly one connected display speaks per zone: the zone's configured speaker when it
-    is connected, else the display connected longest. Each display is told its role."""
+    is connected, else the display connected longest. A join or a leave tells only the
+    displays whose role it changes, so a hall of screens connecting costs O(N), not O(N²)."""
 
     def __init__(self, venue: Venue) -> None:
         self.venue = venue
-        self._zones: dict[str, list[tuple[Subscriber, str]]] = {}
+        self._zones: dict[str, list[Subscriber]] = {}
         self.status: dict[str, AudioStatus] = {}
 
     def join(self, zone: str, subscriber: Subscriber, device_name: str) -> None:
         present = self._zones.setdefault(zone, [])
+        before = present[0] if present else None
         preferred = device_name == self.venue.zones[zone].speaker
-        present.insert(0 if preferred else len(present), (subscriber, device_name))
-        self._tell(zone)
+        present.insert(0 if preferred else len(present), subscriber)
+        subscriber.offer(SPEAKER if present[0] is subscriber else LISTENER)
+        if before is not None and present[0] is not before:
+            before.offer(LISTENER)
 
     def leave(self, zone: str, subscriber: Subscriber) -> None:
         present = self._zones.get(zone, [])
-        self._zones[zone] = [(s, n) for s, n in present if s is not subscriber]
-        self._tell(zone)
+        was_speaking = bool(present) and present[0] is subscriber
+        if subscriber in present:
+            present.remove(subscriber)
+        if was_speaking and present:
+            present[0].offer(SPEAKER)
 
     def speaker(self, zone: str) -> Subscriber | None:
         present = self._zones.get(zone)
-        return present[0][0] if present else None
-
-    def _tell(self, zone: str) -> None:
-        for rank, (subscriber, _) in enumerate(self._zones.get(zone, [])):
-            subscriber.offer(msgspec.json.encode({"type": "role", "speaker": rank == 0}))
+        return present[0] if present else None
 
 
 async def endpoint(ws: WebSocket) -> None:
