@@ -42,7 +42,8 @@ def render_audio_main(argv: Sequence[str]) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    summary = ClipLibrary(args.cache, engines).render_vocabulary(venue, _ProgressBar(sys.stderr))
+    library = ClipLibrary(args.cache, engines, venue.announcements)
+    summary = library.render_vocabulary(venue, _ProgressBar(sys.stderr))
     print(_table(summary, args.cache))
     return 0 if not summary.missing else 1
 

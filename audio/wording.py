@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import msgspec
 
-from server.domain.venue import Counter, Venue
+from server.domain.venue import AnnouncementStyle, Counter, Venue
 
 __all__ = [
     "DEFAULT_STYLE",
@@ -62,24 +62,6 @@ class Clip(msgspec.Struct, frozen=True):
 
     key: str
     text: str
-
-
-class AnnouncementStyle(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """How a venue (or zone) words its calls; the defaults are AUDIO.md's template.
-
-    Changing a phrase changes its clip's text, so engines render it anew (the cache is
-    keyed by text); a venue's recording of that clip key is still used as it is.
-    """
-
-    digit_by_digit: bool = False
-    include_tenant: bool = False
-    chime: bool = True
-    opening: str = "Nomor antrean"
-    recall_opening: str = "Panggilan ulang"
-    # Before a numbered counter ("... loket, tiga") and before a named one ("... menuju,
-    # meja informasi": "loket meja informasi" would be wrong).
-    to_counter: str = "silakan menuju loket"
-    to_named_counter: str = "silakan menuju"
 
 
 class Call(msgspec.Struct, frozen=True):

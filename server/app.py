@@ -28,6 +28,7 @@ from audio.library import ClipLibrary
 from server import api, config, demo, login, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
+from server.domain.venue import Venue
 from server.hub import Hub
 from server.service import Clock, VenueQueue, shifted_clock, utc_now
 from server.store import open_log
@@ -77,11 +78,12 @@ class Settings(msgspec.Struct, frozen=True):
             return utc_now
         return shifted_clock(dt.datetime.fromisoformat(self.clock_start))
 
-    def audio_library(self) -> ClipLibrary:
+    def audio_library(self, venue: Venue) -> ClipLibrary:
         recorded = Path(self.audio_recorded) if self.audio_recorded else None
         names = ["recorded", *self.tts.split(",")] if recorded else self.tts.split(",")
         engines = make_engines([n for n in names if n], recorded=recorded)
-        return ClipLibrary(Path(self.audio_cache or Path(self.data_dir) / "audio"), engines)
+        cache = Path(self.audio_cache or Path(self.data_dir) / "audio")
+        return ClipLibrary(cache, engines, venue.announcements)
 
     @property
     def demo(self) -> bool:
@@ -130,7 +132,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.queue, app.state.hub, app.state.projection = queue, hub, projection
         app.state.accounts = accounts
         app.state.speakers = socket.Speakers(venue)
-        app.state.audio = settings.audio_library()
+        app.state.audio = settings.audio_library(venue)
         # Render the clip vocabulary in the background: calls never wait for synthesis.
         rendering = asyncio.create_task(asyncio.to_thread(app.state.audio.render_vocabulary, venue))
         await hub.start()

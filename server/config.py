@@ -45,6 +45,7 @@ import msgspec
 
 from server.domain.venue import (
     WEEKDAYS,
+    AnnouncementStyle,
     Break,
     Counter,
     Holiday,
@@ -83,7 +84,7 @@ _LABEL_FOR_OFFSET = {7: "WIB", 8: "WITA", 9: "WIT"}  # hours east of UTC
 
 _T = TypeVar("_T")
 _KEYED = {"tenants": Tenant, "services": Service, "counters": Counter, "zones": Zone}
-_SECTIONS = ("venue", "hours", "breaks", "holidays", *_KEYED)
+_SECTIONS = ("venue", "hours", "breaks", "holidays", "announcements", *_KEYED)
 _REQUIRED = ("hours", "tenants", "services", "counters")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _COUNTER_ID = re.compile(r"[1-9][0-9]*[A-Z]?")
@@ -204,6 +205,7 @@ class _Draft:
     services: dict[str, Service] = dataclasses.field(default_factory=dict)
     counters: dict[str, Counter] = dataclasses.field(default_factory=dict)
     zones: dict[str, Zone] = dataclasses.field(default_factory=dict)
+    announcements: AnnouncementStyle = dataclasses.field(default_factory=AnnouncementStyle)
     # Ids come from the raw tables, so a broken tenant is still a known tenant and one
     # mistake does not cascade into "unknown tenant" everywhere it is referenced.
     ids: dict[str, list[str]] = dataclasses.field(default_factory=dict)
@@ -233,6 +235,8 @@ class _Decoder:
         draft.hours_intact = len(self.problems) == before
         draft.breaks = self._listed("breaks", Break)
         draft.holidays = self._listed("holidays", Holiday)
+        wording = self._entry("announcements", self.raw.get("announcements", {}), AnnouncementStyle)
+        draft.announcements = wording or AnnouncementStyle()
         for name, kind in _KEYED.items():
             table = self._table(name)
             draft.ids[name] = list(table)
@@ -865,4 +869,5 @@ def _build(d: _Draft) -> Venue:
         zones=d.zones,
         breaks=tuple(d.breaks.values()),
         holidays=tuple(d.holidays.values()),
+        announcements=d.announcements,
     )

@@ -73,6 +73,24 @@ class Holiday(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: str = ""
 
 
+class AnnouncementStyle(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How a venue words its calls (`[announcements]` in the venue file); AUDIO.md's defaults.
+
+    Changing a phrase changes its clip's text, so engines render it anew (the cache is
+    keyed by text); a venue's recording of that clip key is still used as it is.
+    """
+
+    digit_by_digit: bool = False
+    include_tenant: bool = False
+    chime: bool = True
+    opening: str = "Nomor antrean"
+    recall_opening: str = "Panggilan ulang"
+    # Before a numbered counter ("... loket, tiga") and before a named one ("... menuju,
+    # meja informasi": "loket meja informasi" would be wrong).
+    to_counter: str = "silakan menuju loket"
+    to_named_counter: str = "silakan menuju"
+
+
 class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     name: str
@@ -88,6 +106,7 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_recalls: int = 3
     return_policy: ReturnPolicy = "front"
     running_text: str = ""
+    announcements: AnnouncementStyle = AnnouncementStyle()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -627,3 +627,31 @@ class TestEveryProblemAtOnce:
         path = tmp_path / "venue.toml"
         path.write_text(venue_toml({"venue.max_recalls": "0"}), encoding="utf-8")
         assert [p.code for p in check_file(path)] == ["max_recalls_too_low"]
+
+
+class TestAnnouncements:
+    """[announcements] words the calls of a venue; mistakes in it are named like any other."""
+
+    def test_defaults_follow_audio_md(self) -> None:
+        style = load_venue_text(venue_toml()).announcements
+        assert (style.opening, style.digit_by_digit, style.include_tenant) == (
+            "Nomor antrean",
+            False,
+            False,
+        )
+
+    def test_a_venue_chooses_its_wording(self) -> None:
+        extra = '[announcements]\ndigit_by_digit = true\ninclude_tenant = true\nopening = "Antrean nomor"\n'
+        style = load_venue_text(venue_toml(extra=extra)).announcements
+        assert (style.digit_by_digit, style.include_tenant, style.opening) == (
+            True,
+            True,
+            "Antrean nomor",
+        )
+
+    def test_unknown_key(self) -> None:
+        only_problem(
+            venue_toml(extra="[announcements]\nvolume = 11\n"),
+            "unknown_key",
+            "announcements.volume",
+        )
