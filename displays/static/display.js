@@ -1,7 +1,7 @@
 // The hall display of one zone: pairing, the live connection, and what to do with each view.
 
 import { connect } from "/static/server/socket.js";
-import { onNewCall } from "./announce.js";
+import { onNewCall, setSpeaker, startAnnouncing } from "./announce.js";
 import { CallTracker } from "./calls.js";
 import { startClock } from "./clock.js";
 import { deviceToken, hidePairing, remember, showPairing } from "./pairing.js";
@@ -19,6 +19,7 @@ const clock = startClock({
   time: f.time, date: f.date, zone: f.tz, timeZone: root.dataset.timezone, locale: text.locale,
 });
 let connection = null; // {handle} of the live session; a stale one's reports are ignored
+startAnnouncing({ zone, prompt: f.sound, send: (message) => connection?.handle?.send(message) });
 
 function start(token) {
   if (!token) {
@@ -34,6 +35,9 @@ function start(token) {
     topics: [`zone:${zone}`],
     device: token,
     onMessage: ({ data }) => { if (connection === mine) show(data); },
+    onNotice: (message) => {
+      if (connection === mine && message.type === "role") speaks(Boolean(message.speaker));
+    },
     onStatus: (status, code) => {
       if (connection !== mine) return;
       if (status === "offline" && code === CLOSE_FORBIDDEN) {
@@ -41,15 +45,24 @@ function start(token) {
         return;
       }
       root.dataset.status = status;
+      // Off the server, this screen is nobody's speaker: calls replayed on reconnect may have
+      // been played by the screen that spoke meanwhile. The server repeats the role on joining.
+      if (status !== "online") speaks(false);
       // "connecting" keeps the marker as it was: a reconnect is not back online yet.
       if (status !== "connecting") f.offline.hidden = status === "online";
     },
   });
 }
 
+function speaks(speaker) {
+  root.dataset.speaker = String(speaker);
+  setSpeaker(speaker);
+}
+
 function unpaired() {
   if (connection?.handle) connection.handle.close();
   connection = null;
+  speaks(false);
   root.hidden = true;
   showPairing(pairing, (token) => {
     remember(zone, token);

@@ -1,0 +1,146 @@
+// The zone's loudspeaker. Each announcement is one WAV (chime and sentence); they play one
+// after another in arrival order, never overlapping, scheduled on one AudioContext's clock.
+// Only the screen the server names the zone's speaker plays; the screen never waits for it.
+
+const LEAD_S = 0.05; // a source started "now" may clip its first samples
+const RESUME_WAIT_MS = 500; // a blocked context's resume() never settles: stop waiting here
+const STALE_MS = 2 * 60 * 1000; // older calls are news that came late (an outage): not recited
+
+/**
+ * How old calls are, in the server's time. A screen's clock may be minutes or hours off the
+ * server's (no NTP on a kiosk; test servers run a shifted clock), so a call's age is its lag
+ * (now - call.at) minus the smallest lag seen so far: a call that arrives live has a lag of
+ * clock offset plus network delay, so the smallest lag is the best estimate of the offset.
+ * This is a safety net: after a reconnect the missed calls arrive before the server repeats
+ * the speaker role, so a returning screen does not take them on anyway.
+ */
+export class CallAges {
+  #offset = Infinity;
+
+  /** Is `call` too old to announce (news that came late)? */
+  isStale(call, now = Date.now()) {
+    const lag = now - Date.parse(call.at);
+    if (!Number.isFinite(lag)) return false; // no time: better read out than lost
+    this.#offset = Math.min(this.#offset, lag);
+    return lag - this.#offset > STALE_MS;
+  }
+}
+
+export class ZonePlayer {
+  #context = null;
+  #speaker = false;
+  #ages = new CallAges();
+  #queue = []; // {call, buffer: Promise<AudioBuffer>}, oldest first
+  #draining = false;
+  #endsAt = 0; // context time at which the last scheduled announcement ends
+  #played;
+  #report;
+  #prompt;
+  #log;
+
+  /**
+   * played: a PlayedIds; report(call, status) tells the server; prompt: {show(), hide()} of
+   * the enable-sound button; log: an array receiving {id, status, startedAt, endedAt}.
+   */
+  constructor({ played, report, prompt, log }) {
+    this.#played = played;
+    this.#report = report;
+    this.#prompt = prompt;
+    this.#log = log;
+  }
+
+  /** The server's word on whether this screen speaks for its zone. */
+  setSpeaker(speaker) {
+    this.#speaker = speaker;
+    if (speaker) {
+      this.#unlock(); // ask for the tap now, not when the first call is already lost
+    } else {
+      this.#prompt.hide(); // a silent screen needs no sound
+    }
+  }
+
+  /** A call that just arrived. Calls that arrived before this screen spoke are not its own. */
+  enqueue(call) {
+    const stale = this.#ages.isStale(call); // learns the clock offset from every call
+    if (!this.#speaker || stale || this.#played.has(call.id)) return;
+    this.#played.add(call.id);
+    this.#queue.push({ call, buffer: this.#load(call.audio) });
+    this.#drain();
+  }
+
+  /** Resume audio from a user gesture; must be called synchronously inside the event. */
+  enable() {
+    const context = this.#ensureContext();
+    context.resume().then(() => this.#showState(), () => this.#showState());
+  }
+
+  async #drain() {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.length) await this.#schedule(this.#queue.shift());
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Start one announcement at the end of the previous one (not waiting for it to end). */
+  async #schedule({ call, buffer }) {
+    let decoded;
+    try {
+      decoded = await buffer;
+    } catch (error) {
+      console.warn(`announcement ${call.id}: no audio`, error);
+      this.#finish(call, "failed");
+      return;
+    }
+    if (!(await this.#unlock())) {
+      this.#finish(call, "blocked");
+      return;
+    }
+    const context = this.#context;
+    const source = context.createBufferSource();
+    source.buffer = decoded;
+    source.connect(context.destination);
+    const startedAt = Math.max(context.currentTime + LEAD_S, this.#endsAt);
+    this.#endsAt = startedAt + decoded.duration;
+    const endedAt = this.#endsAt;
+    source.onended = () => this.#finish(call, "played", { startedAt, endedAt, heardUntil: context.currentTime });
+    source.start(startedAt);
+  }
+
+  async #load(url) {
+    const answer = await fetch(url);
+    if (!answer.ok) throw new Error(`${url}: HTTP ${answer.status}`);
+    return this.#ensureContext().decodeAudioData(await answer.arrayBuffer());
+  }
+
+  /** True once the context runs; shows the prompt while the browser keeps it suspended. */
+  async #unlock() {
+    const context = this.#ensureContext();
+    if (context.state !== "running") {
+      const settled = context.resume().catch(() => {});
+      await Promise.race([settled, new Promise((done) => setTimeout(done, RESUME_WAIT_MS))]);
+    }
+    this.#showState();
+    return context.state === "running";
+  }
+
+  #showState() {
+    if (this.#context?.state === "running" || !this.#speaker) this.#prompt.hide();
+    else this.#prompt.show();
+  }
+
+  #ensureContext() {
+    if (!this.#context) {
+      this.#context = new AudioContext();
+      this.#context.addEventListener("statechange", () => this.#showState());
+    }
+    return this.#context;
+  }
+
+  #finish(call, status, times = {}) {
+    this.#log.push({ id: call.id, status, startedAt: null, ...times });
+    this.#report(call, status);
+  }
+}
