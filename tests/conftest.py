@@ -51,15 +51,8 @@ class RedisServer:
         self._wait_until_ready(self._process)
 
     def stop(self) -> None:
-        if self._process is None:
-            return
         process, self._process = self._process, None
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _terminate(process)
 
     @property
     def _log(self) -> Path:
@@ -156,13 +149,7 @@ class LiveServer:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _terminate(process)
 
     def _healthy(self) -> bool:
         try:
@@ -181,3 +168,15 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     server = LiveServer(data).start()
     yield server
     server.stop()
+
+
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server we started: politely, then for sure."""
+    if process is None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -274,51 +274,49 @@ class TestOutage:
         await expect(page.locator(".now-label")).to_have_text("A-001", timeout=3000)
 
 
+@pytest.fixture
+def two_processes(redis_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two app processes sharing one redis-server (emptied first): a display side, a console side."""
+    redis.Redis.from_url(redis_url).flushdb()
+    servers = [_redis_server(tmp_path / name, redis_url) for name in ("a", "b")]
+    try:
+        for server in servers:
+            server.start()
+        yield servers[0], servers[1]
+    finally:
+        for server in servers:
+            server.stop()
+
+
 class TestSeveralProcesses:
     """With Redis, a screen on one process shows calls made through another."""
 
     async def test_call_through_the_other_process(
-        self, redis_url: str, tmp_path: Path, context: BrowserContext, sign_in: SignIn
+        self, two_processes: tuple[LiveServer, LiveServer], context: BrowserContext, sign_in: SignIn
     ) -> None:
-        redis.Redis.from_url(redis_url).flushdb()
-        servers = [_redis_server(tmp_path / name, redis_url) for name in ("a", "b")]
-        try:
-            for server in servers:
-                server.start()
-            display_side, console_side = servers
-            page = await open_display(context, display_side)
-            await call(await calling_officer(sign_in, console_side))
-            await expect(page.locator(".now-label")).to_have_text("A-001")
-            await expect(page.locator(".now-counter")).to_have_text("Loket 1")
-        finally:
-            for server in servers:
-                server.stop()
+        display_side, console_side = two_processes
+        page = await open_display(context, display_side)
+        await call(await calling_officer(sign_in, console_side))
+        await expect(page.locator(".now-label")).to_have_text("A-001")
+        await expect(page.locator(".now-counter")).to_have_text("Loket 1")
 
     async def test_console_page_on_one_process_display_on_the_other(
-        self, redis_url: str, tmp_path: Path, context: BrowserContext, sign_in: SignIn
+        self, two_processes: tuple[LiveServer, LiveServer], context: BrowserContext, sign_in: SignIn
     ) -> None:
-        redis.Redis.from_url(redis_url).flushdb()
-        servers = [_redis_server(tmp_path / name, redis_url) for name in ("a", "b")]
-        try:
-            for server in servers:
-                server.start()
-            display_side, console_side = servers
-            page = await open_display(context, display_side)
-            await (await sign_in(console_side, "loket1")).issue("ktp")
-            console = await context.new_page()
-            await console.goto(f"{console_side.url}/login?next=/counter/1")
-            await console.get_by_label("Nama pengguna").fill("loket1")
-            await console.get_by_label("Kata sandi").fill(PASSWORD)
-            await console.get_by_role("button", name="Masuk").click()
-            await console.get_by_role("button", name="Buka loket").click()
-            await expect(console.locator("#waiting")).to_contain_text("A-001")
-            await console.keyboard.press("n")
-            await expect(console.locator("#current-label")).to_have_text("A-001")
-            await expect(page.locator(".now-label")).to_have_text("A-001")
-            await expect(page.locator(".now-counter")).to_have_text("Loket 1")
-        finally:
-            for server in servers:
-                server.stop()
+        display_side, console_side = two_processes
+        page = await open_display(context, display_side)
+        await (await sign_in(console_side, "loket1")).issue("ktp")
+        console = await context.new_page()
+        await console.goto(f"{console_side.url}/login?next=/counter/1")
+        await console.get_by_label("Nama pengguna").fill("loket1")
+        await console.get_by_label("Kata sandi").fill(PASSWORD)
+        await console.get_by_role("button", name="Masuk").click()
+        await console.get_by_role("button", name="Buka loket").click()
+        await expect(console.locator("#waiting")).to_contain_text("A-001")
+        await console.keyboard.press("n")
+        await expect(console.locator("#current-label")).to_have_text("A-001")
+        await expect(page.locator(".now-label")).to_have_text("A-001")
+        await expect(page.locator(".now-counter")).to_have_text("Loket 1")
 
 
 def _redis_server(data: Path, redis_url: str) -> LiveServer:
