@@ -56,6 +56,9 @@ class AudioStatus(msgspec.Struct, frozen=True):
 _client = msgspec.json.Decoder(Ping | AudioReport)
 
 
+NOT_UNDERSTOOD = msgspec.json.encode(
+    {"error": "pesan tidak dikenali", "error_en": "message not understood"}
+)
 SPEAKER = msgspec.json.encode({"type": "role", "speaker": True})
 LISTENER = msgspec.json.encode({"type": "role", "speaker": False})
 
@@ -118,7 +121,7 @@ async def endpoint(ws: WebSocket) -> None:
     if zone is not None:
         speakers.join(zone, subscriber, device.name)  # type: ignore[union-attr]
     try:
-        await _receive(ws, lambda report: _record(speakers, zone, device, report))
+        await _receive(ws, subscriber, lambda report: _record(speakers, zone, device, report))
     finally:
         if zone is not None:
             speakers.leave(zone, subscriber)
@@ -139,8 +142,13 @@ def _record(
         )
 
 
-async def _receive(ws: WebSocket, on_audio: Callable[[AudioReport], None]) -> None:
-    """Read what the client says; garbage gets a clear answer, too much garbage a close."""
+async def _receive(
+    ws: WebSocket, subscriber: Subscriber, on_audio: Callable[[AudioReport], None]
+) -> None:
+    """Read what the client says; garbage gets a clear answer, too much garbage a close.
+
+    Answers go through the subscriber's queue: one writer per connection, in order.
+    """
     bad = 0
     try:
         while True:
@@ -154,11 +162,9 @@ async def _receive(ws: WebSocket, on_audio: Callable[[AudioReport], None]) -> No
             if said is not None:
                 continue
             bad += 1
-            await ws.send_json(
-                {"error": "pesan tidak dikenali", "error_en": "message not understood"}
-            )
+            subscriber.offer(NOT_UNDERSTOOD)
             if bad >= MAX_BAD_FRAMES:
-                await ws.close(code=CLOSE_BAD_REQUEST, reason="too many malformed messages")
+                await subscriber.aclose(CLOSE_BAD_REQUEST, "too many malformed messages")
                 return
     except WebSocketDisconnect:
         return
