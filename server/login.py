@@ -10,13 +10,17 @@ from starlette.routing import Route
 
 from server.accounts import AccountBook
 from server.auth import COOKIE, SESSION_HOURS, csrf_ok, language, same_origin, signed_in
+from server.demo import display_token
 from server.web import page
 
 LOGIN_COOKIE = "antrean_login"
 
 
 async def index(request: Request) -> Response:
-    return page(request, "index.html")
+    settings = request.app.state.settings
+    zones = list(request.app.state.venue.zones.values())
+    tokens = {z.id: display_token(z.id) for z in zones} if settings.demo else {}
+    return page(request, "index.html", zones=zones, tokens=tokens)
 
 
 async def login_form(request: Request, error: str = "", username: str = "") -> Response:

@@ -107,3 +107,17 @@ class TestCommandLine:
         )
         assert result.returncode == 2
         assert "Traceback" not in result.stderr and "venue.name" in result.stderr
+
+
+class TestFrontPage:
+    """The front page lists the screens; the demo venue links its displays ready to pair."""
+
+    async def test_demo_links_each_zone_display(self, tmp_path: Path) -> None:
+        app = create_app(Settings(data_dir=str(tmp_path)))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                html = (await client.get("/")).text
+        for zone in app.state.venue.zones:
+            assert f'href="/display/{zone}?device=demo-{zone}"' in html
+        assert 'href="/counter"' in html
