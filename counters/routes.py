@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.accounts import User
-from server.auth import signed_in
+from server.auth import signed_in, to_sign_in
 from server.domain.venue import Counter, Service, Venue
 from server.views import Projection
 from server.web import page
@@ -54,7 +54,7 @@ def _usable(user: User, venue: Venue) -> list[Counter]:
 async def pick(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse("/login?next=/counter", status_code=303)
+        return to_sign_in(request)
     user, session = who
     venue: Venue = request.app.state.venue
     counters = _usable(user, venue)
@@ -74,7 +74,7 @@ async def console(request: Request) -> Response:
     counter_id = request.path_params["counter"]
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse(f"/login?next=/counter/{counter_id}", status_code=303)
+        return to_sign_in(request)
     user, session = who
     venue: Venue = request.app.state.venue
     counter = venue.counters.get(counter_id)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import signed_in
+from server.auth import signed_in, to_sign_in
 from server.service import VenueQueue
 from server.web import page
 
@@ -16,7 +16,7 @@ MANAGERS = ("manager", "admin")
 async def running_text(request: Request) -> Response:
     who = await signed_in(request)
     if who is None:
-        return RedirectResponse("/login?next=/manager/running-text", status_code=303)
+        return to_sign_in(request)
     user, session = who
     if user.role not in MANAGERS:
         return page(request, "managers/forbidden.html", status_code=403, user=user)

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.accounts import User
-from server.auth import csrf_ok, language, signed_in
+from server.auth import csrf_ok, language, say, signed_in
 from server.domain import commands as cmd
 from server.domain.decide import find_ticket
 from server.domain.errors import DomainError
@@ -50,7 +50,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 
 def problem(request: Request, code: str, **params: str) -> JSONResponse:
     status, indonesian, english = PROBLEMS[code]
-    message = (english if language(request) == "en" else indonesian).format(**params)
+    message = say(request, indonesian, english).format(**params)
     return JSONResponse({"ok": False, "code": code, "message": message}, status_code=status)
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import msgspec
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse
 
 from server.accounts import AccountBook, Device, User
 
@@ -94,3 +95,13 @@ def csrf_ok(request: Request, session: Session, sent: str | None) -> bool:
 def language(conn: HTTPConnection) -> Lang:
     chosen = conn.query_params.get("lang") or conn.cookies.get("lang") or "id"
     return "en" if chosen == "en" else "id"
+
+
+def say(conn: HTTPConnection, indonesian: str, english: str) -> str:
+    """The sentence in the language of whoever made this request (Indonesian first)."""
+    return english if language(conn) == "en" else indonesian
+
+
+def to_sign_in(conn: HTTPConnection) -> RedirectResponse:
+    """Send a signed-out visitor to the sign-in page, and back here afterwards."""
+    return RedirectResponse(f"/login?next={conn.url.path}", status_code=303)

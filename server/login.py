@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.accounts import AccountBook
-from server.auth import COOKIE, SESSION_HOURS, csrf_ok, language, same_origin, signed_in
+from server.auth import COOKIE, SESSION_HOURS, csrf_ok, same_origin, say, signed_in
 from server.demo import display_token
 from server.web import page
 
@@ -48,7 +48,7 @@ async def login(request: Request) -> Response:
     if not (same_origin(request) and expected and secrets.compare_digest(sent, expected)):
         return await login_form(
             request,
-            _t(
+            say(
                 request,
                 "Formulir kedaluwarsa, silakan coba lagi.",
                 "The form expired; please try again.",
@@ -60,7 +60,7 @@ async def login(request: Request) -> Response:
     if user is None:
         return await login_form(
             request,
-            _t(request, "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+            say(request, "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
             username,
         )
     cookie, _ = request.app.state.sessions.issue(user.username)
@@ -86,10 +86,6 @@ async def logout(request: Request) -> Response:
 def _safe_next(target: str) -> str:
     # Only paths on this site: never an open redirect to another host.
     return target if target.startswith("/") and not target.startswith("//") else ""
-
-
-def _t(request: Request, indonesian: str, english: str) -> str:
-    return english if language(request) == "en" else indonesian
 
 
 routes = [

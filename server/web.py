@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from server.auth import language
+from server.auth import language, say
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS = ("server", "displays", "counters", "visitors", "managers")
@@ -43,11 +44,11 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     `t("Indonesian", "English")` picks the sentence for the visitor's language.
     """
     lang = language(request)
-
-    def t(indonesian: str, english: str) -> str:
-        return english if lang == "en" else indonesian
-
-    context |= {"lang": lang, "t": t, "venue": request.app.state.venue}
+    context |= {
+        "lang": lang,
+        "t": functools.partial(say, request),
+        "venue": request.app.state.venue,
+    }
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if "lang" in request.query_params:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
