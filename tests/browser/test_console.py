@@ -95,6 +95,15 @@ async def open_console(page: Page, server: LiveServer) -> None:
     await expect(page.locator("#counter-status")).to_have_text("Buka")
 
 
+async def call_first_ticket(page: Page, server: LiveServer, staff: Staff) -> None:
+    """Open counter 1, let a visitor take a ticket, and call it with N."""
+    await open_console(page, server)
+    staff.issue()
+    await expect(page.locator("#waiting")).to_contain_text(label(1))
+    await page.keyboard.press("n")
+    await expect(page.locator("#current-label")).to_have_text(label(1))
+
+
 def action(page: Page, name: str) -> Locator:
     return page.locator(f'.actions [data-action="{name}"]')
 
@@ -223,11 +232,7 @@ class TestDialogs:
     async def test_transfer_to_another_service_leaves_the_counter(
         self, live_server: LiveServer, page: Page, staff: Staff
     ) -> None:
-        await open_console(page, live_server)
-        staff.issue()
-        await expect(page.locator("#waiting")).to_contain_text(label(1))
-        await page.keyboard.press("n")
-        await expect(page.locator("#current-label")).to_have_text(label(1))
+        await call_first_ticket(page, live_server, staff)
 
         await page.keyboard.press("t")
         dialog = page.get_by_role("dialog", name="Alihkan tiket")
@@ -249,11 +254,7 @@ class TestHoldAndErrors:
     async def test_hold_then_resume(
         self, live_server: LiveServer, page: Page, staff: Staff
     ) -> None:
-        await open_console(page, live_server)
-        staff.issue()
-        await expect(page.locator("#waiting")).to_contain_text(label(1))
-        await page.keyboard.press("n")
-        await expect(page.locator("#current-label")).to_have_text(label(1))
+        await call_first_ticket(page, live_server, staff)
         await page.keyboard.press("h")
         await expect(page.locator("#held")).to_contain_text(label(1))
         await expect(page.locator("#current-ticket")).to_be_hidden()

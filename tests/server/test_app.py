@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from server import config
 from server.app import Settings, create_app
@@ -16,15 +17,20 @@ from server.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def get(app: Starlette, path: str) -> httpx.Response:
+    """GET `path` from `app` while it runs its whole lifespan (log, queue, accounts, audio)."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await client.get(path)
+
+
 class TestApp:
     """The app starts on the embedded default and says what it runs on."""
 
     async def test_healthz_names_the_venue_and_the_store(self, tmp_path: Path) -> None:
         app = create_app(Settings(data_dir=str(tmp_path)))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                response = await client.get("/healthz")
+        response = await get(app, "/healthz")
         body = response.json()
         assert response.status_code == 200
         assert (body["venue"], body["store"], body["seq"]) == ("merdeka-malang", "sqlite", 0)
@@ -33,10 +39,7 @@ class TestApp:
 
     async def test_healthz_on_redis(self, tmp_path: Path, redis_url: str) -> None:
         app = create_app(Settings(data_dir=str(tmp_path), redis_url=redis_url))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                assert (await client.get("/healthz")).json()["store"] == "redis"
+        assert (await get(app, "/healthz")).json()["store"] == "redis"
 
     def test_settings_come_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("ANTREAN_VENUE", raising=False)
@@ -114,10 +117,7 @@ class TestFrontPage:
 
     async def test_demo_links_each_zone_display(self, tmp_path: Path) -> None:
         app = create_app(Settings(data_dir=str(tmp_path)))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                html = (await client.get("/")).text
+        html = (await get(app, "/")).text
         for zone in app.state.venue.zones:
             assert f'href="/display/{zone}?device=demo-{zone}"' in html
         assert 'href="/counter"' in html
