@@ -56,7 +56,10 @@ def busy_day(tickets: int, seed: int = 7) -> list[Event]:
         service = SERVICES[i % 3]
         send(
             cmd.IssueTicket(
-                service=service, visit=f"v{i}", priority=rng.random() < 0.1 and service != "sim"
+                service=service,
+                visit=f"v{i}",
+                priority=rng.random() < 0.1 and service != "sim",
+                confirmed_by="satpam",
             ),
             at,
         )

@@ -105,17 +105,25 @@ async def _read_body(request: Request) -> bytes | None:
 
 def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> bool:
     """Whether `user` may send `command`: tenants act only on their own counters and lanes."""
-    if isinstance(command, cmd.SetRunningText):
-        return user.role in ("manager", "admin")
+    managing = user.role in ("manager", "admin")
+    if isinstance(command, cmd.SetRunningText | cmd.RollDay):
+        return managing
+    if isinstance(command, cmd.AcknowledgeAlert):
+        return managing or user.role == "supervisor"
+    if isinstance(command, cmd.SetTenantNotice):
+        return managing or (user.role == "supervisor" and user.tenant == command.tenant)
     if isinstance(command, cmd.IssueTicket):
         service = venue.services.get(command.service)
         return command.channel == "staff" and _for_tenant(user, service.tenant if service else None)
-    if isinstance(command, cmd.RollDay):
-        return user.role in ("manager", "admin")
     if isinstance(command, cmd.ReturnTicket | cmd.CancelTicket):
         ticket = find_ticket(state, command.ticket)
         # An unknown ticket is for the domain to name; a known one must be of the user's tenant.
         return ticket is None or _for_tenant(user, venue.services[ticket.service].tenant)
+    if isinstance(command, cmd.CheckIn | cmd.CancelBooking):
+        booking = state.bookings.get(command.booking.strip().upper())
+        return booking is None or _for_tenant(user, venue.services[booking.service].tenant)
+    if isinstance(command, cmd.RecordTurnAway | cmd.RequestService | cmd.BookVisit):
+        return False  # visitors' own channels (kiosk, booking page) send these
     counter = venue.counters.get(command.counter)
     # An unknown counter is for the domain to name; only known ones need a tenant check.
     return counter is None or user.may_use_counter(counter.id, counter.tenant)
@@ -126,8 +134,12 @@ def _for_tenant(user: User, tenant: str | None) -> bool:
 
 
 def _as_user(command: cmd.Command, user: User) -> cmd.Command:
-    if isinstance(command, cmd.SetRunningText):
+    if isinstance(command, cmd.SetRunningText | cmd.AcknowledgeAlert | cmd.SetTenantNotice):
         return msgspec.structs.replace(command, by=user.username)
+    if isinstance(command, cmd.CancelBooking):
+        return msgspec.structs.replace(command, by=user.username)
+    if isinstance(command, cmd.IssueTicket) and command.priority:
+        return msgspec.structs.replace(command, confirmed_by=user.username)
     if hasattr(command, "officer"):
         return msgspec.structs.replace(command, officer=user.username)
     return command

@@ -46,6 +46,7 @@ import msgspec
 from server.domain.venue import (
     WEEKDAYS,
     AnnouncementStyle,
+    BookingPolicy,
     Break,
     Counter,
     Holiday,
@@ -84,7 +85,7 @@ _LABEL_FOR_OFFSET = {7: "WIB", 8: "WITA", 9: "WIT"}  # hours east of UTC
 
 _T = TypeVar("_T")
 _KEYED = {"tenants": Tenant, "services": Service, "counters": Counter, "zones": Zone}
-_SECTIONS = ("venue", "hours", "breaks", "holidays", "announcements", *_KEYED)
+_SECTIONS = ("venue", "hours", "breaks", "holidays", "announcements", "booking", *_KEYED)
 _REQUIRED = ("hours", "tenants", "services", "counters")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _COUNTER_ID = re.compile(r"[1-9][0-9]*[A-Z]?")
@@ -206,6 +207,7 @@ class _Draft:
     counters: dict[str, Counter] = dataclasses.field(default_factory=dict)
     zones: dict[str, Zone] = dataclasses.field(default_factory=dict)
     announcements: AnnouncementStyle = dataclasses.field(default_factory=AnnouncementStyle)
+    booking: BookingPolicy = dataclasses.field(default_factory=BookingPolicy)
     # Ids come from the raw tables, so a broken tenant is still a known tenant and one
     # mistake does not cascade into "unknown tenant" everywhere it is referenced.
     ids: dict[str, list[str]] = dataclasses.field(default_factory=dict)
@@ -237,6 +239,8 @@ class _Decoder:
         draft.holidays = self._listed("holidays", Holiday)
         wording = self._entry("announcements", self.raw.get("announcements", {}), AnnouncementStyle)
         draft.announcements = wording or AnnouncementStyle()
+        booking = self._entry("booking", self.raw.get("booking", {}), BookingPolicy)
+        draft.booking = booking or BookingPolicy()
         for name, kind in _KEYED.items():
             table = self._table(name)
             draft.ids[name] = list(table)
@@ -625,6 +629,14 @@ _SERVICE_BOUNDS = (
     _Bound("typical_minutes", 0, "typical_minutes_not_positive", _TYPICAL_FIX, strict=True),
 )
 
+_BOOKING_BOUNDS = (
+    _Bound("slot_minutes", 5, "booking_value_too_low", "use a slot of 5 minutes or more"),
+    _Bound("per_slot", 1, "booking_value_too_low", "allow at least 1 booking per slot"),
+    _Bound("days_ahead", 0, "booking_value_too_low", "use 0 (today only) or more days"),
+    _Bound("early_minutes", 0, "booking_value_too_low", "use 0 or more minutes"),
+    _Bound("late_minutes", 0, "booking_value_too_low", "use 0 or more minutes"),
+)
+
 
 def _bounded(path: str, item: msgspec.Struct, bounds: Iterable[_Bound]) -> Iterator[Problem]:
     for bound in bounds:
@@ -633,6 +645,7 @@ def _bounded(path: str, item: msgspec.Struct, bounds: Iterable[_Bound]) -> Itera
 
 
 def _check_settings(d: _Draft) -> Iterator[Problem]:
+    yield from _bounded("booking", d.booking, _BOOKING_BOUNDS)
     if d.settings is None:
         return
     yield from _bounded("venue", d.settings, _VENUE_BOUNDS)
@@ -870,4 +883,5 @@ def _build(d: _Draft) -> Venue:
         breaks=tuple(d.breaks.values()),
         holidays=tuple(d.holidays.values()),
         announcements=d.announcements,
+        booking=d.booking,
     )

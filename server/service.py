@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import random
 import time
 from collections.abc import Callable
 
@@ -91,7 +92,7 @@ class VenueQueue:
         Raises `DomainError` when refused; nothing is written then.
         """
         async with self._lock:
-            for _ in range(MAX_ATTEMPTS):
+            for attempt in range(MAX_ATTEMPTS):
                 known = self._commands.get(command_id)
                 if known is not None:
                     return await self._replayed(known)
@@ -106,6 +107,9 @@ class VenueQueue:
                 try:
                     return await self._append(events, command_id)
                 except Conflict:
+                    # Two busy processes can keep beating each other to the append; a
+                    # growing random pause lets one of them through (as Ethernet does).
+                    await asyncio.sleep(random.uniform(0, 0.001 * (attempt + 1)))
                     await self._catch_up()
         raise RuntimeError(f"venue {self.venue.id}: log kept moving for {MAX_ATTEMPTS} attempts")
 

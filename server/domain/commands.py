@@ -6,6 +6,7 @@ never trusted from the client.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import msgspec
@@ -23,6 +24,8 @@ class IssueTicket(_Command, frozen=True):
     channel: Channel = "kiosk"
     priority: bool = False
     itinerary: tuple[str, ...] = ()
+    # Filled by the server: the staff member whose PIN confirmed a priority ticket.
+    confirmed_by: str = ""
 
 
 class _CounterCommand(_Command, frozen=True):
@@ -102,6 +105,54 @@ class SetRunningText(_Command, frozen=True):
     by: str = ""
 
 
+class RecordTurnAway(_Command, frozen=True):
+    """Note a refused ticket request, so reports count the visitors turned away."""
+
+    service: str
+    channel: Channel
+    reason: str
+
+
+class RequestService(_Command, frozen=True):
+    tenant: str
+    text: str
+    channel: Channel = "kiosk"
+
+
+class BookVisit(_Command, frozen=True):
+    """Book `service` on `day` at `slot`. The server fills `booking`, `visit` and `holder`."""
+
+    service: str
+    day: dt.date
+    slot: dt.time
+    booking: str = ""
+    visit: str = ""
+    holder: str = ""
+    holder_masked: str = ""
+
+
+class CheckIn(_Command, frozen=True):
+    """The booked visitor arrived: the ticket joins the lane now."""
+
+    booking: str
+
+
+class CancelBooking(_Command, frozen=True):
+    booking: str
+    by: str = "visitor"
+
+
+class AcknowledgeAlert(_Command, frozen=True):
+    alert: str
+    by: str = ""
+
+
+class SetTenantNotice(_Command, frozen=True):
+    tenant: str
+    text: str
+    by: str = ""
+
+
 CounterCommand = (
     CallNext
     | CallSpecific
@@ -116,4 +167,18 @@ CounterCommand = (
     | PauseCounter
     | CloseCounter
 )
-Command = CounterCommand | IssueTicket | ReturnTicket | CancelTicket | RollDay | SetRunningText
+Command = (
+    CounterCommand
+    | IssueTicket
+    | ReturnTicket
+    | CancelTicket
+    | RollDay
+    | SetRunningText
+    | RecordTurnAway
+    | RequestService
+    | BookVisit
+    | CheckIn
+    | CancelBooking
+    | AcknowledgeAlert
+    | SetTenantNotice
+)

@@ -12,13 +12,20 @@ from collections.abc import Callable
 from functools import singledispatch
 from typing import Any, TypeVar
 
+import msgspec
+
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.errors import CLOSED_REASONS, DomainError
-from server.domain.state import FINISHED, State, Ticket, evolve
+from server.domain.estimate import day_full
+from server.domain.state import FINISHED, Booking, State, Ticket, evolve
 from server.domain.venue import Counter, Service, Venue
 
 MAX_RUNNING_TEXT = 500
+MAX_NOTICE = 200
+MAX_REQUEST = 300
+# Refusals of a ticket request that reports count as visitors turned away.
+TURN_AWAY_CODES = frozenset({"quota_full", "channel_quota_full", "day_full", "issue_closed"})
 
 
 def decide(venue: Venue, state: State, command: cmd.Command, now: dt.datetime) -> list[ev.Event]:
@@ -158,11 +165,14 @@ def _issue(command: cmd.IssueTicket, ctx: _Ctx) -> list[ev.Event]:
         ctx.service(later)
     if command.priority and not service.priority_lane:
         raise DomainError("no_priority_lane", service=service.name)
+    if command.priority and command.channel == "kiosk" and not command.confirmed_by:
+        raise DomainError("priority_unconfirmed")
     _check_hours(ctx, service, command.channel)
     _check_quota(ctx, service, command.channel)
-    return [
-        _issued(ctx, service, command.visit, command.channel, command.priority, command.itinerary)
-    ]
+    issued = _issued(
+        ctx, service, command.visit, command.channel, command.priority, command.itinerary
+    )
+    return [msgspec.structs.replace(issued, confirmed_by=command.confirmed_by)]
 
 
 def _issued(
@@ -209,8 +219,176 @@ def _check_quota(ctx: _Ctx, service: Service, channel: ev.Channel) -> None:
         raise DomainError("quota_full", service=service.name)
     channel_quota = {"kiosk": service.kiosk_quota, "online": service.online_quota}.get(channel)
     used = ctx.state.issued.get((service.id, channel), 0)
+    if channel == "online":
+        used = max(used, _booked(ctx.state, service.id, ctx.at.date()))
     if channel_quota is not None and used >= channel_quota:
         raise DomainError("channel_quota_full", service=service.name, channel=channel)
+    if day_full(ctx.venue, ctx.state, service, ctx.at):
+        raise DomainError("day_full", service=service.name)
+
+
+def _booked(state: State, service_id: str, day: dt.date) -> int:
+    return sum(
+        1
+        for b in state.bookings.values()
+        if b.service == service_id and b.day == day and b.status != "cancelled"
+    )
+
+
+@_rule
+def _turn_away(command: cmd.RecordTurnAway, ctx: _Ctx) -> list[ev.Event]:
+    service = ctx.service(command.service)
+    return [
+        ev.TurnedAway(at=ctx.at, service=service.id, channel=command.channel, reason=command.reason)
+    ]
+
+
+@_rule
+def _request_service(command: cmd.RequestService, ctx: _Ctx) -> list[ev.Event]:
+    if command.tenant and command.tenant not in ctx.venue.tenants:
+        raise DomainError("unknown_tenant", tenant=command.tenant)
+    text = " ".join(command.text.split())
+    if not 3 <= len(text) <= MAX_REQUEST:
+        raise DomainError("request_text_invalid", limit=MAX_REQUEST)
+    return [
+        ev.ServiceRequested(at=ctx.at, tenant=command.tenant, text=text, channel=command.channel)
+    ]
+
+
+# --- booking ------------------------------------------------------------------------------
+
+
+def booking_slots(venue: Venue, service: Service, day: dt.date) -> list[dt.time]:
+    """The slots a service can be booked in on `day`: the opening hours cut into
+    `slot_minutes`, leaving out breaks and anything from the last-issue time on."""
+    hours = venue.hours_on(day)
+    if hours is None:
+        return []
+    step = dt.timedelta(minutes=venue.booking.slot_minutes)
+    moment = dt.datetime.combine(day, hours.open)
+    end = dt.datetime.combine(day, service.last_issue or hours.close)
+    end = min(end, dt.datetime.combine(day, hours.close))
+    slots: list[dt.time] = []
+    while moment + step <= end or (moment < end and not slots):
+        clock = moment.time()
+        if not any(b.start <= clock < b.end for b in venue.breaks_on(day)):
+            slots.append(clock)
+        moment += step
+    return slots
+
+
+def slot_taken(state: State, service_id: str, day: dt.date, slot: dt.time) -> int:
+    return sum(
+        1
+        for b in state.bookings.values()
+        if (b.service, b.day, b.slot) == (service_id, day, slot) and b.status != "cancelled"
+    )
+
+
+@_rule
+def _book(command: cmd.BookVisit, ctx: _Ctx) -> list[ev.Event]:
+    policy = ctx.venue.booking
+    service = ctx.service(command.service)
+    today = ctx.at.date()
+    if not policy.enabled:
+        raise DomainError("booking_disabled")
+    if not today <= command.day <= today + dt.timedelta(days=policy.days_ahead):
+        raise DomainError("booking_day_invalid", days=policy.days_ahead)
+    slots = booking_slots(ctx.venue, service, command.day)
+    if command.slot not in slots:
+        raise DomainError("booking_slot_invalid", service=service.name)
+    start = dt.datetime.combine(command.day, command.slot, ctx.venue.tz)
+    if start + dt.timedelta(minutes=policy.slot_minutes) <= ctx.at:
+        raise DomainError("booking_slot_past")
+    _check_holder(ctx.state, command, service)
+    if slot_taken(ctx.state, service.id, command.day, command.slot) >= policy.per_slot:
+        raise DomainError("booking_slot_full", time=f"{command.slot:%H.%M}")
+    if service.online_quota is not None and (
+        _booked(ctx.state, service.id, command.day) >= service.online_quota
+    ):
+        raise DomainError("channel_quota_full", service=service.name, channel="online")
+    return [
+        ev.BookingMade(
+            at=ctx.at,
+            booking=command.booking,
+            visit=command.visit,
+            service=service.id,
+            day=command.day,
+            slot=command.slot,
+            holder=command.holder,
+            holder_masked=command.holder_masked,
+        )
+    ]
+
+
+def _check_holder(state: State, command: cmd.BookVisit, service: Service) -> None:
+    if not command.booking or not command.visit or not command.holder:
+        raise DomainError("booking_incomplete")
+    if command.booking in state.bookings:
+        raise DomainError("booking_exists", booking=command.booking)
+    for b in state.bookings.values():
+        same = (b.holder, b.service, b.day) == (command.holder, service.id, command.day)
+        if same and b.status != "cancelled":
+            raise DomainError("booking_taken", service=service.name, day=f"{command.day:%d-%m-%Y}")
+
+
+def _booking(ctx: _Ctx, code: str) -> Booking:
+    found = ctx.state.bookings.get(code.strip().upper())
+    if found is None:
+        raise DomainError("unknown_booking", booking=code)
+    if found.status == "cancelled":
+        raise DomainError("booking_cancelled", booking=found.id)
+    if found.status == "checked_in":
+        raise DomainError("booking_used", booking=found.id)
+    return found
+
+
+@_rule
+def _check_in(command: cmd.CheckIn, ctx: _Ctx) -> list[ev.Event]:
+    booking = _booking(ctx, command.booking)
+    policy = ctx.venue.booking
+    if booking.day != ctx.at.date():
+        raise DomainError("booking_other_day", day=f"{booking.day:%d-%m-%Y}")
+    start = dt.datetime.combine(booking.day, booking.slot, ctx.venue.tz)
+    opens = start - dt.timedelta(minutes=policy.early_minutes)
+    closes = start + dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
+    if ctx.at < opens:
+        raise DomainError("check_in_early", time=f"{opens:%H.%M}")
+    if ctx.at > closes and policy.late_policy == "refuse":
+        raise DomainError("check_in_late", time=f"{closes:%H.%M}")
+    service = ctx.service(booking.service)
+    _check_hours(ctx, service, "online")
+    issued = _issued(ctx, service, booking.visit, "online", False, ())
+    return [msgspec.structs.replace(issued, booking=booking.id)]
+
+
+@_rule
+def _cancel_booking(command: cmd.CancelBooking, ctx: _Ctx) -> list[ev.Event]:
+    booking = _booking(ctx, command.booking)
+    return [ev.BookingCancelled(at=ctx.at, booking=booking.id, by=command.by)]
+
+
+# --- managers -----------------------------------------------------------------------------
+
+
+@_rule
+def _acknowledge(command: cmd.AcknowledgeAlert, ctx: _Ctx) -> list[ev.Event]:
+    if not command.alert or len(command.alert) > 200:
+        raise DomainError("alert_invalid")
+    known = ctx.state.acknowledged.get(command.alert)
+    if known is not None:
+        raise DomainError("alert_acknowledged", by=known.by, time=f"{known.at:%H.%M}")
+    return [ev.AlertAcknowledged(at=ctx.at, alert=command.alert, by=command.by)]
+
+
+@_rule
+def _tenant_notice(command: cmd.SetTenantNotice, ctx: _Ctx) -> list[ev.Event]:
+    if command.tenant not in ctx.venue.tenants:
+        raise DomainError("unknown_tenant", tenant=command.tenant)
+    text = " ".join(command.text.split())
+    if len(text) > MAX_NOTICE:
+        raise DomainError("notice_too_long", limit=MAX_NOTICE)
+    return [ev.TenantNoticeSet(at=ctx.at, tenant=command.tenant, text=text, by=command.by)]
 
 
 # --- calling ------------------------------------------------------------------------------

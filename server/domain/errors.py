@@ -113,6 +113,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Teks berjalan terlalu panjang (maksimal {limit} karakter).",
         "The running text is too long (at most {limit} characters).",
     ),
+    "day_full": (
+        "Kuota hari ini untuk {service} habis: sisa jam layanan hari ini tidak cukup untuk "
+        "melayani antrean baru. Silakan kembali besok atau pesan online.",
+        "Today's quota for {service} is used up: the rest of today's hours cannot serve another "
+        "ticket. Please come back tomorrow or book online.",
+    ),
+    "priority_unconfirmed": (
+        "Tiket prioritas perlu konfirmasi petugas. Silakan minta bantuan petugas.",
+        "A priority ticket needs a staff member's confirmation. Please ask a staff member.",
+    ),
+    "unknown_tenant": ("Instansi '{tenant}' tidak dikenal.", "Unknown office '{tenant}'."),
+    "request_text_invalid": (
+        "Tuliskan layanan yang Anda cari (3 sampai {limit} karakter).",
+        "Describe the service you were looking for (3 to {limit} characters).",
+    ),
+    "notice_too_long": (
+        "Pengumuman terlalu panjang (maksimal {limit} karakter).",
+        "The notice is too long (at most {limit} characters).",
+    ),
+    "alert_invalid": ("Peringatan tidak dikenal.", "Unknown alert."),
+    "alert_acknowledged": (
+        "Peringatan ini sudah ditanggapi oleh {by} pukul {time}.",
+        "This alert was already acknowledged by {by} at {time}.",
+    ),
+    "booking_disabled": (
+        "Pemesanan online tidak tersedia di sini.",
+        "Online booking is not available here.",
+    ),
+    "booking_day_invalid": (
+        "Pilih tanggal mulai hari ini sampai {days} hari ke depan.",
+        "Choose a date from today up to {days} days ahead.",
+    ),
+    "booking_slot_invalid": (
+        "Jam yang dipilih tidak tersedia untuk {service} pada tanggal itu.",
+        "That time is not available for {service} on that date.",
+    ),
+    "booking_slot_past": (
+        "Jam yang dipilih sudah lewat. Pilih jam lain.",
+        "That time has passed. Choose another.",
+    ),
+    "booking_slot_full": (
+        "Jam {time} sudah penuh. Pilih jam lain.",
+        "The {time} slot is full. Choose another.",
+    ),
+    "booking_incomplete": (
+        "Data pemesanan belum lengkap.",
+        "The booking is incomplete.",
+    ),
+    "booking_exists": ("Kode pemesanan {booking} sudah ada.", "Booking {booking} exists."),
+    "booking_taken": (
+        "NIK/nomor ini sudah memesan {service} untuk tanggal {day}. Satu pemesanan per orang "
+        "per layanan per hari.",
+        "This NIK/number already booked {service} on {day}. One booking per person per "
+        "service per day.",
+    ),
+    "unknown_booking": (
+        "Kode pemesanan '{booking}' tidak ditemukan. Periksa kembali kodenya.",
+        "Booking code '{booking}' not found. Check the code.",
+    ),
+    "booking_cancelled": (
+        "Pemesanan {booking} sudah dibatalkan.",
+        "Booking {booking} was cancelled.",
+    ),
+    "booking_used": (
+        "Pemesanan {booking} sudah digunakan untuk check-in.",
+        "Booking {booking} was already checked in.",
+    ),
+    "booking_other_day": (
+        "Pemesanan ini untuk tanggal {day}. Silakan datang pada tanggal tersebut.",
+        "This booking is for {day}. Please come on that date.",
+    ),
+    "check_in_early": (
+        "Check-in untuk pemesanan ini dibuka pukul {time}.",
+        "Check-in for this booking opens at {time}.",
+    ),
+    "check_in_late": (
+        "Batas check-in pemesanan ini pukul {time} sudah lewat. Silakan ambil nomor antrean biasa.",
+        "Check-in for this booking closed at {time}. Please take a regular ticket.",
+    ),
     "clock_behind": (
         "Jam server mundur ke {day}, padahal hari antrean sudah {current}. Periksa jam server.",
         "The server clock went back to {day} while the queue day is {current}. Check the clock.",

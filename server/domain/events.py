@@ -44,6 +44,58 @@ class TicketIssued(_Event, frozen=True):
     channel: Channel
     priority: bool = False
     itinerary: tuple[str, ...] = ()
+    # Who confirmed a priority ticket at a kiosk (UU 25/2009 Pasal 29), for the audit.
+    confirmed_by: str = ""
+    # The online booking checked in with this ticket.
+    booking: str = ""
+
+
+class TurnedAway(_Event, frozen=True):
+    """A visitor asked for a ticket and was refused (quota, predicted end of day, hours)."""
+
+    service: str
+    channel: Channel
+    reason: str
+
+
+class ServiceRequested(_Event, frozen=True):
+    """ "Layanan yang saya cari tidak ada": a visitor asked for a service the venue lacks."""
+
+    tenant: str
+    text: str
+    channel: Channel
+
+
+class BookingMade(_Event, frozen=True):
+    """An online booking of a time slot. `holder` is a keyed digest of the NIK or phone."""
+
+    booking: str
+    visit: str
+    service: str
+    day: dt.date
+    slot: dt.time
+    holder: str
+    holder_masked: str
+
+
+class BookingCancelled(_Event, frozen=True):
+    booking: str
+    by: str
+
+
+class AlertAcknowledged(_Event, frozen=True):
+    """A manager saw an alert and answers for it."""
+
+    alert: str
+    by: str
+
+
+class TenantNoticeSet(_Event, frozen=True):
+    """A notice shown with a tenant's lanes ("layanan paspor tutup sementara"); "" clears."""
+
+    tenant: str
+    text: str
+    by: str
 
 
 class AtCounter(_Event, frozen=True):
@@ -148,6 +200,12 @@ Event = (
     | CounterPaused
     | CounterClosed
     | RunningTextSet
+    | TurnedAway
+    | ServiceRequested
+    | BookingMade
+    | BookingCancelled
+    | AlertAcknowledged
+    | TenantNoticeSet
 )
 
 _encoder = msgspec.json.Encoder()

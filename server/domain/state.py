@@ -22,6 +22,8 @@ TicketStatus = Literal[
 ]
 CounterStatus = Literal["closed", "open", "break"]
 FINISHED: frozenset[str] = frozenset({"done", "cancelled", "expired"})
+# How many recent service times per service the estimates learn from.
+RECENT_DURATIONS = 30
 
 
 class Ticket(msgspec.Struct, frozen=True):
@@ -46,6 +48,24 @@ class Ticket(msgspec.Struct, frozen=True):
     itinerary: tuple[str, ...] = ()
 
 
+class Booking(msgspec.Struct, frozen=True):
+    id: str
+    visit: str
+    service: str
+    day: dt.date
+    slot: dt.time
+    holder: str
+    holder_masked: str
+    made_at: dt.datetime
+    status: Literal["booked", "checked_in", "cancelled"] = "booked"
+    ticket: str | None = None
+
+
+class Ack(msgspec.Struct, frozen=True):
+    by: str
+    at: dt.datetime
+
+
 class CounterState(msgspec.Struct, frozen=True):
     status: CounterStatus = "closed"
     officer: str = ""
@@ -60,9 +80,13 @@ class State:
     __slots__ = (
         "_back",
         "_front",
+        "acknowledged",
+        "bookings",
         "counters",
         "day",
+        "durations",
         "issued",
+        "notices",
         "numbers",
         "running_text",
         "seq",
@@ -78,6 +102,14 @@ class State:
         self.counters: dict[str, CounterState] = {}
         # None until a manager sets it: the venue file's text applies.
         self.running_text: str | None = None
+        # Service times in minutes, most recent last, per service; kept across days so the
+        # first estimates of a morning are learned from yesterday.
+        self.durations: dict[str, tuple[float, ...]] = {}
+        # Bookings of today and later days, by booking code.
+        self.bookings: dict[str, Booking] = {}
+        self.notices: dict[str, str] = {}
+        # Today's acknowledged alerts, by alert id.
+        self.acknowledged: dict[str, Ack] = {}
         self._back = 0
         self._front = 0
 
@@ -88,6 +120,8 @@ class State:
         other.issued, other.counters = dict(self.issued), dict(self.counters)
         other._back, other._front = self._back, self._front
         other.running_text = self.running_text
+        other.durations, other.bookings = dict(self.durations), dict(self.bookings)
+        other.notices, other.acknowledged = dict(self.notices), dict(self.acknowledged)
         return other
 
     def snapshot(self) -> dict[str, object]:
@@ -101,6 +135,10 @@ class State:
             "counters": msgspec.to_builtins(self.counters),
             "order": (self._back, self._front),
             "running_text": self.running_text,
+            "durations": dict(self.durations),
+            "bookings": msgspec.to_builtins(self.bookings),
+            "notices": dict(self.notices),
+            "acknowledged": msgspec.to_builtins(self.acknowledged),
         }
 
     def counter(self, counter_id: str) -> CounterState:
@@ -179,6 +217,8 @@ def _(event: ev.DayStarted, state: State) -> None:
     state.numbers.clear()
     state.issued.clear()
     state.counters = {cid: CounterState() for cid in state.counters}
+    state.bookings = {k: b for k, b in state.bookings.items() if b.day >= event.day}
+    state.acknowledged.clear()
     state._back = state._front = 0
 
 
@@ -207,6 +247,11 @@ def _(event: ev.TicketIssued, state: State) -> None:
         joined_at=event.at,
         itinerary=event.itinerary,
     )
+    if event.booking in state.bookings:
+        booking = state.bookings[event.booking]
+        state.bookings[event.booking] = msgspec.structs.replace(
+            booking, status="checked_in", ticket=event.ticket
+        )
 
 
 @_apply.register
@@ -263,8 +308,12 @@ def _(event: ev.ServingStarted, state: State) -> None:
 
 @_apply.register
 def _(event: ev.TicketDone, state: State) -> None:
-    _put(state, event.ticket, status="done")
+    ticket = _put(state, event.ticket, status="done")
     _free_counter(state, event.counter)
+    if ticket.started_at is not None:
+        minutes = (event.at - ticket.started_at).total_seconds() / 60
+        recent = state.durations.get(ticket.service, ())
+        state.durations[ticket.service] = (*recent, minutes)[-RECENT_DURATIONS:]
 
 
 @_apply.register
@@ -319,3 +368,46 @@ def _(event: ev.CounterClosed, state: State) -> None:
 @_apply.register
 def _(event: ev.RunningTextSet, state: State) -> None:
     state.running_text = event.text
+
+
+@_apply.register
+def _(event: ev.TurnedAway, state: State) -> None:
+    pass  # counted by the reports; the queue itself does not change
+
+
+@_apply.register
+def _(event: ev.ServiceRequested, state: State) -> None:
+    pass  # for the managers' reports
+
+
+@_apply.register
+def _(event: ev.BookingMade, state: State) -> None:
+    state.bookings[event.booking] = Booking(
+        id=event.booking,
+        visit=event.visit,
+        service=event.service,
+        day=event.day,
+        slot=event.slot,
+        holder=event.holder,
+        holder_masked=event.holder_masked,
+        made_at=event.at,
+    )
+
+
+@_apply.register
+def _(event: ev.BookingCancelled, state: State) -> None:
+    booking = state.bookings[event.booking]
+    state.bookings[event.booking] = msgspec.structs.replace(booking, status="cancelled")
+
+
+@_apply.register
+def _(event: ev.AlertAcknowledged, state: State) -> None:
+    state.acknowledged[event.alert] = Ack(by=event.by, at=event.at)
+
+
+@_apply.register
+def _(event: ev.TenantNoticeSet, state: State) -> None:
+    if event.text:
+        state.notices[event.tenant] = event.text
+    else:
+        state.notices.pop(event.tenant, None)

@@ -91,6 +91,25 @@ class AnnouncementStyle(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     to_named_counter: str = "silakan menuju"
 
 
+class BookingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Online booking (`[booking]` in the venue file).
+
+    A booking holds a place in a time slot; the ticket joins the lane only at check-in,
+    which opens `early_minutes` before the slot and closes `late_minutes` after it ends.
+    Later than that, `late_policy` says whether the visitor still joins (at the back, as a
+    walk-in would) or is refused and takes a regular ticket. A booking never checked in is
+    a no-show in the reports.
+    """
+
+    enabled: bool = True
+    slot_minutes: int = 30
+    per_slot: int = 4
+    days_ahead: int = 14
+    early_minutes: int = 30
+    late_minutes: int = 15
+    late_policy: Literal["refuse", "join"] = "refuse"
+
+
 class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     name: str
@@ -107,6 +126,7 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     return_policy: ReturnPolicy = "front"
     running_text: str = ""
     announcements: AnnouncementStyle = AnnouncementStyle()
+    booking: BookingPolicy = BookingPolicy()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -116,6 +136,45 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def local(self, now: dt.datetime) -> dt.datetime:
         """`now` (timezone-aware) in the venue's own wall-clock time."""
         return now.astimezone(self.tz)
+
+    def hours_on(self, day: dt.date) -> OpeningHours | None:
+        """The opening hours of a venue-local date, or None when closed all day."""
+        if any(h.date == day for h in self.holidays):
+            return None
+        return self.hours.get(WEEKDAYS[day.weekday()])
+
+    def breaks_on(self, day: dt.date) -> list[Break]:
+        return [b for b in self.breaks if WEEKDAYS[day.weekday()] in b.days]
+
+    def open_minutes_left(self, now: dt.datetime) -> float:
+        """Minutes of service left today after `now`, breaks excluded (0 when closed)."""
+        local = self.local(now)
+        hours = self.hours_on(local.date())
+        if hours is None:
+            return 0.0
+        start = max(_minutes(local.time()), _minutes(hours.open))
+        left = max(0.0, _minutes(hours.close) - start)
+        for b in self.breaks_on(local.date()):
+            overlap = min(_minutes(b.end), _minutes(hours.close)) - max(_minutes(b.start), start)
+            left -= max(0.0, overlap)
+        return left
+
+    def next_open(self, now: dt.datetime) -> dt.datetime | None:
+        """When the venue next serves after `now` (now itself when open), within two weeks."""
+        local = self.local(now)
+        if self.closed_reason(local) is None:
+            return local
+        for days in range(15):
+            day = local.date() + dt.timedelta(days=days)
+            hours = self.hours_on(day)
+            if hours is None:
+                continue
+            starts = [hours.open, *(b.end for b in self.breaks_on(day))]
+            for start in sorted(starts):
+                moment = dt.datetime.combine(day, start, self.tz)
+                if moment > local and self.closed_reason(moment) is None:
+                    return moment
+        return None
 
     def closed_reason(self, now: dt.datetime) -> str | None:
         """Why the venue does not serve at `now`, or None when it is open.
@@ -137,3 +196,7 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if any(day in b.days and b.start <= clock < b.end for b in self.breaks):
             return "break"
         return None
+
+
+def _minutes(clock: dt.time) -> float:
+    return clock.hour * 60 + clock.minute + clock.second / 60

@@ -36,6 +36,8 @@ class Queue:
         return caught.value
 
     def issue(self, service: str = "ktp", **kw: object) -> Ticket:
+        if kw.get("priority"):
+            kw.setdefault("confirmed_by", "satpam")
         events = self(cmd.IssueTicket(service=service, visit=f"v{len(self.state.tickets)}", **kw))  # type: ignore[arg-type]
         issued = [e for e in events if isinstance(e, ev.TicketIssued)]
         return self.state.tickets[issued[-1].ticket]
@@ -396,6 +398,10 @@ class TestMessages:
             "day": "2026-11-23",
             "current": "2026-11-24",
             "limit": 500,
+            "tenant": "dukcapil",
+            "by": "manajer",
+            "days": 14,
+            "booking": "K7Q2M9",
         }
         for code, (indonesian, english) in MESSAGES.items():
             error = DomainError(code, **params)

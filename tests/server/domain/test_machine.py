@@ -81,8 +81,11 @@ class QueueMachine(RuleBasedStateMachine):
         channel=st.sampled_from(["kiosk", "online", "staff"]),
         priority=st.booleans(),
         itinerary=st.lists(st.sampled_from(SERVICES), max_size=2),
+        confirmed_by=st.sampled_from(["", "satpam"]),
     )
-    def issue(self, service: str, channel: str, priority: bool, itinerary: list[str]) -> None:
+    def issue(
+        self, service: str, channel: str, priority: bool, itinerary: list[str], confirmed_by: str
+    ) -> None:
         self.send(
             cmd.IssueTicket(
                 service=service,
@@ -90,13 +93,14 @@ class QueueMachine(RuleBasedStateMachine):
                 channel=channel,  # type: ignore[arg-type]
                 priority=priority,
                 itinerary=tuple(itinerary),
+                confirmed_by=confirmed_by,
             )
         )
 
     @rule(service=st.sampled_from(["ktp", "kk"]), priorities=st.lists(st.booleans(), max_size=16))
     def crowd_arrives(self, service: str, priorities: list[bool]) -> None:
         for priority in priorities:
-            self.issue(service, "kiosk", priority, [])
+            self.issue(service, "kiosk", priority, [], "satpam")
 
     @rule(counter=st.sampled_from(COUNTERS), rounds=st.integers(1, 12))
     def officer_works_through_the_lane(self, counter: str, rounds: int) -> None:
