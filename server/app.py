@@ -23,8 +23,10 @@ import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
 import managers.routes as managers
+import visitors.routes as visitors
 from audio.engines import make_engines
 from audio.library import ClipLibrary
+from managers.dashboard import Dashboard
 from server import api, config, demo, login, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
@@ -34,6 +36,7 @@ from server.service import Clock, VenueQueue, shifted_clock, utc_now
 from server.store import open_log
 from server.views import Projection
 from server.web import static_mounts
+from visitors.views import VisitProjection
 
 HEARTBEAT_SECONDS = 25.0
 
@@ -122,14 +125,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         queue = VenueQueue(venue, events, clock)
         hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
         projection = Projection(venue, queue.state, hub)
+        visits = VisitProjection(venue, queue.state, hub)
+        dashboard = Dashboard(venue, queue.state, hub)
         # Listen before replaying: the views (recent calls above all) are a fold of the whole
         # log, so every process derives the same view at the same seq, restarts included.
-        queue.listen(projection.on_event)
+        for source in (projection, visits, dashboard):
+            queue.listen(source.on_event)
         await queue.start()
         accounts = AccountBook(venue.id, events)
         if settings.demo:
             await demo.seed(accounts, venue)
         app.state.queue, app.state.hub, app.state.projection = queue, hub, projection
+        app.state.visits, app.state.dashboard = visits, dashboard
+        app.state.topic_sources = [projection, visits, dashboard]
         app.state.accounts = accounts
         app.state.speakers = socket.Speakers(venue)
         app.state.audio = settings.audio_library(venue)
@@ -153,6 +161,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *displays.routes,
         *audio_routes.routes,
         *managers.routes,
+        *visitors.routes,
         *static_mounts(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

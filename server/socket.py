@@ -9,6 +9,7 @@ tenant. Views arrive as binary JSON frames, encoded once for all subscribers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from typing import Literal
@@ -21,7 +22,7 @@ from server.accounts import Device, User
 from server.auth import paired_device, same_origin, signed_in
 from server.domain.venue import Venue
 from server.hub import Hub, Position, Subscriber
-from server.views import Projection
+from server.topics import TopicSource, Viewer, source_of
 
 log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
@@ -108,14 +109,16 @@ async def endpoint(ws: WebSocket) -> None:
         await ws.close(code=CLOSE_FORBIDDEN, reason=reason)
         return
     hub: Hub = ws.app.state.hub
-    projection: Projection = ws.app.state.projection
+    sources: list[TopicSource] = ws.app.state.topic_sources
     subscriber = Subscriber(
         send=lambda data: ws.send({"type": "websocket.send", "bytes": data}),
         close=lambda code, why: ws.close(code=code, reason=why),
         name=f"ws {ws.client}",
     )
     for topic in topics:
-        hub.subscribe(topic, subscriber, since, lambda topic=topic: projection.snapshot(topic))  # type: ignore[misc]
+        source = source_of(sources, topic)
+        assert source is not None  # _refusal checked every topic
+        hub.subscribe(topic, subscriber, since, functools.partial(source.snapshot, topic))
     speakers: Speakers = ws.app.state.speakers
     zone = device.zone if device is not None and f"zone:{device.zone}" in topics else None
     if zone is not None:
@@ -189,26 +192,15 @@ def _refusal(ws: WebSocket, topics: list[str], user: User | None, device: Device
         return "origin not allowed"
     if not topics or len(topics) > 8:
         return "name 1 to 8 topics"
-    projection: Projection = ws.app.state.projection
-    known = set(projection.topics())
-    if unknown := [t for t in topics if t not in known]:
-        return f"unknown topic {unknown[0]}"
+    sources: list[TopicSource] = ws.app.state.topic_sources
+    viewer = Viewer(user=user, device=device)
     for topic in topics:
-        if not _may_watch(topic, user, device.zone if device else None, ws):
+        source = source_of(sources, topic)
+        if source is None:
+            return f"unknown topic {topic}"
+        if not source.may_watch(topic, viewer):
             return f"not allowed: {topic}"
     return ""
-
-
-def _may_watch(topic: str, user: User | None, device_zone: str | None, ws: WebSocket) -> bool:
-    kind, _, key = topic.partition(":")
-    if user is not None and user.role in ("manager", "admin"):
-        return True
-    if kind == "zone":
-        return device_zone == key
-    if kind == "counter" and user is not None:
-        counter = ws.app.state.venue.counters[key]
-        return user.may_use_counter(counter.id, counter.tenant)
-    return False
 
 
 routes = [WebSocketRoute("/ws", endpoint)]

@@ -22,6 +22,7 @@ from server.domain.decide import callable_at, next_ticket
 from server.domain.state import State, Ticket
 from server.domain.venue import Counter, Venue
 from server.hub import Hub
+from server.topics import Viewer
 
 RECENT_CALLS = 8
 WAITING_SHOWN = 50
@@ -228,6 +229,25 @@ class Projection:
         return [f"zone:{z}" for z in self.venue.zones] + [
             f"counter:{c}" for c in self.venue.counters
         ]
+
+    def knows(self, topic: str) -> bool:
+        kind, _, key = topic.partition(":")
+        return (kind == "zone" and key in self.venue.zones) or (
+            kind == "counter" and key in self.venue.counters
+        )
+
+    def may_watch(self, topic: str, viewer: Viewer) -> bool:
+        """A zone for a display paired to it; a counter for an officer of its tenant; all
+        for managers."""
+        if viewer.managing:
+            return True
+        kind, _, key = topic.partition(":")
+        if kind == "zone":
+            return viewer.device is not None and viewer.device.zone == key
+        if kind == "counter" and viewer.user is not None:
+            counter = self.venue.counters[key]
+            return viewer.user.may_use_counter(counter.id, counter.tenant)
+        return False
 
     def view(self, topic: str) -> msgspec.Struct:
         """The current view of `topic` (a KeyError for a topic this venue does not have)."""

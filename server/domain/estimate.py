@@ -1,25 +1,45 @@
 """Wait estimates: an honest range, never a single fake-precise minute.
 
-Learned from the recent service times of the service (`State.durations`, falling back to
-the venue's `typical_minutes` until a few are known), the counters that serve it and the
-priority ratio. Pure, like the rest of the domain: `bench/wait_estimate.py` measures how
-often the real wait falls inside the range.
+Learned from the recent service times of each service (`State.durations`, falling back to
+the venue's `typical_minutes` until a few are known), how long a called visitor takes to
+reach the counter, the counters open now (what each has in hand, which lanes each serves)
+and the priority ratio. The expected wait comes from a quick dry run of *call next* over
+the tickets waiting now, at every service's mean pace; the range around it from how much
+the service times vary (the spread of a sum of n of them grows like sqrt(n)) plus a share
+of the wait for what no one can see coming (breaks, priority visitors who arrive later).
+
+Pure, like the rest of the domain: time is an argument. `bench/wait_estimate.py` replays
+simulated days and measures how often the real wait falls inside the range.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import statistics
+from collections import deque
+from collections.abc import Iterable
 
 import msgspec
 
 from server.domain.state import State, Ticket
-from server.domain.venue import Service, Venue
+from server.domain.venue import Counter, Service, Venue
 
 # Below this many recent service times the venue's typical time is blended in.
 LEARNED_AFTER = 5
 ROUND_TO = 5  # minutes: people read "15-25", not "17-23"
+# Service times vary: until enough are known, assume a coefficient of variation like this.
+TYPICAL_CV = 0.5
+# A counter on break is assumed back after this many minutes (breaks run 15-45 minutes).
+BREAK_BACK_MINUTES = 20.0
+# What the dry run cannot see grows with the wait: priority visitors arriving later, a
+# counter going on break, a slower officer. Share of the expected wait, as a spread.
+UNSEEN_SHARE = 0.15
+# How far the range reaches below / above the expected wait, in spreads. Later is likelier
+# than sooner (breaks and late priority visitors only ever delay), so the top reaches further.
+REACH_BELOW = 1.0
+REACH_ABOVE = 1.4
 
 
 class WaitRange(msgspec.Struct, frozen=True):
@@ -37,15 +57,48 @@ class WaitRange(msgspec.Struct, frozen=True):
         return f"sekitar {self.low}–{self.high} menit"
 
 
+class Forecast(msgspec.Struct, frozen=True):
+    """The expected wait in minutes and its spread (one standard deviation), unrounded."""
+
+    minutes: float
+    spread: float
+    ahead: int
+
+
 def service_minutes(venue: Venue, state: State, service_id: str) -> float:
     """The expected minutes one ticket of this service takes at a counter."""
     typical = venue.services[service_id].typical_minutes
     recent = state.durations.get(service_id, ())
     if not recent:
         return typical
-    learned = statistics.fmean(recent)
-    weight = min(1.0, len(recent) / LEARNED_AFTER)
+    return _blend(state, service_id, statistics.fmean(recent), typical)
+
+
+def service_spread(venue: Venue, state: State, service_id: str) -> float:
+    """The standard deviation of one ticket's service time, in minutes."""
+    typical = TYPICAL_CV * venue.services[service_id].typical_minutes
+    recent = state.durations.get(service_id, ())
+    if len(recent) < 2:
+        return typical
+    return _blend(state, service_id, statistics.stdev(recent), typical)
+
+
+def _blend(state: State, service_id: str, learned: float, typical: float) -> float:
+    weight = min(1.0, len(state.durations.get(service_id, ())) / LEARNED_AFTER)
     return weight * learned + (1 - weight) * typical
+
+
+def call_minutes(state: State, service_id: str) -> float:
+    """Minutes between a call and the start of service today (walking over, recalls).
+
+    Counters are busy for it too, and service times leave it out.
+    """
+    gaps = [
+        (t.started_at - t.called_at).total_seconds() / 60
+        for t in state.tickets.values()
+        if t.service == service_id and t.started_at is not None and t.called_at is not None
+    ]
+    return max(0.0, statistics.fmean(gaps)) if gaps else 0.0
 
 
 def serving_counters(venue: Venue, state: State, service_id: str) -> float:
@@ -78,23 +131,199 @@ def ahead_of(venue: Venue, state: State, ticket: Ticket) -> int:
     return regular + min(priority_waiting, math.ceil((regular + 1) / venue.priority_ratio))
 
 
-def wait_range(venue: Venue, state: State, ticket: Ticket) -> WaitRange:
-    return _range(venue, state, ticket.service, ahead_of(venue, state, ticket))
+def wait_range(
+    venue: Venue, state: State, ticket: Ticket, now: dt.datetime | None = None
+) -> WaitRange:
+    """The range shown for a waiting ticket. `now` defaults to the state's latest event."""
+    return to_range(forecast(venue, state, ticket, now))
 
 
-def new_ticket_wait(venue: Venue, state: State, service_id: str) -> WaitRange:
+def new_ticket_wait(
+    venue: Venue, state: State, service_id: str, now: dt.datetime | None = None
+) -> WaitRange:
     """The range a ticket issued now would get (for kiosk tiles)."""
-    waiting = sum(1 for t in state.waiting() if t.service == service_id)
-    return _range(venue, state, service_id, waiting)
+    return wait_range(venue, state, _newcomer(state, service_id, now), now)
 
 
-def _range(venue: Venue, state: State, service_id: str, ahead: int) -> WaitRange:
-    minutes = service_minutes(venue, state, service_id)
-    expected = (ahead + 0.5) * minutes / serving_counters(venue, state, service_id)
-    spread = max(0.35 * expected, minutes / 2)
-    low = _round_down(max(0.0, expected - spread))
-    high = max(_round_up(expected + spread), low + ROUND_TO)
-    return WaitRange(low=low, high=high, ahead=ahead)
+def forecast(
+    venue: Venue, state: State, ticket: Ticket, now: dt.datetime | None = None
+) -> Forecast:
+    """When `ticket` is likely called: a dry run of *call next* from now."""
+    at = venue.local(now or _latest(state) or ticket.issued_at)
+    run = _DryRun(venue, state, at)
+    work, variance = run.until_called(ticket)
+    minutes = _through_breaks(venue, at, work)
+    spread = math.hypot(math.sqrt(variance), UNSEEN_SHARE * minutes)
+    return Forecast(minutes=minutes, spread=spread, ahead=ahead_of(venue, state, ticket))
+
+
+def to_range(found: Forecast) -> WaitRange:
+    """Round a forecast to a range people can read: multiples of 5 minutes, at least 5 wide."""
+    low = _round_near(max(0.0, found.minutes - REACH_BELOW * found.spread))
+    high = max(_round_near(found.minutes + REACH_ABOVE * found.spread), low + ROUND_TO)
+    return WaitRange(low=low, high=high, ahead=found.ahead)
+
+
+def _newcomer(state: State, service_id: str, now: dt.datetime | None) -> Ticket:
+    """A regular ticket at the back of the lane, as if issued now."""
+    last = max((t.order for t in state.tickets.values()), default=0)
+    at = now or _latest(state) or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    return Ticket(
+        id="",
+        label="",
+        visit="",
+        service=service_id,
+        number=0,
+        channel="kiosk",
+        priority=False,
+        issued_at=at,
+        order=last + 1,
+    )
+
+
+def _latest(state: State) -> dt.datetime | None:
+    """The latest moment the state knows of: "now" for callers that have no clock."""
+    moments = [
+        moment
+        for t in state.tickets.values()
+        for moment in (t.issued_at, t.joined_at, t.called_at, t.started_at)
+        if moment is not None
+    ]
+    return max(moments, default=None)
+
+
+class _DryRun:
+    """Call next, counter by counter, at mean service times, until one ticket is called.
+
+    Works in service minutes from now (venue breaks are added afterwards). Nobody arrives
+    during the run; `UNSEEN_SHARE` stands for them.
+    """
+
+    def __init__(self, venue: Venue, state: State, at: dt.datetime) -> None:
+        self.venue, self.state = venue, state
+        self.on_break = venue.closed_reason(at) == "break"
+        self.cycle: dict[str, float] = {}
+        self.variance: dict[str, float] = {}
+        for sid in venue.services:
+            self.cycle[sid] = service_minutes(venue, state, sid) + call_minutes(state, sid)
+            self.variance[sid] = service_spread(venue, state, sid) ** 2
+        self.since = {cid: state.counter(cid).since_priority for cid in venue.counters}
+        self.regular: dict[str, deque[Ticket]] = {sid: deque() for sid in venue.services}
+        self.priority: dict[str, deque[Ticket]] = {sid: deque() for sid in venue.services}
+        self.direct: dict[str, deque[Ticket]] = {cid: deque() for cid in venue.counters}
+        self.elapsed = {t.id: self._elapsed(t, at) for t in self._in_hand()}
+
+    def until_called(self, target: Ticket) -> tuple[float, float]:
+        """Service minutes until `target` is called, and the variance of that time."""
+        self._line_up(target)
+        pool = [c for c in self.venue.counters.values() if _may_call(c, target)]
+        counters = self._counters(target, pool)
+        variance = 0.0
+        while counters:
+            free, cid = heapq.heappop(counters)
+            picked = self._pick(self.venue.counters[cid])
+            if picked is None:
+                continue  # this counter has nothing left to call: it drops out
+            if picked.id == target.id:
+                return free, variance / max(1, len(pool)) ** 2
+            if _may_call(self.venue.counters[cid], target):
+                variance += self.variance[picked.service]
+            heapq.heappush(counters, (free + self.cycle[picked.service], cid))
+        return 0.0, 0.0  # nobody can call it: nothing honest to add
+
+    def _line_up(self, target: Ticket) -> None:
+        waiting = [t for t in self.state.waiting() if t.id != target.id]
+        for ticket in sorted([*waiting, target], key=lambda t: t.order):
+            if ticket.to_counter is not None and ticket.to_counter in self.direct:
+                self.direct[ticket.to_counter].append(ticket)
+            elif ticket.service in self.regular:
+                lanes = self.priority if ticket.priority else self.regular
+                lanes[ticket.service].append(ticket)
+
+    def _counters(self, target: Ticket, pool: list[Counter]) -> list[tuple[float, str]]:
+        """When each counter is next free, in service minutes from now."""
+        staffed = [
+            c for c in self.venue.counters.values() if self.state.counter(c.id).status != "closed"
+        ]
+        if not any(c in staffed for c in pool):
+            staffed = pool  # before the counters open: assume they are about to
+        heap = [(self._free_in(c), c.id) for c in staffed]
+        heapq.heapify(heap)
+        return heap
+
+    def _free_in(self, counter: Counter) -> float:
+        current = self.state.counter(counter.id)
+        if current.status == "break":
+            return 0.0 if self.on_break else BREAK_BACK_MINUTES
+        if current.ticket is None or current.ticket not in self.state.tickets:
+            return 0.0
+        ticket = self.state.tickets[current.ticket]
+        # A service already under way has less to go, but never counts as done.
+        mean = self.cycle.get(ticket.service, 0.0)
+        return max(mean - self.elapsed.get(ticket.id, 0.0), mean / 4)
+
+    def _in_hand(self) -> Iterable[Ticket]:
+        for cid in self.venue.counters:
+            ticket_id = self.state.counter(cid).ticket
+            if ticket_id is not None and ticket_id in self.state.tickets:
+                yield self.state.tickets[ticket_id]
+
+    @staticmethod
+    def _elapsed(ticket: Ticket, at: dt.datetime) -> float:
+        since = ticket.called_at or ticket.started_at
+        return max(0.0, (at - since).total_seconds() / 60) if since else 0.0
+
+    def _pick(self, counter: Counter) -> Ticket | None:
+        """What *call next* takes at this counter: `decide.next_ticket`'s rule."""
+        regular = self._head(counter, self.regular, priority=False)
+        priority = self._head(counter, self.priority, priority=True)
+        take_priority = priority is not None and (
+            regular is None or self.since[counter.id] >= self.venue.priority_ratio
+        )
+        chosen = priority if take_priority else regular
+        if chosen is None:
+            return None
+        self._remove(counter, chosen)
+        self.since[counter.id] = 0 if chosen.priority else self.since[counter.id] + 1
+        return chosen
+
+    def _head(
+        self, counter: Counter, lanes: dict[str, deque[Ticket]], *, priority: bool
+    ) -> Ticket | None:
+        heads = [lanes[s][0] for s in counter.services if s in lanes and lanes[s]]
+        direct = self.direct[counter.id]
+        heads += [t for t in direct if t.priority == priority][:1]
+        return min(heads, key=lambda t: t.order, default=None)
+
+    def _remove(self, counter: Counter, ticket: Ticket) -> None:
+        if ticket.to_counter == counter.id:
+            self.direct[counter.id].remove(ticket)
+        else:
+            lanes = self.priority if ticket.priority else self.regular
+            lanes[ticket.service].popleft()
+
+
+def _may_call(counter: Counter, ticket: Ticket) -> bool:
+    if ticket.to_counter is not None:
+        return ticket.to_counter == counter.id
+    return ticket.service in counter.services
+
+
+def _through_breaks(venue: Venue, at: dt.datetime, work: float) -> float:
+    """Wall-clock minutes from `at` until `work` service minutes are done: today's venue
+    breaks (Friday prayer) stop the counters in between."""
+    clock = at.hour * 60 + at.minute + at.second / 60
+    end = clock + work
+    for b in sorted(venue.breaks_on(at.date()), key=lambda b: b.start):
+        start, stop = _minutes(b.start), _minutes(b.end)
+        if stop <= clock or start >= end:
+            continue
+        end += stop - max(start, clock)
+    return end - clock
+
+
+def _minutes(clock: dt.time) -> float:
+    return clock.hour * 60 + clock.minute + clock.second / 60
 
 
 def day_full(venue: Venue, state: State, service: Service, now: dt.datetime) -> bool:
@@ -114,9 +343,5 @@ def day_full(venue: Venue, state: State, service: Service, now: dt.datetime) -> 
     return needed > left
 
 
-def _round_down(minutes: float) -> int:
-    return int(minutes // ROUND_TO) * ROUND_TO
-
-
-def _round_up(minutes: float) -> int:
-    return math.ceil(minutes / ROUND_TO) * ROUND_TO
+def _round_near(minutes: float) -> int:
+    return int(round(minutes / ROUND_TO)) * ROUND_TO

@@ -1,0 +1,44 @@
+"""Topic sources: each room keeps its own hub topics and says who may watch them.
+
+The socket (`server/socket.py`) knows no room: it asks each source in turn whether it knows
+a topic, whether this viewer may watch it, and for a snapshot when a client needs one.
+`server.views.Projection` owns `zone:` and `counter:`; the visitors' and managers' rooms add
+their own (`visit:`, `manager:`).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+from server.accounts import Device, User
+
+
+class Viewer(msgspec.Struct, frozen=True):
+    """Who is asking: a signed-in user, a paired device, both or neither (a visitor)."""
+
+    user: User | None = None
+    device: Device | None = None
+
+    @property
+    def managing(self) -> bool:
+        return self.user is not None and self.user.role in ("manager", "admin")
+
+
+class TopicSource(Protocol):
+    def knows(self, topic: str) -> bool:
+        """Whether this source publishes `topic`."""
+        ...
+
+    def may_watch(self, topic: str, viewer: Viewer) -> bool:
+        """Whether `viewer` may subscribe to `topic` (one this source knows)."""
+        ...
+
+    def snapshot(self, topic: str) -> tuple[int, msgspec.Struct]:
+        """The topic's current view and the log seq it reflects."""
+        ...
+
+
+def source_of(sources: list[TopicSource], topic: str) -> TopicSource | None:
+    return next((s for s in sources if s.knows(topic)), None)

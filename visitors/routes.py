@@ -1,0 +1,7 @@
+"""Visitors' pages: the kiosk, the phone ticket page, online booking and check-in."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
