@@ -21,6 +21,9 @@ def display_token(zone: str) -> str:
     return f"demo-{zone}"
 
 
+KIOSK_TOKEN = "demo-kiosk"
+
+
 async def seed(book: AccountBook, venue: Venue) -> bool:
     """Create the demo accounts once; True when they were created now."""
     if (await book.refresh()).users:
@@ -29,6 +32,16 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
     hashed = hash_password(PASSWORD)
     await book.add_user("admin", "Admin Demo", "admin", PASSWORD, password_hash=hashed)
     await book.add_user("manajer", "Manajer MPP", "manager", PASSWORD, password_hash=hashed)
+    for tenant in venue.tenants.values():
+        # A supervisor per tenant sees only that tenant's dashboard and reports.
+        await book.add_user(
+            f"spv-{tenant.id}",
+            f"Supervisor {tenant.short_name or tenant.name}",
+            "supervisor",
+            PASSWORD,
+            tenant=tenant.id,
+            password_hash=hashed,
+        )
     for counter in venue.counters.values():
         await book.add_user(
             officer_name(counter.id),
@@ -43,4 +56,6 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
         # Named after the zone's configured speaker, so the demo screen is the one that speaks.
         name = zone.speaker or f"Layar {zone.name}"
         await book.add_device("display", zone.id, name, display_token(zone.id))
+    first_zone = next(iter(venue.zones))
+    await book.add_device("kiosk", first_zone, "Anjungan Lobi", KIOSK_TOKEN)
     return True
