@@ -378,6 +378,93 @@ class TestRunningText:
         assert error.code == "running_text_too_long" and "500" in error.message("id")
 
 
+class TestPriorityAudit:
+    """A kiosk priority ticket needs a staff member's confirmation, kept in the event."""
+
+    def test_unconfirmed_priority_at_the_kiosk_is_refused(self, q: Queue) -> None:
+        error = q.refused(cmd.IssueTicket(service="ktp", visit="v", priority=True))
+        assert error.code == "priority_unconfirmed"
+        assert "petugas" in error.message("id")
+        assert q.state.tickets == {}
+
+    def test_the_confirming_staff_member_is_on_record(self, q: Queue) -> None:
+        events = q(cmd.IssueTicket(service="ktp", visit="v", priority=True, confirmed_by="satpam"))
+        issued = events[-1]
+        assert isinstance(issued, ev.TicketIssued)
+        assert (issued.priority, issued.confirmed_by) == (True, "satpam")
+
+
+class TestVisitorsRecords:
+    """Refused visitors and missing services are recorded for the managers' reports."""
+
+    def test_turn_away_is_an_event_that_leaves_the_lanes_alone(self, q: Queue) -> None:
+        q.issue()
+        before = q.state.snapshot()
+        events = q(cmd.RecordTurnAway(service="ktp", channel="kiosk", reason="quota_full"))
+        assert [type(e) for e in events] == [ev.TurnedAway]
+        assert q.state.snapshot() == before
+
+    def test_turn_away_for_an_unknown_service_is_refused(self, q: Queue) -> None:
+        refused = q.refused(cmd.RecordTurnAway(service="paspor", channel="kiosk", reason="x"))
+        assert refused.code == "unknown_service"
+
+    def test_a_missing_service_request_is_tidied_and_kept(self, q: Queue) -> None:
+        events = q(cmd.RequestService(tenant="dukcapil", text="  akta   kematian "))
+        assert isinstance(events[-1], ev.ServiceRequested)
+        assert events[-1].text == "akta kematian"
+
+    @pytest.mark.parametrize("text", ["", "  a ", "x" * 301])
+    def test_an_empty_or_huge_request_is_refused(self, q: Queue, text: str) -> None:
+        assert q.refused(cmd.RequestService(tenant="", text=text)).code == "request_text_invalid"
+
+    def test_a_request_for_an_unknown_tenant_is_refused(self, q: Queue) -> None:
+        refused = q.refused(cmd.RequestService(tenant="kua", text="nikah"))
+        assert refused.code == "unknown_tenant"
+
+
+class TestManagers:
+    """Alerts are acknowledged once per day; tenant notices are set and cleared."""
+
+    def test_acknowledge_once(self, q: Queue) -> None:
+        q(cmd.AcknowledgeAlert(alert="sla:ktp", by="manajer"))
+        assert q.state.acknowledged["sla:ktp"].by == "manajer"
+        error = q.refused(cmd.AcknowledgeAlert(alert="sla:ktp", by="spv"))
+        assert error.code == "alert_acknowledged" and "manajer" in error.message("id")
+
+    def test_acknowledgements_end_with_the_day(self, q: Queue) -> None:
+        q(cmd.AcknowledgeAlert(alert="sla:ktp", by="manajer"))
+        q.now += dt.timedelta(days=1)
+        q(cmd.RollDay())
+        assert q.state.acknowledged == {}
+
+    def test_notice_set_then_cleared(self, q: Queue) -> None:
+        q(cmd.SetTenantNotice(tenant="dukcapil", text=" Blangko KTP  habis ", by="m"))
+        assert q.state.notices == {"dukcapil": "Blangko KTP habis"}
+        q(cmd.SetTenantNotice(tenant="dukcapil", text="", by="m"))
+        assert q.state.notices == {}
+
+    def test_notice_limits(self, q: Queue) -> None:
+        assert q.refused(cmd.SetTenantNotice(tenant="x", text="a")).code == "unknown_tenant"
+        too_long = cmd.SetTenantNotice(tenant="dukcapil", text="x" * 201)
+        assert q.refused(too_long).code == "notice_too_long"
+
+
+class TestLearning:
+    """Service times are learned per service from serving start to done."""
+
+    def test_durations_are_recorded_and_capped(self, q: Queue) -> None:
+        q.open("1")
+        for minutes in range(35):
+            q.issue()
+            q.call("1")
+            q(cmd.StartServing(counter="1"))
+            q.now += dt.timedelta(minutes=minutes)
+            q(cmd.Done(counter="1"))
+        recent = q.state.durations["ktp"]
+        assert len(recent) == 30
+        assert recent[-1] == pytest.approx(34) and recent[0] == pytest.approx(5)
+
+
 class TestMessages:
     """Every refusal code has an Indonesian and an English sentence."""
 
