@@ -20,7 +20,7 @@ async def index(request: Request) -> Response:
     settings = request.app.state.settings
     zones = list(request.app.state.venue.zones.values())
     tokens = {z.id: display_token(z.id) for z in zones} if settings.demo else {}
-    return page(request, "index.html", zones=zones, tokens=tokens)
+    return page(request, "index.html", zones=zones, tokens=tokens, demo=settings.demo)
 
 
 async def login_form(request: Request, error: str = "", username: str = "") -> Response:
