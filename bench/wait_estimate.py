@@ -30,7 +30,7 @@ import heapq
 import math
 import random
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import count
 
 from server.domain import commands as cmd
@@ -162,7 +162,9 @@ class Day:
         when = self.opens + dt.timedelta(minutes=minutes)
         heapq.heappush(self.heap, (when, next(self.seq), action))
 
-    def later(self, now: dt.datetime, minutes: float, action: Callable[[dt.datetime], None]):  # type: ignore[no-untyped-def]
+    def later(
+        self, now: dt.datetime, minutes: float, action: Callable[[dt.datetime], None]
+    ) -> None:
         heapq.heappush(self.heap, (now + dt.timedelta(minutes=minutes), next(self.seq), action))
 
     def run(self) -> list[Shown]:
@@ -210,7 +212,7 @@ class Day:
 
     def _record(self, issued: ev.TicketIssued, now: dt.datetime) -> None:
         ticket = self.state.tickets[issued.ticket]
-        shown = estimate.wait_range(self.venue, self.state, ticket)
+        shown = estimate.wait_range(self.venue, self.state, ticket, now)
         self.shown[ticket.id] = Shown(
             service=ticket.service,
             priority=ticket.priority,
@@ -337,8 +339,8 @@ def score(shown: list[Shown]) -> Score:
     )
 
 
-def _share(flags: object) -> float:
-    values = list(flags)  # type: ignore[call-overload]
+def _share(flags: Iterable[bool]) -> float:
+    values = list(flags)
     return sum(values) / len(values) if values else 0.0
 
 
@@ -369,6 +371,9 @@ def main() -> None:
             label = f"s{seed} {name}"
             print(row(label, score(shown)) + f"   turned away {simulated.turned_away}")
     print(row("overall", score(everything)))
+    print("by service, all days:")
+    for service in LANES:
+        print(row(f"  {service}", score([s for s in everything if s.service == service])))
     waits = [s.actual or 0.0 for s in everything]
     print(
         f"actual waits: mean {statistics.fmean(waits):.1f}, "

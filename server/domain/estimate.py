@@ -35,11 +35,16 @@ TYPICAL_CV = 0.5
 BREAK_BACK_MINUTES = 20.0
 # What the dry run cannot see grows with the wait: priority visitors arriving later, a
 # counter going on break, a slower officer. Share of the expected wait, as a spread.
-UNSEEN_SHARE = 0.15
+UNSEEN_SHARE = 0.18
 # How far the range reaches below / above the expected wait, in spreads. Later is likelier
 # than sooner (breaks and late priority visitors only ever delay), so the top reaches further.
-REACH_BELOW = 1.0
-REACH_ABOVE = 1.4
+# Tuned with bench/wait_estimate.py for about 80% of visitors called inside their range.
+REACH_BELOW = 1.15
+REACH_ABOVE = 1.8
+# Early in the day a counter not opened yet may be an officer running late: expected after
+# this many minutes, as long as the venue opened less than LATE_WINDOW minutes ago.
+LATE_OPEN_MINUTES = 30.0
+LATE_WINDOW = 120.0
 
 
 class WaitRange(msgspec.Struct, frozen=True):
@@ -50,8 +55,11 @@ class WaitRange(msgspec.Struct, frozen=True):
     ahead: int
 
     def text(self, lang: str = "id") -> str:
-        if self.high <= ROUND_TO:
-            return "kurang dari 5 menit" if lang != "en" else "under 5 minutes"
+        if self.low == 0:
+            # "sekitar 0–10 menit" reads oddly: say the upper bound.
+            return (
+                f"under {self.high} minutes" if lang == "en" else f"kurang dari {self.high} menit"
+            )
         if lang == "en":
             return f"about {self.low}–{self.high} minutes"
         return f"sekitar {self.low}–{self.high} menit"
@@ -63,6 +71,9 @@ class Forecast(msgspec.Struct, frozen=True):
     minutes: float
     spread: float
     ahead: int
+    # The wait and its spread if counters that have not opened yet today open soon.
+    sooner: float
+    sooner_spread: float
 
 
 def service_minutes(venue: Venue, state: State, service_id: str) -> float:
@@ -148,18 +159,38 @@ def new_ticket_wait(
 def forecast(
     venue: Venue, state: State, ticket: Ticket, now: dt.datetime | None = None
 ) -> Forecast:
-    """When `ticket` is likely called: a dry run of *call next* from now."""
+    """When `ticket` is likely called: a dry run of *call next* from now.
+
+    Early in the day a counter that has not opened yet may still open (a late officer) or
+    stay closed all day: the forecast keeps both, `sooner` is the wait if it opens.
+    """
     at = venue.local(now or _latest(state) or ticket.issued_at)
-    run = _DryRun(venue, state, at)
-    work, variance = run.until_called(ticket)
+    minutes, spread = _scenario(venue, state, ticket, at, late_join=False)
+    sooner, sooner_spread = minutes, spread
+    if _late_counters(venue, state, at):
+        sooner, sooner_spread = min(
+            (minutes, spread), _scenario(venue, state, ticket, at, late_join=True)
+        )
+    return Forecast(
+        minutes=minutes,
+        spread=spread,
+        ahead=ahead_of(venue, state, ticket),
+        sooner=sooner,
+        sooner_spread=sooner_spread,
+    )
+
+
+def _scenario(
+    venue: Venue, state: State, ticket: Ticket, at: dt.datetime, *, late_join: bool
+) -> tuple[float, float]:
+    work, variance = _DryRun(venue, state, at, late_join=late_join).until_called(ticket)
     minutes = _through_breaks(venue, at, work)
-    spread = math.hypot(math.sqrt(variance), UNSEEN_SHARE * minutes)
-    return Forecast(minutes=minutes, spread=spread, ahead=ahead_of(venue, state, ticket))
+    return minutes, math.hypot(math.sqrt(variance), UNSEEN_SHARE * minutes)
 
 
 def to_range(found: Forecast) -> WaitRange:
     """Round a forecast to a range people can read: multiples of 5 minutes, at least 5 wide."""
-    low = _round_near(max(0.0, found.minutes - REACH_BELOW * found.spread))
+    low = _round_near(max(0.0, found.sooner - REACH_BELOW * found.sooner_spread))
     high = max(_round_near(found.minutes + REACH_ABOVE * found.spread), low + ROUND_TO)
     return WaitRange(low=low, high=high, ahead=found.ahead)
 
@@ -199,8 +230,9 @@ class _DryRun:
     during the run; `UNSEEN_SHARE` stands for them.
     """
 
-    def __init__(self, venue: Venue, state: State, at: dt.datetime) -> None:
+    def __init__(self, venue: Venue, state: State, at: dt.datetime, *, late_join: bool) -> None:
         self.venue, self.state = venue, state
+        self.late = _late_counters(venue, state, at) if late_join else set()
         self.on_break = venue.closed_reason(at) == "break"
         self.cycle: dict[str, float] = {}
         self.variance: dict[str, float] = {}
@@ -218,16 +250,21 @@ class _DryRun:
         self._line_up(target)
         pool = [c for c in self.venue.counters.values() if _may_call(c, target)]
         counters = self._counters(target, pool)
-        variance = 0.0
+        # What the pool's counters have in hand may end sooner or later than its mean.
+        in_hand = sum(self._in_hand_variance(c) for c in pool)
+        # c counters working for t minutes through tickets of mean m and spread sigma: the
+        # spread of t is about sqrt(t * sigma^2 / (m * c)) (renewal theory; sqrt(n) tickets).
+        # Taken per minute of wait rather than per ticket so that it never shrinks further
+        # back in the lane, and `low` never drops for a later ticket.
+        per_minute = self.variance[target.service] / max(self.cycle[target.service], 1e-9)
         while counters:
             free, cid = heapq.heappop(counters)
             picked = self._pick(self.venue.counters[cid])
             if picked is None:
                 continue  # this counter has nothing left to call: it drops out
             if picked.id == target.id:
-                return free, variance / max(1, len(pool)) ** 2
-            if _may_call(self.venue.counters[cid], target):
-                variance += self.variance[picked.service]
+                c = max(1, len(pool))
+                return free, in_hand / c**2 + free * per_minute / c
             heapq.heappush(counters, (free + self.cycle[picked.service], cid))
         return 0.0, 0.0  # nobody can call it: nothing honest to add
 
@@ -243,7 +280,9 @@ class _DryRun:
     def _counters(self, target: Ticket, pool: list[Counter]) -> list[tuple[float, str]]:
         """When each counter is next free, in service minutes from now."""
         staffed = [
-            c for c in self.venue.counters.values() if self.state.counter(c.id).status != "closed"
+            c
+            for c in self.venue.counters.values()
+            if self.state.counter(c.id).status != "closed" or c.id in self.late
         ]
         if not any(c in staffed for c in pool):
             staffed = pool  # before the counters open: assume they are about to
@@ -253,6 +292,8 @@ class _DryRun:
 
     def _free_in(self, counter: Counter) -> float:
         current = self.state.counter(counter.id)
+        if counter.id in self.late:
+            return LATE_OPEN_MINUTES
         if current.status == "break":
             return 0.0 if self.on_break else BREAK_BACK_MINUTES
         if current.ticket is None or current.ticket not in self.state.tickets:
@@ -261,6 +302,11 @@ class _DryRun:
         # A service already under way has less to go, but never counts as done.
         mean = self.cycle.get(ticket.service, 0.0)
         return max(mean - self.elapsed.get(ticket.id, 0.0), mean / 4)
+
+    def _in_hand_variance(self, counter: Counter) -> float:
+        ticket_id = self.state.counter(counter.id).ticket
+        ticket = self.state.tickets.get(ticket_id) if ticket_id is not None else None
+        return self.variance.get(ticket.service, 0.0) if ticket is not None else 0.0
 
     def _in_hand(self) -> Iterable[Ticket]:
         for cid in self.venue.counters:
@@ -290,7 +336,7 @@ class _DryRun:
     def _head(
         self, counter: Counter, lanes: dict[str, deque[Ticket]], *, priority: bool
     ) -> Ticket | None:
-        heads = [lanes[s][0] for s in counter.services if s in lanes and lanes[s]]
+        heads = [lanes[s][0] for s in counter.services if lanes.get(s)]
         direct = self.direct[counter.id]
         heads += [t for t in direct if t.priority == priority][:1]
         return min(heads, key=lambda t: t.order, default=None)
@@ -303,6 +349,15 @@ class _DryRun:
             lanes[ticket.service].popleft()
 
 
+def _late_counters(venue: Venue, state: State, at: dt.datetime) -> set[str]:
+    """Closed counters that may still open today: none has served yet, and it is early."""
+    hours = venue.hours_on(at.date())
+    if hours is None or _clock(at) - _minutes(hours.open) > LATE_WINDOW:
+        return set()
+    closed = {cid for cid in venue.counters if state.counter(cid).status == "closed"}
+    return closed - {t.counter for t in state.tickets.values() if t.counter is not None}
+
+
 def _may_call(counter: Counter, ticket: Ticket) -> bool:
     if ticket.to_counter is not None:
         return ticket.to_counter == counter.id
@@ -312,7 +367,7 @@ def _may_call(counter: Counter, ticket: Ticket) -> bool:
 def _through_breaks(venue: Venue, at: dt.datetime, work: float) -> float:
     """Wall-clock minutes from `at` until `work` service minutes are done: today's venue
     breaks (Friday prayer) stop the counters in between."""
-    clock = at.hour * 60 + at.minute + at.second / 60
+    clock = _clock(at)
     end = clock + work
     for b in sorted(venue.breaks_on(at.date()), key=lambda b: b.start):
         start, stop = _minutes(b.start), _minutes(b.end)
@@ -320,6 +375,10 @@ def _through_breaks(venue: Venue, at: dt.datetime, work: float) -> float:
             continue
         end += stop - max(start, clock)
     return end - clock
+
+
+def _clock(at: dt.datetime) -> float:
+    return at.hour * 60 + at.minute + at.second / 60
 
 
 def _minutes(clock: dt.time) -> float:
@@ -344,4 +403,4 @@ def day_full(venue: Venue, state: State, service: Service, now: dt.datetime) -> 
 
 
 def _round_near(minutes: float) -> int:
-    return int(round(minutes / ROUND_TO)) * ROUND_TO
+    return round(minutes / ROUND_TO) * ROUND_TO
