@@ -166,6 +166,47 @@ def _venue() -> Venue:
 
 
 VENUE = _venue()
+
+
+def venue_toml() -> str:
+    """`VENUE` as a venue file, for commands that load one (`antrean report --venue`)."""
+    v = VENUE
+    lines = [
+        "[venue]",
+        f'id = "{v.id}"',
+        f'name = "{v.name}"',
+        f'timezone = "{v.timezone}"',
+        "",
+        "[hours]",
+        *(f'{day} = ["08:00", "16:00"]' for day in WEEK),
+    ]
+    for t in v.tenants.values():
+        lines += ["", f"[tenants.{t.id}]", f'name = "{t.name}"', f'short_name = "{t.short_name}"']
+    for s in v.services.values():
+        lines += [
+            "",
+            f'[services."{s.id}"]',
+            f'tenant = "{s.tenant}"',
+            f'name = "{s.name}"',
+            f'prefix = "{s.prefix}"',
+            f"daily_quota = {s.daily_quota}",
+            f"sla_minutes = {s.sla_minutes}",
+            f"typical_minutes = {s.typical_minutes}",
+            f"priority_lane = {str(s.priority_lane).lower()}",
+        ]
+        if s.last_issue is not None:
+            lines.append(f'last_issue = "{s.last_issue:%H:%M}"')
+    for c in v.counters.values():
+        services = ", ".join(f'"{x}"' for x in c.services)
+        lines += ["", f"[counters.{c.id}]", f'label = "{c.label}"', f'tenant = "{c.tenant}"']
+        lines += [f"services = [{services}]", f'zone = "{c.zone}"']
+    for z in v.zones.values():
+        displays = ", ".join(f'"{d}"' for d in z.displays)
+        lines += ["", f"[zones.{z.id}]", f'name = "{z.name}"', f"displays = [{displays}]"]
+        lines.append(f'speaker = "{z.speaker}"')
+    return "\n".join(lines) + "\n"
+
+
 _WEIGHTS = {s[0]: s[6] for _, _, offered in _TENANTS.values() for s in offered}
 
 
@@ -216,10 +257,7 @@ class _Day:
             return []
 
     def _observe(self, event: ev.Event) -> None:
-        if isinstance(event, ev.TicketIssued):
-            self.service_of[event.ticket] = event.service
-            self.waiting[event.service].add(event.ticket)
-        elif isinstance(event, ev.TicketTransferred):
+        if isinstance(event, ev.TicketIssued | ev.TicketTransferred):
             self.service_of[event.ticket] = event.service
             self.waiting[event.service].add(event.ticket)
         elif isinstance(event, ev.TicketReturned):

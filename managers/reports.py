@@ -298,8 +298,8 @@ class ReportBuilder:
             self._close_day()
             self._day = day
         if isinstance(event, ev.BookingMade | ev.BookingCancelled):
+            # Bookings for the period may be made (or cancelled) days before it starts.
             self._booking(event)
-            return
         if day < self.start:
             return
         if day > self.end:

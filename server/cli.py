@@ -1,10 +1,13 @@
-"""`antrean ...`: run the server, check a venue file."""
+"""`antrean ...`: run the server, check a venue file, write reports."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from audio.cli import render_audio_main
 from server import cli_accounts, config, demo
@@ -41,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
     cli_accounts.add_parsers(commands)
+    _add_report_parser(commands)
     # Listed for --help; main() hands its arguments to the audio room.
     commands.add_parser("render-audio", help="render the venue's announcement clips ahead")
     return parser
@@ -103,6 +107,100 @@ def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
     else:
         lines += ["  pair screens with: antrean devices add --zone ZONE"]
     print("\n".join(lines), flush=True)
+
+
+# --- antrean report ------------------------------------------------------------------------
+
+
+def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser(
+        "report", help="daily or monthly report from the event log, as CSV or PDF"
+    )
+    period = report.add_mutually_exclusive_group(required=True)
+    period.add_argument("--date", type=dt.date.fromisoformat, help="one day: YYYY-MM-DD")
+    period.add_argument("--month", type=_month, help="one month: YYYY-MM")
+    report.add_argument(
+        "--format", choices=("csv", "pdf"), default=None, help="default: from --out, else csv"
+    )
+    report.add_argument("--out", default=None, help="file to write (default: laporan-...)")
+    report.add_argument("--lang", choices=("id", "en"), default="id")
+    report.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
+    report.add_argument("--data", default=None, help="data folder of the SQLite log")
+    report.add_argument("--redis", default=None, help="Redis URL of the shared log")
+    report.set_defaults(handler=_report)
+
+
+def _month(value: str) -> tuple[int, int]:
+    try:
+        first = dt.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {value!r}") from None
+    return first.year, first.month
+
+
+def _report(args: argparse.Namespace) -> int:
+    from managers.reports import month_period
+
+    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
+    try:
+        venue = config.load_venue(settings.venue_file)
+    except config.ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    url = settings.log_url
+    if url.startswith("sqlite://") and not Path(url.removeprefix("sqlite://")).exists():
+        print(f"antrean: no event log at {url.removeprefix('sqlite://')}", file=sys.stderr)
+        return 1
+    start, end = (args.date, args.date) if args.date else month_period(*args.month)
+    fmt = args.format or ("pdf" if str(args.out or "").lower().endswith(".pdf") else "csv")
+    period = args.date.isoformat() if args.date else f"{start:%Y-%m}"
+    out = Path(args.out or f"laporan-{venue.id}-{period}.{fmt}")
+    data = asyncio.run(_report_bytes(url, venue, start, end, fmt, args.lang))
+    out.write_bytes(data)
+    print(f"antrean: {out} ({len(data):,} bytes)")
+    return 0
+
+
+async def _report_bytes(
+    url: str, venue: Venue, start: dt.date, end: dt.date, fmt: str, lang: str
+) -> bytes:
+    from managers.report_files import Lang, render_csv, render_pdf
+    from managers.reports import build_report
+    from server.store import open_log
+
+    log = open_log(url)
+    try:
+        report = await build_report(log, venue, start, end, _ProgressBar(lang))
+    finally:
+        await log.close()
+    language: Lang = "en" if lang == "en" else "id"
+    return render_pdf(report, language) if fmt == "pdf" else render_csv(report, language)
+
+
+class _ProgressBar:
+    """ "Membaca log: [#####-----] 45% (123.456/274.000 peristiwa)", redrawn on stderr."""
+
+    WIDTH = 20
+
+    def __init__(self, lang: str) -> None:
+        self.english = lang == "en"
+        self.shown = -1
+
+    def __call__(self, read: int, total: int) -> None:
+        percent = 100 * read // total if total else 100
+        if percent == self.shown:
+            return
+        self.shown = percent
+        filled = self.WIDTH * percent // 100
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        label, unit = ("Reading log", "events") if self.english else ("Membaca log", "peristiwa")
+        counts = f"{self._number(read)}/{self._number(total)} {unit}"
+        end = "\n" if read >= total else ""
+        print(f"\r{label}: [{bar}] {percent}% ({counts})", end=end, file=sys.stderr, flush=True)
+
+    def _number(self, value: int) -> str:
+        written = f"{value:,}"
+        return written if self.english else written.replace(",", ".")
 
 
 if __name__ == "__main__":
