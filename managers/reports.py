@@ -259,10 +259,14 @@ class ReportBuilder:
     `past_end` is true; then `finish`.
     """
 
-    def __init__(self, venue: Venue, start: dt.date, end: dt.date) -> None:
+    def __init__(
+        self, venue: Venue, start: dt.date, end: dt.date, tenant: str | None = None
+    ) -> None:
         if end < start:
             raise ValueError(f"report period ends ({end}) before it starts ({start})")
         self.venue, self.start, self.end = venue, start, end
+        # A tenant supervisor's report: only that tenant's services, requests and officers.
+        self.tenant = tenant
         self.past_end = False
         self._tz = venue.tz
         self._day: dt.date | None = None
@@ -317,6 +321,8 @@ class ReportBuilder:
             if not checked_in:
                 self._tally(day, service).booking_no_show += 1
         self._bookings.clear()
+        if self.tenant is not None:
+            self._tallies = {k: t for k, t in self._tallies.items() if self._mine(k[1])}
         return Report(
             venue=self.venue.id,
             venue_name=self.venue.name,
@@ -332,6 +338,13 @@ class ReportBuilder:
         )
 
     # --- folding ----------------------------------------------------------------------
+
+    def _mine(self, service: str) -> bool:
+        """Whether a service's figures belong in this report (every one, or the tenant's).
+
+        A tenant's report still follows every ticket, so a ticket transferred into one of
+        its lanes counts there exactly as in the venue's report."""
+        return self.tenant is None or self._tenant_of(service) == self.tenant
 
     def _tally(self, day: dt.date, service: str) -> _Tally:
         tally = self._tallies.get((day, service))
@@ -363,7 +376,8 @@ class ReportBuilder:
     def _issued(self, day: dt.date, at: dt.datetime, event: ev.TicketIssued) -> None:
         self._tickets[event.ticket] = _Track(day, event.service, at)
         self._tally(day, event.service).issued[event.channel] += 1
-        self._hours(day)[0][at.hour] += 1
+        if self._mine(event.service):
+            self._hours(day)[0][at.hour] += 1
         booking = self._bookings.get(event.booking) if event.booking else None
         if booking is not None:
             self._bookings[event.booking] = (booking[0], booking[1], True)
@@ -426,6 +440,8 @@ class ReportBuilder:
             return
         tally = self._tally(track.day, track.service)
         tally.served += 1
+        if not self._mine(track.service):
+            return
         self._hours(track.day)[1][at.hour] += 1
         officer = self._officers.get(event.officer)
         if officer is None:
@@ -441,6 +457,8 @@ class ReportBuilder:
         self._tally(day, event.service).turned_away += 1
 
     def _requested(self, day: dt.date, at: dt.datetime, event: ev.ServiceRequested) -> None:
+        if self.tenant is not None and event.tenant != self.tenant:
+            return
         self._requests.append(
             (event.tenant, Request(at=at, text=event.text, channel=event.channel))
         )
@@ -537,6 +555,7 @@ async def build_report(
     start: dt.date,
     end: dt.date,
     progress: Progress | None = None,
+    tenant: str | None = None,
 ) -> Report:
     """The report of the days `start`..`end`, read from the beginning of the venue's log.
 
@@ -544,7 +563,7 @@ async def build_report(
     and reading stops at the first event after `end`. `progress(read, total)` is called
     after each page.
     """
-    builder = ReportBuilder(venue, start, end)
+    builder = ReportBuilder(venue, start, end, tenant)
     total = await log.head(venue.id)
     after = 0
     while not builder.past_end:

@@ -22,6 +22,7 @@ from starlette.routing import Route
 import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
+import managers.report_routes as reports
 import managers.routes as managers
 import visitors.routes as visitors
 from audio.engines import make_engines
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *displays.routes,
         *audio_routes.routes,
         *managers.routes,
+        *reports.routes,
         *visitors.routes,
         *static_mounts(),
     ]

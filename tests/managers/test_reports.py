@@ -309,6 +309,23 @@ class TestPeriods:
         assert render_csv(report, "en").startswith("\ufeff".encode())
 
 
+class TestTenantReport:
+    """A tenant supervisor's report holds only that tenant, with the same figures."""
+
+    def test_only_the_tenant(self, day_events: list[ev.Event], day_report: Report) -> None:
+        tenant = day_report.tenants[0]
+        builder = ReportBuilder(VENUE, day_report.start, day_report.end, tenant.tenant)
+        for event in day_events:
+            builder.add(event)
+        own = builder.finish()
+        assert [row.tenant for row in own.tenants] == [tenant.tenant]
+        assert own.tenants[0] == tenant
+        assert own.total == tenant.figures
+        assert {g.tenant for g in own.requests} <= {tenant.tenant}
+        others = {c.id for c in VENUE.counters.values() if c.tenant != tenant.tenant}
+        assert own.officers and all(not set(o.counters) & others for o in own.officers)
+
+
 class TestNearestRank:
     """P90 is the ⌈0.9·n⌉-th smallest value."""
 

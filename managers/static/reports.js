@@ -1,0 +1,38 @@
+// The report form: daily or monthly, then a download with a visible "being built" state.
+const form = document.getElementById("report-form");
+const result = document.getElementById("result");
+const button = document.getElementById("download");
+const english = document.documentElement.lang === "en";
+const say = (id, en) => (english ? en : id);
+
+for (const radio of form.querySelectorAll('input[name="kind"]')) {
+  radio.addEventListener("change", () => {
+    const monthly = form.kind.value === "month";
+    form.date.disabled = monthly;
+    form.month.disabled = !monthly;
+  });
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const query = new URLSearchParams(new FormData(form));
+  query.delete("kind");
+  button.disabled = true;
+  result.textContent = say("Menyusun laporan… (laporan bulanan bisa beberapa detik)",
+                           "Building the report… (a month can take a few seconds)");
+  try {
+    const answer = await fetch(`${form.action}?${query}`);
+    if (!answer.ok) throw new Error(await answer.text());
+    const name = /filename="([^"]+)"/.exec(answer.headers.get("content-disposition") || "");
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await answer.blob());
+    link.download = name ? name[1] : "laporan";
+    link.click();
+    URL.revokeObjectURL(link.href);
+    result.textContent = say(`Laporan diunduh: ${link.download}`, `Report downloaded: ${link.download}`);
+  } catch (error) {
+    result.textContent = error.message || say("Gagal menyusun laporan. Coba lagi.", "The report failed. Try again.");
+  } finally {
+    button.disabled = false;
+  }
+});
