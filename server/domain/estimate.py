@@ -180,12 +180,71 @@ def forecast(
     )
 
 
+def wait_ranges(venue: Venue, state: State, now: dt.datetime | None = None) -> dict[str, WaitRange]:
+    """Every waiting ticket's range, from one dry run per scenario instead of one per ticket.
+
+    For views that show many tickets at once (each visitor's phone page after every call):
+    per-ticket `wait_range` calls would cost the square of the lane's length.
+    """
+    waiting = list(state.waiting())
+    if not waiting:
+        return {}
+    at = venue.local(now or _latest(state) or waiting[0].issued_at)
+    late = bool(_late_counters(venue, state, at))
+    plain = _all_scenario(venue, state, at, late_join=False)
+    sooner = _all_scenario(venue, state, at, late_join=True) if late else plain
+    aheads = _aheads(venue, state)
+    ranges: dict[str, WaitRange] = {}
+    for ticket in waiting:
+        if ticket.id not in plain or ticket.id not in sooner:
+            ranges[ticket.id] = wait_range(venue, state, ticket, now)
+            continue
+        minutes, spread = plain[ticket.id]
+        early, early_spread = min(plain[ticket.id], sooner[ticket.id])
+        found = Forecast(minutes, spread, aheads[ticket.id], early, early_spread)
+        ranges[ticket.id] = to_range(found)
+    return ranges
+
+
+def _all_scenario(
+    venue: Venue, state: State, at: dt.datetime, *, late_join: bool
+) -> dict[str, tuple[float, float]]:
+    called = _DryRun(venue, state, at, late_join=late_join).all_called()
+    return {
+        ticket: (minutes := _through_breaks(venue, at, work), _spread(variance, minutes))
+        for ticket, (work, variance) in called.items()
+    }
+
+
+def _spread(variance: float, minutes: float) -> float:
+    return math.hypot(math.sqrt(variance), UNSEEN_SHARE * minutes)
+
+
+def _aheads(venue: Venue, state: State) -> dict[str, int]:
+    """`ahead_of` for every waiting ticket at once (sorted lanes instead of rescans)."""
+    lanes: dict[tuple[str, bool], list[Ticket]] = {}
+    for ticket in state.waiting():
+        lanes.setdefault((ticket.service, ticket.priority), []).append(ticket)
+    for lane in lanes.values():
+        lane.sort(key=lambda t: t.order)
+    aheads: dict[str, int] = {}
+    for (service, priority), lane in lanes.items():
+        others = [t.order for t in lanes.get((service, not priority), [])]
+        for index, ticket in enumerate(lane):
+            if priority:
+                aheads[ticket.id] = index + min(len(others), index * venue.priority_ratio)
+            else:
+                before = math.ceil((index + 1) / venue.priority_ratio)
+                aheads[ticket.id] = index + min(len(others), before)
+    return aheads
+
+
 def _scenario(
     venue: Venue, state: State, ticket: Ticket, at: dt.datetime, *, late_join: bool
 ) -> tuple[float, float]:
     work, variance = _DryRun(venue, state, at, late_join=late_join).until_called(ticket)
     minutes = _through_breaks(venue, at, work)
-    return minutes, math.hypot(math.sqrt(variance), UNSEEN_SHARE * minutes)
+    return minutes, _spread(variance, minutes)
 
 
 def to_range(found: Forecast) -> WaitRange:
@@ -268,9 +327,43 @@ class _DryRun:
             heapq.heappush(counters, (free + self.cycle[picked.service], cid))
         return 0.0, 0.0  # nobody can call it: nothing honest to add
 
-    def _line_up(self, target: Ticket) -> None:
-        waiting = [t for t in self.state.waiting() if t.id != target.id]
-        for ticket in sorted([*waiting, target], key=lambda t: t.order):
+    def all_called(self) -> dict[str, tuple[float, float]]:
+        """Service minutes until each waiting ticket is called, with its variance.
+
+        Tickets whose lanes no staffed counter serves are left out (the caller falls back
+        to `until_called`, which assumes the lane's counters are about to open)."""
+        self._line_up(None)
+        staffed = [
+            c
+            for c in self.venue.counters.values()
+            if self.state.counter(c.id).status != "closed" or c.id in self.late
+        ]
+        counters = [(self._free_in(c), c.id) for c in staffed]
+        heapq.heapify(counters)
+        pools: dict[tuple[str, str | None], tuple[int, float]] = {}
+        called: dict[str, tuple[float, float]] = {}
+        while counters:
+            free, cid = heapq.heappop(counters)
+            picked = self._pick(self.venue.counters[cid])
+            if picked is None:
+                continue
+            key = (picked.service, picked.to_counter)
+            if key not in pools:
+                pools[key] = self._pool(picked)
+            size, in_hand = pools[key]
+            per_minute = self.variance[picked.service] / max(self.cycle[picked.service], 1e-9)
+            called[picked.id] = (free, in_hand / size**2 + free * per_minute / size)
+            heapq.heappush(counters, (free + self.cycle[picked.service], cid))
+        return called
+
+    def _pool(self, ticket: Ticket) -> tuple[int, float]:
+        pool = [c for c in self.venue.counters.values() if _may_call(c, ticket)]
+        return max(1, len(pool)), sum(self._in_hand_variance(c) for c in pool)
+
+    def _line_up(self, target: Ticket | None) -> None:
+        waiting = [t for t in self.state.waiting() if target is None or t.id != target.id]
+        everyone = [*waiting, target] if target is not None else waiting
+        for ticket in sorted(everyone, key=lambda t: t.order):
             if ticket.to_counter is not None and ticket.to_counter in self.direct:
                 self.direct[ticket.to_counter].append(ticket)
             elif ticket.service in self.regular:

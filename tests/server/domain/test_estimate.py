@@ -22,6 +22,7 @@ from server.domain.estimate import (
     new_ticket_wait,
     service_minutes,
     wait_range,
+    wait_ranges,
 )
 from server.domain.state import State, Ticket, evolve
 from server.domain.venue import Break, Holiday, OpeningHours, Venue
@@ -309,3 +310,31 @@ def test_ranges_are_honest_shapes(
         assert shown.low % 5 == 0 and shown.high % 5 == 0
     for ahead, behind in itertools.pairwise(ranges):
         assert ahead.low <= behind.low and ahead.high <= behind.high
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    arrivals=st.lists(
+        st.tuples(st.sampled_from(["ktp", "kk", "sim"]), st.booleans()), min_size=1, max_size=30
+    ),
+    counters=st.sets(st.sampled_from(["1", "2", "3", "4"])),
+    calls=st.lists(st.sampled_from(["1", "2", "3", "4"]), max_size=6),
+    minutes=st.integers(min_value=0, max_value=90),
+)
+def test_all_ranges_at_once_equal_each_range_alone(
+    arrivals: list[tuple[str, bool]], counters: set[str], calls: list[str], minutes: int
+) -> None:
+    """One dry run for every waiting ticket gives what a dry run per ticket gives."""
+    q = Queue(venue_with(8.0))
+    q.open(*sorted(counters))
+    for service, priority in arrivals:
+        q.issue(service, priority=priority and service != "sim")
+    for counter in calls:
+        try:
+            q(cmd.CallNext(counter=counter))
+        except DomainError:
+            pass  # closed, busy or nobody waiting for it
+    q.now += dt.timedelta(minutes=minutes)
+    together = wait_ranges(q.venue, q.state, q.now)
+    alone = {t.id: wait_range(q.venue, q.state, t, q.now) for t in q.state.waiting()}
+    assert together == alone
