@@ -97,19 +97,26 @@ def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
     for zone in venue.zones.values():
         token = f"?device={demo.display_token(zone.id)}" if settings.demo else ""
         lines.append(f"  hall display      {base}/display/{zone.id}{token}   ({zone.name})")
-    lines += [f"  health check      {base}/healthz", ""]
+    kiosk = f"?device={demo.KIOSK_TOKEN}" if settings.demo else ""
+    lines += [
+        f"  ticket kiosk      {base}/kiosk{kiosk}",
+        f"  online booking    {base}/booking",
+        f"  manager dashboard {base}/manager",
+        f"  reports           {base}/manager/reports",
+        f"  health check      {base}/healthz",
+        "",
+    ]
     if settings.demo:
         first = next(iter(venue.counters))
+        tenant = next(iter(venue.tenants))
         lines += [
             f"  demo sign-in: officer of counter N is 'loketN' (e.g. {demo.officer_name(first)}),",
-            f"  manager 'manajer', admin 'admin'; password for all: {demo.PASSWORD}",
+            f"  manager 'manajer', tenant supervisor 'spv-<tenant>' (e.g. spv-{tenant}),",
+            f"  admin 'admin'; password for all: {demo.PASSWORD}",
         ]
     else:
-        lines += ["  pair screens with: antrean devices add --zone ZONE"]
+        lines += ["  pair screens and kiosks with: antrean devices add --zone ZONE"]
     print("\n".join(lines), flush=True)
-
-
-# --- antrean report ------------------------------------------------------------------------
 
 
 def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
