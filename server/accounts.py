@@ -28,6 +28,12 @@ DeviceKind = Literal["display", "kiosk"]
 ROLES: tuple[Role, ...] = ("officer", "supervisor", "manager", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 _hasher = PasswordHasher()
+# A PIN is six digits typed on a kiosk to confirm a priority ticket. Its hash must be cheap
+# to check: the kiosk finds the staff member by trying the PIN against every PIN on file.
+# Guessing is stopped by the kiosk's lockout (5 wrong PINs, then 5 minutes), not by cost.
+_pin_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+PIN = re.compile(r"^[0-9]{6}$")
+PRINTER = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
 
 
 class _AccountEvent(msgspec.Struct, frozen=True, tag_field="type", tag=snake_tag):
@@ -52,19 +58,35 @@ class UserDisabled(_AccountEvent, frozen=True):
     username: str
 
 
+class PinSet(_AccountEvent, frozen=True):
+    """A staff member's kiosk PIN (for confirming priority tickets), as an argon2 hash."""
+
+    username: str
+    pin_hash: str
+
+
 class DeviceAdded(_AccountEvent, frozen=True):
     device: str
     kind: DeviceKind
     zone: str
     name: str
     token_digest: str
+    # A kiosk's network ESC/POS printer as "host:port"; empty when it prints by the browser.
+    printer: str = ""
+
+
+class DevicePrinterSet(_AccountEvent, frozen=True):
+    device: str
+    printer: str
 
 
 class DeviceRevoked(_AccountEvent, frozen=True):
     device: str
 
 
-AccountEvent = UserAdded | PasswordSet | UserDisabled | DeviceAdded | DeviceRevoked
+AccountEvent = (
+    UserAdded | PasswordSet | UserDisabled | PinSet | DeviceAdded | DevicePrinterSet | DeviceRevoked
+)
 _decoder = msgspec.json.Decoder(AccountEvent)
 
 
@@ -76,6 +98,7 @@ class User(msgspec.Struct, frozen=True):
     counters: tuple[str, ...]
     password_hash: str
     active: bool = True
+    pin_hash: str = ""
 
     def may_use_counter(self, counter: str, tenant: str) -> bool:
         """Officers and supervisors act only for their tenant; officers only at their counters."""
@@ -93,6 +116,7 @@ class Device(msgspec.Struct, frozen=True):
     name: str
     token_digest: str
     active: bool = True
+    printer: str = ""
 
 
 class AccountError(Exception):
@@ -126,6 +150,19 @@ class Accounts:
             return None
         return user if _verify(user.password_hash, password) else None
 
+    def find_by_pin(self, pin: str) -> User | None:
+        """The active staff member whose kiosk PIN this is, or None.
+
+        PINs are unique among active users (`AccountBook.set_pin` sees to it), so the PIN
+        alone names the person. Each check costs a cheap argon2 hash: run it off the loop.
+        """
+        if not PIN.match(pin):
+            return None
+        return next((u for u in self._pin_holders() if _verify(u.pin_hash, pin, _pin_hasher)), None)
+
+    def _pin_holders(self) -> list[User]:
+        return [u for u in self.users.values() if u.active and u.pin_hash and u.role in ROLES]
+
     def device(self, token: str) -> Device | None:
         found = self.devices.get(self._by_digest.get(digest(token), ""))
         return found if found is not None and found.active else None
@@ -134,9 +171,9 @@ class Accounts:
         _apply(event, self)
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def _verify(password_hash: str, password: str, hasher: PasswordHasher = _hasher) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -172,11 +209,25 @@ def _(event: UserDisabled, accounts: Accounts) -> None:
 
 
 @_apply.register
+def _(event: PinSet, accounts: Accounts) -> None:
+    accounts.users[event.username] = msgspec.structs.replace(
+        accounts.users[event.username], pin_hash=event.pin_hash
+    )
+
+
+@_apply.register
 def _(event: DeviceAdded, accounts: Accounts) -> None:
     accounts.devices[event.device] = Device(
-        event.device, event.kind, event.zone, event.name, event.token_digest
+        event.device, event.kind, event.zone, event.name, event.token_digest, printer=event.printer
     )
     accounts._by_digest[event.token_digest] = event.device
+
+
+@_apply.register
+def _(event: DevicePrinterSet, accounts: Accounts) -> None:
+    accounts.devices[event.device] = msgspec.structs.replace(
+        accounts.devices[event.device], printer=event.printer
+    )
 
 
 @_apply.register
@@ -214,14 +265,21 @@ class AccountBook:
         counters: tuple[str, ...] = (),
         *,
         password_hash: str = "",
+        floor_staff: bool = False,
     ) -> User:
-        """Add a user; `password_hash` (from `hash_password`) skips hashing `password` again."""
+        """Add a user; `password_hash` (from `hash_password`) skips hashing `password` again.
+
+        `floor_staff` is an officer of no tenant (a guard, the information desk): no counter
+        is theirs, but their kiosk PIN can confirm priority tickets.
+        """
         username = username.strip().lower()
         if not USERNAME.match(username):
             raise AccountError(f"username {username!r}: use 2-32 of a-z, 0-9, '.', '_', '-'")
         if role not in ROLES:
             raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
-        if role in ("officer", "supervisor") and not tenant:
+        if floor_staff and (role != "officer" or tenant or counters):
+            raise AccountError("floor staff are officers of no tenant and no counter")
+        if role in ("officer", "supervisor") and not tenant and not floor_staff:
             raise AccountError(f"a {role} belongs to a tenant: give one")
         password_hash = password_hash or hash_password(password)
         await self._append(
@@ -242,22 +300,54 @@ class AccountBook:
         event = PasswordSet(at=_now(), username=username, password_hash=hash_password(password))
         await self._append(lambda a: _known_user(a, username), event)
 
+    async def set_pin(self, username: str, pin: str) -> None:
+        """Give a staff member a 6-digit kiosk PIN, unique among active users."""
+        if not PIN.match(pin):
+            raise AccountError("a PIN is exactly 6 digits")
+        event = PinSet(at=_now(), username=username, pin_hash=_pin_hasher.hash(pin))
+
+        def check(accounts: Accounts) -> None:
+            _known_user(accounts, username)
+            holder = accounts.find_by_pin(pin)
+            if holder is not None and holder.username != username:
+                # The kiosk knows a person by the PIN alone: two people cannot share one.
+                raise AccountError("this PIN is taken by another user: choose another")
+
+        await self._append(check, event)
+
     async def disable_user(self, username: str) -> None:
         await self._append(
             lambda a: _known_user(a, username), UserDisabled(at=_now(), username=username)
         )
 
     async def add_device(
-        self, kind: DeviceKind, zone: str, name: str, token: str = ""
+        self, kind: DeviceKind, zone: str, name: str, token: str = "", printer: str = ""
     ) -> tuple[Device, str]:
         """Pair a new screen; returns it and its token (shown once, kept only as a digest)."""
+        _check_printer(kind, printer)
         token = token or secrets.token_urlsafe(24)
         device = f"{kind}-{secrets.token_hex(3)}"
         event = DeviceAdded(
-            at=_now(), device=device, kind=kind, zone=zone, name=name, token_digest=digest(token)
+            at=_now(),
+            device=device,
+            kind=kind,
+            zone=zone,
+            name=name,
+            token_digest=digest(token),
+            printer=printer,
         )
         await self._append(lambda a: None, event)
         return self.accounts.devices[device], token
+
+    async def set_printer(self, device: str, printer: str) -> None:
+        """Point a kiosk at its network printer ("host:port"), or at none with ""."""
+
+        def check(accounts: Accounts) -> None:
+            if device not in accounts.devices:
+                raise AccountError(f"no device {device!r}")
+            _check_printer(accounts.devices[device].kind, printer)
+
+        await self._append(check, DevicePrinterSet(at=_now(), device=device, printer=printer))
 
     async def revoke_device(self, device: str) -> None:
         def known(accounts: Accounts) -> None:
@@ -287,6 +377,15 @@ def _new_user(accounts: Accounts, username: str) -> None:
 def _known_user(accounts: Accounts, username: str) -> None:
     if username not in accounts.users:
         raise AccountError(f"no user {username!r}")
+
+
+def _check_printer(kind: DeviceKind, printer: str) -> None:
+    if not printer:
+        return
+    if kind != "kiosk":
+        raise AccountError("only a kiosk has a printer")
+    if not PRINTER.match(printer) or not 0 < int(printer.rsplit(":", 1)[1]) < 65536:
+        raise AccountError(f"printer {printer!r}: write it as host:port, e.g. 192.168.1.50:9100")
 
 
 def _now() -> dt.datetime:

@@ -61,7 +61,7 @@ async def command(request: Request) -> JSONResponse:
     user, session = who
     if not csrf_ok(request, session, request.headers.get("x-csrf-token")):
         return problem(request, "csrf")
-    body = await _read_body(request)
+    body = await read_body(request)
     if body is None:
         return problem(request, "too_large")
     try:
@@ -91,14 +91,15 @@ async def _execute(
     )
 
 
-async def _read_body(request: Request) -> bytes | None:
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes | None:
+    """The request body, or None when it is larger than `limit` (declared or streamed)."""
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
         return None
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
+        if len(body) > limit:
             return None
     return body
 

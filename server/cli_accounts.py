@@ -29,6 +29,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _action(user_actions, "list", "list users", _list_users)
     disable = _action(user_actions, "disable", "stop a user from signing in", _disable_user)
     disable.add_argument("username")
+    pin = _action(user_actions, "pin", "set the 6-digit kiosk PIN (priority tickets)", _set_pin)
+    pin.add_argument("username")
+    pin.add_argument("--pin", default=None, help="the PIN, for scripts (else asked twice)")
 
     devices = commands.add_parser("devices", help="pair or revoke hall displays and kiosks")
     device_actions = devices.add_subparsers(required=True, metavar="ACTION")
@@ -37,9 +40,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     pair.add_argument("--kind", choices=("display", "kiosk"), default="display")
     pair.add_argument("--name", default="")
     pair.add_argument("--base-url", default="http://localhost:8000")
+    pair.add_argument("--printer", default="", help="a kiosk's network printer, host:port")
     _action(device_actions, "list", "list paired screens", _list_devices)
     revoke = _action(device_actions, "revoke", "unpair a screen", _revoke_device)
     revoke.add_argument("device")
+    printer = _action(
+        device_actions, "printer", 'set a kiosk\'s network printer ("" for none)', _set_printer
+    )
+    printer.add_argument("device")
+    printer.add_argument("address", help='host:port of the ESC/POS printer, or "" for none')
 
 
 def _action(
@@ -88,6 +97,16 @@ async def _add_user(book: AccountBook, venue: Venue, args: argparse.Namespace) -
     print(f"added {user.username} ({user.role}{', ' + user.tenant if user.tenant else ''})")
 
 
+async def _set_pin(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    pin = args.pin
+    if pin is None:
+        pin = getpass.getpass("PIN (6 digits): ")
+        if pin != getpass.getpass("again: "):
+            raise AccountError("the two PINs differ")
+    await book.set_pin(args.username.strip().lower(), pin.strip())
+    print(f"PIN set for {args.username}")
+
+
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -115,9 +134,10 @@ async def _add_device(book: AccountBook, venue: Venue, args: argparse.Namespace)
     if args.zone not in venue.zones:
         raise AccountError(f"unknown zone {args.zone!r}; known: {', '.join(venue.zones)}")
     name = args.name or f"{args.kind} {venue.zones[args.zone].name}"
-    device, token = await book.add_device(args.kind, args.zone, name)
+    device, token = await book.add_device(args.kind, args.zone, name, printer=args.printer)
     print(f"paired {device.id} ({name}). Open this address once on the screen:")
-    print(f"  {args.base_url.rstrip('/')}/display/{args.zone}?device={token}")
+    path = "/kiosk" if args.kind == "kiosk" else f"/display/{args.zone}"
+    print(f"  {args.base_url.rstrip('/')}{path}?device={token}")
 
 
 async def _list_devices(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
@@ -125,7 +145,17 @@ async def _list_devices(book: AccountBook, venue: Venue, args: argparse.Namespac
         print("no paired screens yet: pair one with `antrean devices add --zone ZONE`")
     for device in sorted(book.accounts.devices.values(), key=lambda d: d.id):
         state = "active" if device.active else "revoked"
-        print(f"{device.id:<20} {device.kind:<8} {device.zone:<16} {state:<8} {device.name}")
+        printer = f" (printer {device.printer})" if device.printer else ""
+        print(
+            f"{device.id:<20} {device.kind:<8} {device.zone:<16} {state:<8} {device.name}{printer}"
+        )
+
+
+async def _set_printer(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    await book.set_printer(args.device, args.address.strip())
+    print(
+        f"{args.device}: " + (f"prints to {args.address}" if args.address else "prints by browser")
+    )
 
 
 async def _revoke_device(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:

@@ -22,6 +22,10 @@ def display_token(zone: str) -> str:
 
 
 KIOSK_TOKEN = "demo-kiosk"
+# The guard at the entrance confirms priority tickets (lansia, disabilitas, ibu hamil, anak)
+# at the kiosk with this PIN; the guard serves at no counter.
+GUARD = "satpam"
+GUARD_PIN = "246810"
 
 
 async def seed(book: AccountBook, venue: Venue) -> bool:
@@ -56,6 +60,10 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
         # Named after the zone's configured speaker, so the demo screen is the one that speaks.
         name = zone.speaker or f"Layar {zone.name}"
         await book.add_device("display", zone.id, name, display_token(zone.id))
+    await book.add_user(
+        GUARD, "Satpam Lobi", "officer", PASSWORD, password_hash=hashed, floor_staff=True
+    )
+    await book.set_pin(GUARD, GUARD_PIN)
     first_zone = next(iter(venue.zones))
     await book.add_device("kiosk", first_zone, "Anjungan Lobi", KIOSK_TOKEN)
     return True

@@ -111,8 +111,13 @@ def _answers_ping(port: int) -> bool:
 class LiveServer:
     """`antrean run` in its own process on a free port, restartable like a real deployment."""
 
-    def __init__(self, data_dir: Path, redis_url: str = "", port: int = 0) -> None:
+    def __init__(
+        self, data_dir: Path, redis_url: str = "", port: int = 0, clock_start: str = OPEN_HOURS
+    ) -> None:
         self.data_dir, self.redis_url = data_dir, redis_url
+        # Another moment of the venue's week (a break, after the last issue time) for tests
+        # of closed hours; the default is a Tuesday morning.
+        self.clock_start = clock_start
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -135,7 +140,7 @@ class LiveServer:
         env = {
             **os.environ,
             "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE),
-            "ANTREAN_CLOCK_START": OPEN_HOURS,
+            "ANTREAN_CLOCK_START": self.clock_start,
         }
         with log:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)

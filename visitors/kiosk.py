@@ -1,0 +1,614 @@
+"""The kiosk (anjungan): a touch screen where visitors take a number, and its printer.
+
+Tenants, then a tenant's services (each saying plainly whether a number can be taken now,
+and if not when to come back), then a regular or a staff-confirmed priority ticket,
+optionally with more services to visit afterwards (an itinerary). Also: checking in an
+online booking, and "the service I need is not here".
+
+Only a paired kiosk may issue: every API call carries its device token in `X-Device-Token`
+(the page takes it once from `?device=TOKEN` and keeps it). Each request carries a
+`command_id` made by the page and re-sent unchanged on a retry, so a retry never issues a
+second ticket. A priority ticket needs a staff member's 6-digit PIN; after 5 wrong PINs a
+kiosk is locked out of PINs for 5 minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import msgspec
+import segno
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.accounts import AccountBook, Device, User
+from server.api import read_body
+from server.auth import Lang, language, paired_device, say
+from server.domain import commands as cmd
+from server.domain import events as ev
+from server.domain.decide import TURN_AWAY_CODES, decide
+from server.domain.errors import CLOSED_REASONS, DomainError
+from server.domain.estimate import new_ticket_wait, wait_range
+from server.domain.state import State, Ticket
+from server.domain.venue import Service, Venue
+from server.service import VenueQueue
+from server.web import page
+from visitors.printing import PrintFailed, Slip, job, send
+
+log = logging.getLogger(__name__)
+
+TOKEN_HEADER = "x-device-token"
+VISIT_BYTES = 18  # 144 bits: the phone page's token cannot be guessed
+MAX_ITINERARY = 5
+PIN_TRIES = 5
+PIN_LOCK_SECONDS = 300.0
+
+PROBLEMS: dict[str, tuple[int, str, str]] = {
+    "unpaired": (
+        403,
+        "Anjungan belum dipasangkan. Minta admin memasangkan anjungan ini "
+        "(antrean devices add --kind kiosk) lalu buka /kiosk?device=TOKEN.",
+        "This kiosk is not paired. Ask an admin to pair it "
+        "(antrean devices add --kind kiosk), then open /kiosk?device=TOKEN.",
+    ),
+    "too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
+    "bad_request": (400, "Permintaan tidak valid: {detail}", "Invalid request: {detail}"),
+    "pin_wrong": (
+        403,
+        "PIN petugas salah. Sisa percobaan: {left}.",
+        "Wrong staff PIN. Tries left: {left}.",
+    ),
+    "pin_locked": (
+        429,
+        "Terlalu banyak PIN salah. Konfirmasi prioritas dikunci {minutes} menit. "
+        "Silakan minta bantuan petugas.",
+        "Too many wrong PINs. Priority confirmation is locked for {minutes} minutes. "
+        "Please ask a staff member.",
+    ),
+    "unknown_visit": (404, "Tiket tidak ditemukan.", "Ticket not found."),
+}
+
+DAYS = (
+    ("Senin", "Monday"),
+    ("Selasa", "Tuesday"),
+    ("Rabu", "Wednesday"),
+    ("Kamis", "Thursday"),
+    ("Jumat", "Friday"),
+    ("Sabtu", "Saturday"),
+    ("Minggu", "Sunday"),
+)
+MONTHS = tuple(
+    [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ]
+)
+MONTHS_EN = tuple(
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)
+ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def problem(request: Request, code: str, **params: object) -> JSONResponse:
+    status, indonesian, english = PROBLEMS[code]
+    message = say(request, indonesian, english).format(**params)
+    return JSONResponse({"ok": False, "code": code, "message": message}, status_code=status)
+
+
+# --- wire -----------------------------------------------------------------------------
+
+
+class _Request(msgspec.Struct, frozen=True):
+    command_id: str
+
+
+class IssueBody(_Request, frozen=True):
+    service: str
+    priority: bool = False
+    itinerary: tuple[str, ...] = ()
+    pin: str = ""
+
+
+class CheckInBody(_Request, frozen=True):
+    booking: str
+
+
+class RequestBody(_Request, frozen=True):
+    text: str
+    tenant: str = ""
+
+
+Body = TypeVar("Body", bound=_Request)
+
+
+async def _body(request: Request, kind: type[Body]) -> Body | JSONResponse:
+    body = await read_body(request)
+    if body is None:
+        return problem(request, "too_large")
+    try:
+        parsed = msgspec.json.decode(body, type=kind)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        return problem(request, "bad_request", detail=str(error))
+    if not 8 <= len(parsed.command_id) <= 64:
+        return problem(request, "bad_request", detail="command_id must be 8-64 characters")
+    return parsed
+
+
+async def _kiosk(request: Request) -> Device | None:
+    """The active kiosk behind this request's device token (a hall display may not issue)."""
+    device = await paired_device(request, request.headers.get(TOKEN_HEADER))
+    return device if device is not None and device.kind == "kiosk" else None
+
+
+# --- PIN lockout ----------------------------------------------------------------------
+
+
+class PinGuard:
+    """Wrong PINs per kiosk: after `PIN_TRIES` wrong ones in a row, no PIN is tried there
+    for `PIN_LOCK_SECONDS`. Kept in this process's memory: a restart forgets, and with
+    several processes each counts its own tries (so a kiosk gets at most that many
+    times more guesses) — still nowhere near the million PINs there are."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._wrong: dict[str, int] = {}
+        self._until: dict[str, float] = {}
+
+    def locked_for(self, device: str) -> float:
+        """Seconds the kiosk stays locked out (0 when it may try)."""
+        return max(0.0, self._until.get(device, 0.0) - self._clock())
+
+    def wrong(self, device: str) -> int:
+        """Count a wrong PIN; the tries left before the lockout (0: locked now)."""
+        count = self._wrong.get(device, 0) + 1
+        if count >= PIN_TRIES:
+            self._until[device] = self._clock() + PIN_LOCK_SECONDS
+            count = 0
+        self._wrong[device] = count
+        return PIN_TRIES - count if count else 0
+
+    def right(self, device: str) -> None:
+        self._wrong.pop(device, None)
+
+
+def pin_guard(request: Request) -> PinGuard:
+    """The app's PinGuard, made on first use."""
+    guard: PinGuard | None = getattr(request.app.state, "kiosk_pins", None)
+    if guard is None:
+        guard = request.app.state.kiosk_pins = PinGuard()
+    return guard
+
+
+async def _confirming_staff(request: Request, device: Device, pin: str) -> User | JSONResponse:
+    guard = pin_guard(request)
+    locked = guard.locked_for(device.id)
+    if locked:
+        return problem(request, "pin_locked", minutes=max(1, round(locked / 60)))
+    book: AccountBook = request.app.state.accounts
+    accounts = await book.refresh()
+    user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
+    if user is None:
+        left = guard.wrong(device.id)
+        if left == 0:
+            return problem(request, "pin_locked", minutes=round(PIN_LOCK_SECONDS / 60))
+        return problem(request, "pin_wrong", left=left)
+    guard.right(device.id)
+    return user
+
+
+# --- what the kiosk shows -------------------------------------------------------------
+
+
+def _waiting(state: State) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ticket in state.waiting():
+        counts[ticket.service] = counts.get(ticket.service, 0) + 1
+    return counts
+
+
+def refusal(venue: Venue, state: State, service: Service, now: dt.datetime) -> DomainError | None:
+    """Why a kiosk ticket for `service` would be refused now (the domain's own answer)."""
+    probe = cmd.IssueTicket(service=service.id, visit="probe", channel="kiosk")
+    try:
+        decide(venue, state, probe, now)
+    except DomainError as error:
+        return error
+    return None
+
+
+def status_label(error: DomainError, service: Service, lang: Lang) -> str:
+    """The short word on a tile that cannot issue now."""
+    code = error.code
+    if code == "venue_closed" and error.params.get("reason") == "break":
+        return _pick(lang, "Istirahat", "On a break")
+    if code == "venue_closed":
+        return _pick(lang, "Tutup", "Closed")
+    if code == "issue_closed":
+        return _pick(lang, "Pengambilan nomor ditutup", "No more tickets today")
+    if code == "channel_quota_full" and service.kiosk_quota == 0:
+        return _pick(lang, "Khusus pesan online", "Online booking only")
+    if code in ("quota_full", "day_full", "channel_quota_full"):
+        return _pick(lang, "Kuota hari ini habis", "Today's quota is used up")
+    return _pick(lang, "Tidak tersedia", "Not available")
+
+
+def come_back(
+    venue: Venue, error: DomainError, now: dt.datetime, lang: Lang, service: Service | None = None
+) -> str:
+    """When a refused visitor can try again: "Buka kembali pukul 13.00", "... besok ..."."""
+    if error.code == "channel_quota_full" and service is not None and service.kiosk_quota == 0:
+        return _pick(
+            lang,
+            "Layanan ini hanya melalui pemesanan online.",
+            "This service is by online booking only.",
+        )
+    closed = str(error.params.get("reason", "")) if error.code == "venue_closed" else None
+    return reopening(venue, now, lang, closed)
+
+
+def reopening(venue: Venue, now: dt.datetime, lang: Lang, closed: str | None) -> str:
+    """When to come back: later today when the venue is `closed` now for that reason
+    (a break, not open yet), else the next day it opens."""
+    local = venue.local(now)
+    if closed is not None:
+        reopens = venue.next_open(local)
+    else:
+        tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), venue.tz)
+        reopens = venue.next_open(tomorrow)
+    if reopens is None:
+        return _pick(lang, "Silakan kembali pada hari kerja.", "Please come back on a working day.")
+    clock = f"{reopens:%H.%M}"
+    if reopens.date() == local.date():
+        if closed == "before_open":
+            return _pick(lang, f"Buka pukul {clock}.", f"Opens at {clock}.")
+        return _pick(lang, f"Buka kembali pukul {clock}.", f"Opens again at {clock}.")
+    if reopens.date() == local.date() + dt.timedelta(days=1):
+        return _pick(
+            lang, f"Silakan kembali besok pukul {clock}.", f"Please come back tomorrow at {clock}."
+        )
+    day = _day_text(reopens.date(), lang)
+    return _pick(
+        lang, f"Silakan kembali {day} pukul {clock}.", f"Please come back on {day} at {clock}."
+    )
+
+
+def _pick(lang: Lang, indonesian: str, english: str) -> str:
+    return english if lang == "en" else indonesian
+
+
+def _day_text(day: dt.date, lang: Lang) -> str:
+    weekday = DAYS[day.weekday()][1 if lang == "en" else 0]
+    month = (MONTHS_EN if lang == "en" else MONTHS)[day.month - 1]
+    return f"{weekday}, {day.day} {month} {day.year}"
+
+
+def moment_text(venue: Venue, at: dt.datetime, lang: Lang) -> str:
+    """ "Selasa, 24 November 2026 09.00 WIB": a moment on the venue's clock."""
+    local = venue.local(at)
+    zone = ZONE_NAMES.get(venue.timezone, venue.timezone)
+    return f"{_day_text(local.date(), lang)} {local:%H.%M} {zone}"
+
+
+def _service_view(
+    venue: Venue, state: State, service: Service, waiting: int, now: dt.datetime, lang: Lang
+) -> dict[str, Any]:
+    refused = refusal(venue, state, service, now)
+    view: dict[str, Any] = {
+        "id": service.id,
+        "name": service.name,
+        "prefix": service.prefix,
+        "waiting": waiting,
+        "priority_lane": service.priority_lane,
+        "available": refused is None,
+    }
+    if refused is None:
+        view["wait"] = new_ticket_wait(venue, state, service.id, now).text(lang)
+    else:
+        view["code"] = refused.code
+        view["status"] = status_label(refused, service, lang)
+        view["come_back"] = come_back(venue, refused, now, lang, service)
+    return view
+
+
+def overview_view(venue: Venue, state: State, now: dt.datetime, lang: Lang) -> dict[str, Any]:
+    """Every tenant with its services, as the kiosk's tiles show them."""
+    waiting = _waiting(state)
+    tenants = []
+    for tenant in venue.tenants.values():
+        services = [
+            _service_view(venue, state, s, waiting.get(s.id, 0), now, lang)
+            for s in venue.services.values()
+            if s.tenant == tenant.id
+        ]
+        if services:
+            tenants.append(
+                {
+                    "id": tenant.id,
+                    "name": tenant.short_name or tenant.name,
+                    "full_name": tenant.name,
+                    "waiting": sum(s["waiting"] for s in services),
+                    "available": sum(1 for s in services if s["available"]),
+                    "services": services,
+                }
+            )
+    notice = _venue_notice(venue, now, lang)
+    time_text = f"{venue.local(now):%H.%M} {ZONE_NAMES.get(venue.timezone, '')}".strip()
+    return {
+        "ok": True,
+        "venue": venue.name,
+        "time": time_text,
+        "notice": notice,
+        "tenants": tenants,
+    }
+
+
+def _venue_notice(venue: Venue, now: dt.datetime, lang: Lang) -> str:
+    reason = venue.closed_reason(now)
+    if reason is None:
+        return ""
+    reason_id, reason_en = CLOSED_REASONS[reason]
+    why = _pick(lang, f"Layanan {reason_id}.", f"Services are {reason_en}.")
+    if reason == "break":
+        why = _pick(lang, "Layanan sedang jam istirahat.", "Services are on a break.")
+    return f"{why} {reopening(venue, now, lang, reason)}"
+
+
+# --- the ticket -----------------------------------------------------------------------
+
+
+def phone_url(request: Request, visit: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/t/{visit}"
+
+
+def qr_svg(url: str, title: str) -> str:
+    """The QR code of `url` as inline SVG, sized by CSS."""
+    svg: str = segno.make(url, error="m").svg_inline(
+        scale=1, omitsize=True, svgclass="qr", title=title, border=4
+    )
+    return svg
+
+
+def slip_for(request: Request, ticket: Ticket) -> Slip:
+    queue: VenueQueue = request.app.state.queue
+    venue, state, lang = queue.venue, queue.state, language(request)
+    service = venue.services[ticket.service]
+    tenant = venue.tenants[service.tenant]
+    ahead, wait = 0, ""
+    if ticket.status == "waiting":
+        found = wait_range(venue, state, ticket, queue.clock())
+        ahead, wait = found.ahead, found.text(lang)
+    return Slip(
+        venue=venue.name,
+        tenant=tenant.short_name or tenant.name,
+        service=service.name,
+        label=ticket.label,
+        ahead=ahead,
+        wait=wait,
+        issued=moment_text(venue, ticket.issued_at, lang),
+        url=phone_url(request, ticket.visit),
+        priority=ticket.priority,
+        next_services=tuple(venue.services[s].name for s in ticket.itinerary),
+        lang=lang,
+    )
+
+
+def _ticket_json(request: Request, slip: Slip, visit: str) -> dict[str, Any]:
+    title = say(request, "Kode QR tiket {label}", "QR code of ticket {label}")
+    return msgspec.to_builtins(slip) | {
+        "visit": visit,
+        "path": f"/t/{visit}",
+        "qr": qr_svg(slip.url, title.format(label=slip.label)),
+        "print_url": f"/kiosk/ticket/{visit}/print",
+    }
+
+
+async def _print(request: Request, device: Device, slip: Slip) -> dict[str, str]:
+    """Print on the kiosk's network printer; a failure is reported, never raised."""
+    if not device.printer:
+        return {"status": "browser"}
+    try:
+        await asyncio.to_thread(send, device.printer, job(slip))
+    except PrintFailed:
+        log.warning("kiosk %s: printing failed", device.id, exc_info=True)
+        message = say(
+            request,
+            "Printer tidak merespons — tiket Anda tetap berlaku. "
+            "Foto atau pindai kode QR di layar.",
+            "The printer is not responding — your ticket is still valid. "
+            "Take a photo of the QR code on the screen or scan it.",
+        )
+        return {"status": "failed", "message": message}
+    return {"status": "printed"}
+
+
+async def _issued_answer(
+    request: Request, device: Device, outcome_events: list[ev.Event]
+) -> JSONResponse:
+    issued = next(e for e in outcome_events if isinstance(e, ev.TicketIssued))
+    queue: VenueQueue = request.app.state.queue
+    ticket = queue.state.tickets.get(issued.ticket)
+    if ticket is None:  # a retry answered after the day rolled over: nothing to show
+        return problem(request, "unknown_visit")
+    slip = slip_for(request, ticket)
+    printing = await _print(request, device, slip)
+    return JSONResponse(
+        {"ok": True, "ticket": _ticket_json(request, slip, ticket.visit), "print": printing}
+    )
+
+
+def _refused(request: Request, error: DomainError, service: str = "") -> JSONResponse:
+    queue: VenueQueue = request.app.state.queue
+    lang = language(request)
+    body: dict[str, Any] = {"ok": False, "code": error.code, "message": error.message(lang)}
+    if error.code in (*TURN_AWAY_CODES, "venue_closed"):
+        found = queue.venue.services.get(service)
+        body["come_back"] = come_back(queue.venue, error, queue.clock(), lang, found)
+    return JSONResponse(body, status_code=409)
+
+
+# --- handlers -------------------------------------------------------------------------
+
+
+async def kiosk_page(request: Request) -> Response:
+    # A shell: the tiles come from /kiosk/api/overview, which checks the device token.
+    return page(request, "visitors/kiosk.html")
+
+
+async def overview(request: Request) -> JSONResponse:
+    device = await _kiosk(request)
+    if device is None:
+        return problem(request, "unpaired")
+    queue: VenueQueue = request.app.state.queue
+    view = overview_view(queue.venue, queue.state, queue.clock(), language(request))
+    view["device"] = {"name": device.name, "printer": bool(device.printer)}
+    return JSONResponse(view)
+
+
+async def issue(request: Request) -> JSONResponse:
+    device = await _kiosk(request)
+    if device is None:
+        return problem(request, "unpaired")
+    body = await _body(request, IssueBody)
+    if isinstance(body, JSONResponse):
+        return body
+    if len(body.itinerary) > MAX_ITINERARY:
+        return problem(request, "bad_request", detail=f"at most {MAX_ITINERARY} more services")
+    confirmed_by = ""
+    if body.priority:
+        staff = await _confirming_staff(request, device, body.pin)
+        if isinstance(staff, JSONResponse):
+            return staff
+        confirmed_by = staff.username
+    queue: VenueQueue = request.app.state.queue
+    command = cmd.IssueTicket(
+        service=body.service,
+        visit=secrets.token_urlsafe(VISIT_BYTES),
+        channel="kiosk",
+        priority=body.priority,
+        itinerary=body.itinerary,
+        confirmed_by=confirmed_by,
+    )
+    try:
+        outcome = await queue.execute(command, body.command_id)
+    except DomainError as error:
+        await _record_turn_away(queue, error, body)
+        return _refused(request, error, body.service)
+    # On a retry the outcome is the first attempt's: its visit token, not this one's.
+    return await _issued_answer(request, device, outcome.events)
+
+
+async def _record_turn_away(queue: VenueQueue, error: DomainError, body: IssueBody) -> None:
+    if error.code not in TURN_AWAY_CODES:
+        return
+    note = cmd.RecordTurnAway(service=body.service, channel="kiosk", reason=error.code)
+    try:
+        # Derived from the request's id: a retried refusal is counted once.
+        await queue.execute(note, f"{body.command_id}:away")
+    except DomainError:
+        log.warning("could not record a turn-away for %s", body.service, exc_info=True)
+
+
+async def check_in(request: Request) -> JSONResponse:
+    device = await _kiosk(request)
+    if device is None:
+        return problem(request, "unpaired")
+    body = await _body(request, CheckInBody)
+    if isinstance(body, JSONResponse):
+        return body
+    code = body.booking.strip()
+    if not 1 <= len(code) <= 64:
+        return problem(request, "bad_request", detail="booking code")
+    queue: VenueQueue = request.app.state.queue
+    try:
+        outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id)
+    except DomainError as error:
+        return _refused(request, error)
+    return await _issued_answer(request, device, outcome.events)
+
+
+async def request_service(request: Request) -> JSONResponse:
+    device = await _kiosk(request)
+    if device is None:
+        return problem(request, "unpaired")
+    body = await _body(request, RequestBody)
+    if isinstance(body, JSONResponse):
+        return body
+    queue: VenueQueue = request.app.state.queue
+    command = cmd.RequestService(tenant=body.tenant, text=body.text, channel="kiosk")
+    try:
+        await queue.execute(command, body.command_id)
+    except DomainError as error:
+        return _refused(request, error)
+    thanks = say(
+        request,
+        "Terima kasih. Permintaan Anda kami catat dan sampaikan kepada pengelola MPP.",
+        "Thank you. We noted your request and pass it on to the venue's managers.",
+    )
+    return JSONResponse({"ok": True, "message": thanks})
+
+
+async def print_page(request: Request) -> Response:
+    """The slip as an 80 mm page, for kiosks that print through the browser.
+
+    The visit token is the key, as on the phone page: whoever holds it may see the ticket.
+    """
+    visit = request.path_params["visit"]
+    queue: VenueQueue = request.app.state.queue
+    ticket = _latest_of_visit(queue.state, visit)
+    if ticket is None:
+        return page(request, "visitors/kiosk-print-missing.html", status_code=404)
+    slip = slip_for(request, ticket)
+    title = say(request, "Kode QR tiket {label}", "QR code of ticket {label}")
+    return page(
+        request,
+        "visitors/kiosk-print.html",
+        slip=slip,
+        qr=qr_svg(slip.url, title.format(label=slip.label)),
+    )
+
+
+def _latest_of_visit(state: State, visit: str) -> Ticket | None:
+    if len(visit) < 16:
+        return None
+    mine = [t for t in state.tickets.values() if t.visit == visit]
+    return max(mine, key=lambda t: t.issued_at, default=None)
+
+
+routes = [
+    Route("/kiosk", kiosk_page),
+    Route("/kiosk/api/overview", overview),
+    Route("/kiosk/api/issue", issue, methods=["POST"]),
+    Route("/kiosk/api/check-in", check_in, methods=["POST"]),
+    Route("/kiosk/api/request", request_service, methods=["POST"]),
+    Route("/kiosk/ticket/{visit}/print", print_page),
+]

@@ -1,0 +1,118 @@
+"""Ticket slips for 80 mm thermal printers: the ESC/POS job, and sending it over the LAN.
+
+A kiosk with a network printer ("host:port", usually port 9100) gets its slip printed by
+the server: `job(slip)` builds the bytes with python-escpos (sizes, centring, a native QR
+code, a cut) and `send` writes them to the printer with a short timeout. A printer that
+does not answer raises `PrintFailed`; the ticket it was for stays valid, since it was
+issued before printing began. Kiosks without one print `/kiosk/ticket/<visit>/print`
+from the browser instead.
+"""
+
+from __future__ import annotations
+
+import socket
+import unicodedata
+
+import msgspec
+from escpos.printer import Dummy, Network  # type: ignore[import-untyped]
+
+TIMEOUT_SECONDS = 3.0
+# Characters a printer's code page may lack, and what to print instead.
+_PLAIN = str.maketrans({"–": "-", "—": "-", "·": "-", "→": ">", "’": "'", "“": '"', "”": '"'})
+
+WORDS: dict[str, tuple[str, str]] = {
+    "number": ("NOMOR ANTREAN", "TICKET NUMBER"),
+    "priority": ("PRIORITAS", "PRIORITY"),
+    "ahead": ("Menunggu di depan Anda: {n} orang", "Waiting ahead of you: {n}"),
+    "wait": ("Perkiraan tunggu: {wait}", "Expected wait: {wait}"),
+    "next": ("Berikutnya: {services}", "Next: {services}"),
+    "phone": (
+        "Pantau antrean Anda dari ponsel: pindai kode QR",
+        "Follow your place in the queue on your phone: scan the QR code",
+    ),
+    "keep": ("Simpan tiket ini sampai selesai dilayani.", "Keep this ticket until you are served."),
+}
+
+
+class Slip(msgspec.Struct, frozen=True):
+    """What a ticket slip says, already worded for the visitor (`lang` "id" or "en")."""
+
+    venue: str
+    tenant: str
+    service: str
+    label: str
+    ahead: int
+    wait: str
+    issued: str  # date and time in the venue's timezone, e.g. "Selasa, 24 November 2026 09.00 WIB"
+    url: str  # the phone ticket page
+    priority: bool = False
+    next_services: tuple[str, ...] = ()
+    lang: str = "id"
+
+    def say(self, key: str, **params: object) -> str:
+        indonesian, english = WORDS[key]
+        return (english if self.lang == "en" else indonesian).format(**params)
+
+
+class PrintFailed(Exception):
+    """The printer could not be reached or did not take the job. The ticket stays valid."""
+
+
+def job(slip: Slip) -> bytes:
+    """The slip as one ESC/POS job: header, the number large, the details, a QR code, a cut."""
+    printer = Dummy()
+    compose(printer, slip)
+    data: bytes = printer.output
+    return data
+
+
+def compose(printer: Dummy, slip: Slip) -> None:
+    """Write `slip` onto an escpos printer object (any of python-escpos's printers)."""
+
+    def line(text: str = "", **style: object) -> None:
+        printer.set(**({"align": "center", "normal_textsize": True, "bold": False} | style))
+        printer.text(_plain(text) + "\n")
+
+    line(slip.venue, bold=True)
+    line(slip.tenant)
+    line("-" * 32)
+    line(slip.say("number"))
+    printer.set(align="center", bold=True, custom_size=True, width=4, height=4)
+    printer.text(_plain(slip.label) + "\n")
+    if slip.priority:
+        line(slip.say("priority"), bold=True, double_width=True, double_height=True)
+    line(slip.service, bold=True)
+    line(slip.say("ahead", n=slip.ahead))
+    line(slip.say("wait", wait=slip.wait))
+    if slip.next_services:
+        line(slip.say("next", services=", ".join(slip.next_services)))
+    line(slip.issued)
+    line()
+    line(slip.say("phone"))
+    printer.set(align="center")
+    printer.qr(slip.url, size=6, native=True)
+    line(slip.say("keep"))
+    printer.cut()
+
+
+def send(address: str, data: bytes, timeout: float = TIMEOUT_SECONDS) -> None:
+    """Write a job to the network printer at "host:port"; `PrintFailed` when it cannot."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise PrintFailed(f"printer address {address!r} is not host:port")
+    printer = Network(host, int(port), timeout=timeout)
+    try:
+        # socket.create_connection closes the socket when connecting fails; escpos's own
+        # open() would leave that to the garbage collector.
+        printer.device = socket.create_connection((host, int(port)), timeout=timeout)
+        printer._raw(data)
+    except OSError as error:
+        raise PrintFailed(f"printer {address} did not take the ticket: {error}") from error
+    finally:
+        printer.close()
+
+
+def _plain(text: str) -> str:
+    """The text in characters every ESC/POS code page has (accents dropped, dashes plain)."""
+    folded = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return folded.encode("ascii", "ignore").decode()

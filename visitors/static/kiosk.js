@@ -1,0 +1,378 @@
+// The kiosk: tenants -> services -> regular or priority ticket (optionally several services
+// in one visit) -> the ticket on screen and on paper. Also check-in of online bookings and
+// "the service I need is not here". Touch, keyboard (Tab, arrows, Enter, Escape = back,
+// digits on the PIN pad) and USB barcode scanners (they type the code and Enter).
+
+import { deviceToken, getJSON, post, remember } from "./kiosk-api.js";
+import { arrowNavigation } from "./kiosk-grid.js";
+import { IdleTimer } from "./kiosk-idle.js";
+import { PinPad } from "./kiosk-pin.js";
+import { chosenList, fill, planBar, serviceTile, showTicket, tenantTile } from "./kiosk-render.js";
+
+const IDLE_SECONDS = 45;
+const TICKET_SECONDS = 60;
+const TICKET_UNPRINTED_SECONDS = 120; // the QR on screen is all the visitor has: keep it longer
+const REFRESH_MS = 10000;
+
+const text = JSON.parse(document.getElementById("kiosk-text").textContent);
+const kiosk = document.getElementById("kiosk");
+const field = (name) => document.querySelector(`[data-field=${name}]`);
+
+const state = {
+  screen: "home",
+  history: [],
+  overview: null,
+  tenant: null, // the tenant whose services are shown
+  plan: [], // chosen services, in visiting order: [{id, name, tenantName, priority_lane}]
+  busy: false,
+};
+
+// --- screens ------------------------------------------------------------------------------
+
+function show(screen, { remember: keep = true } = {}) {
+  if (keep && state.screen !== screen) state.history.push(state.screen);
+  state.screen = screen;
+  for (const section of document.querySelectorAll("[data-screen]")) {
+    section.hidden = section.dataset.screen !== screen;
+  }
+  const atHome = screen === "home" && !state.plan.length;
+  document.querySelector("[data-action=back]").hidden = atHome || screen === "ticket";
+  document.querySelector(".k-foot [data-action=home]").hidden = atHome || screen === "ticket";
+  field("plan-bar").hidden = !state.plan.length || screen === "plan" || screen === "ticket";
+  planBar(field("plan-bar-list"), state.plan);
+  idle.start(screen === "home" && !state.plan.length ? 0 : IDLE_SECONDS);
+  draw();
+  focusScreen(screen);
+}
+
+function focusScreen(screen) {
+  const section = document.querySelector(`[data-screen="${screen}"]`);
+  const target =
+    section.querySelector("input, textarea") ||
+    section.querySelector(".k-tile:not([aria-disabled=true])") ||
+    section.querySelector("button");
+  if (target) target.focus();
+}
+
+function back() {
+  if (state.screen === "ticket" || state.screen === "thanks") return goHome();
+  const previous = state.history.pop();
+  if (previous === undefined || previous === "ticket") return goHome();
+  show(previous, { remember: false });
+}
+
+function goHome() {
+  state.history = [];
+  state.plan = [];
+  state.tenant = null;
+  closeOverlays();
+  show("home", { remember: false });
+  refresh();
+}
+
+/** After a long pause the next visitor starts afresh, and in Indonesian. */
+function idleHome() {
+  if (document.documentElement.lang === "en") {
+    location.href = `${location.pathname}?lang=id`;
+    return;
+  }
+  goHome();
+}
+
+// --- drawing ------------------------------------------------------------------------------
+
+function draw() {
+  const overview = state.overview;
+  if (!overview) return;
+  field("loading").hidden = true;
+  const notice = field("notice");
+  notice.textContent = overview.notice;
+  notice.hidden = !overview.notice;
+  const chosen = new Set(state.plan.map((s) => s.id));
+  field("home-lead").textContent = state.plan.length ? text.choose_next : text.choose_tenant;
+  field("home-more").hidden = state.plan.length > 0;
+  redraw(field("tenants"), overview.tenants.map((t) => tenantTile(t, text)));
+  const tenant = overview.tenants.find((t) => t.id === state.tenant);
+  if (tenant) {
+    field("services-lead").textContent = fill(text.choose_service, { tenant: tenant.name });
+    const tiles = tenant.services.map((s) => serviceTile(s, text, chosen.has(s.id)));
+    redraw(field("services"), tiles);
+  }
+  chosenList(field("chosen"), state.plan, text);
+  field("priority-box").hidden = !(state.plan[0] && state.plan[0].priority_lane);
+  const select = field("request-tenant");
+  const picked = select.value;
+  select.replaceChildren(select.options[0], ...overview.tenants.map((t) => new Option(t.full_name, t.id)));
+  select.value = picked;
+  field("clock").textContent = overview.time;
+}
+
+/** Swap a grid's tiles, keeping the focus on the same tile across a refresh. */
+function redraw(grid, tiles) {
+  const focused = grid.contains(document.activeElement) ? document.activeElement : null;
+  const key = focused && (focused.dataset.tenant || focused.dataset.service);
+  grid.replaceChildren(...tiles);
+  if (key) {
+    const again = tiles.find((t) => (t.dataset.tenant || t.dataset.service) === key);
+    if (again) again.focus();
+  }
+}
+
+async function refresh() {
+  const answer = await getJSON("/kiosk/api/overview", text);
+  if (answer.ok) {
+    const first = state.overview === null;
+    state.overview = answer;
+    const focusedRequest = state.screen === "request" && document.activeElement;
+    draw();
+    if (focusedRequest) focusedRequest.focus();
+    if (first) focusScreen(state.screen);
+  } else if (answer.code === "unpaired") {
+    unpaired();
+  }
+  // A network failure keeps the last tiles; the next refresh tries again.
+}
+
+function unpaired() {
+  kiosk.hidden = true;
+  const section = document.getElementById("unpaired");
+  section.hidden = false;
+  const form = field("pairing-form");
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    const token = form.elements.device.value.trim();
+    if (!token) return;
+    remember(token);
+    location.reload();
+  };
+}
+
+// --- choosing -----------------------------------------------------------------------------
+
+function chooseTenant(id) {
+  state.tenant = id;
+  show("services");
+}
+
+function chooseService(id) {
+  const tenant = state.overview.tenants.find((t) => t.id === state.tenant);
+  const service = tenant && tenant.services.find((s) => s.id === id);
+  if (!service || state.plan.some((s) => s.id === id)) return;
+  if (!service.available) {
+    alertBox(`${service.name}: ${service.status}.`, service.come_back);
+    return;
+  }
+  state.plan.push({
+    id: service.id,
+    name: service.name,
+    tenantName: tenant.name,
+    priority_lane: service.priority_lane,
+  });
+  state.history = [];
+  show("plan", { remember: false });
+}
+
+function removeFromPlan(index) {
+  state.plan.splice(index, 1);
+  if (!state.plan.length) return goHome();
+  draw();
+  field("chosen").querySelector("button")?.focus();
+}
+
+// --- issuing ------------------------------------------------------------------------------
+
+async function issue(priority, pin = "") {
+  const [first, ...rest] = state.plan;
+  const body = { service: first.id, itinerary: rest.map((s) => s.id), priority, pin };
+  const answer = await busy(() => post("/kiosk/api/issue", body, text));
+  if (answer.ok) {
+    pinPad.hide();
+    ticketScreen(answer);
+  } else if (priority && (answer.code === "pin_wrong" || answer.code === "pin_locked")) {
+    pinPad.fail(answer.message);
+    if (answer.code === "pin_locked") setTimeout(() => pinPad.open && closeOverlays(), 8000);
+  } else {
+    pinPad.hide();
+    if (answer.code === "unpaired") return unpaired();
+    alertBox(answer.message, answer.come_back);
+    refresh();
+  }
+}
+
+function ticketScreen(answer) {
+  state.plan = [];
+  state.history = [];
+  showTicket(document.querySelector("[data-screen=ticket]"), answer.ticket, text);
+  show("ticket", { remember: false });
+  const status = field("t-print");
+  status.classList.toggle("k-print-failed", answer.print.status === "failed");
+  if (answer.print.status === "failed") {
+    status.textContent = answer.print.message;
+    idle.start(TICKET_UNPRINTED_SECONDS);
+  } else {
+    status.textContent = answer.print.status === "printed" ? text.printed : text.printing;
+    idle.start(TICKET_SECONDS);
+  }
+  if (answer.print.status === "browser") browserPrint(answer.ticket.print_url);
+  refresh();
+}
+
+/** Print the 80 mm slip page through the browser (Chromium --kiosk-printing prints it
+ * silently to the default printer); used when the kiosk has no network printer. */
+function browserPrint(url) {
+  const frame = field("print-frame");
+  frame.onload = () => {
+    if (frame.getAttribute("src") === url) frame.contentWindow.print();
+  };
+  frame.setAttribute("src", url);
+}
+
+async function checkIn(event) {
+  event.preventDefault();
+  const input = event.target.elements.booking;
+  const error = field("check-in-error");
+  const code = input.value.trim();
+  error.hidden = true;
+  if (!code) {
+    error.textContent = text.need_code;
+    error.hidden = false;
+    return;
+  }
+  const answer = await busy(() => post("/kiosk/api/check-in", { booking: code }, text));
+  if (answer.ok) {
+    input.value = "";
+    ticketScreen(answer);
+  } else {
+    error.textContent = [answer.message, answer.come_back].filter(Boolean).join(" ");
+    error.hidden = false;
+    input.select();
+  }
+}
+
+async function requestService(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = field("request-error");
+  const body = { tenant: form.elements.tenant.value, text: form.elements.text.value.trim() };
+  error.hidden = true;
+  if (body.text.length < 3) {
+    error.textContent = text.need_text;
+    error.hidden = false;
+    form.elements.text.focus();
+    return;
+  }
+  const answer = await busy(() => post("/kiosk/api/request", body, text));
+  if (!answer.ok) {
+    error.textContent = answer.message;
+    error.hidden = false;
+    return;
+  }
+  form.reset();
+  field("thanks").textContent = answer.message;
+  state.history = [];
+  show("thanks", { remember: false });
+  idle.start(15);
+}
+
+async function busy(work) {
+  if (state.busy) return { ok: false, code: "busy", message: "" };
+  state.busy = true;
+  const overlay = field("busy");
+  const later = setTimeout(() => (overlay.hidden = false), 300);
+  try {
+    return await work();
+  } finally {
+    clearTimeout(later);
+    overlay.hidden = true;
+    state.busy = false;
+  }
+}
+
+// --- overlays -----------------------------------------------------------------------------
+
+let alertReturn = null;
+
+function alertBox(message, when) {
+  alertReturn = document.activeElement;
+  field("alert-message").textContent = message;
+  field("alert-when").textContent = when || "";
+  field("alert-when").hidden = !when;
+  field("alert").hidden = false;
+  field("alert").querySelector("button").focus();
+}
+
+function closeAlert() {
+  field("alert").hidden = true;
+  if (alertReturn && document.contains(alertReturn)) alertReturn.focus();
+  alertReturn = null;
+}
+
+function closeOverlays() {
+  field("alert").hidden = true;
+  pinPad.hide();
+}
+
+function openPin() {
+  pinPad.show(
+    (pin) => issue(true, pin),
+    () => {
+      pinPad.hide();
+      document.querySelector("[data-action=priority]").focus();
+    },
+  );
+}
+
+// --- wiring -------------------------------------------------------------------------------
+
+function clicked(event) {
+  const target = event.target.closest("button, a");
+  if (!target || state.busy) return;
+  const { action, go, tenant, service, remove } = target.dataset;
+  if (tenant) chooseTenant(tenant);
+  else if (service) chooseService(service);
+  else if (remove !== undefined) removeFromPlan(Number(remove));
+  else if (go) show(go);
+  else if (action === "back") back();
+  else if (action === "home") goHome();
+  else if (action === "add") show("home");
+  else if (action === "issue") issue(false);
+  else if (action === "priority") openPin();
+  else if (action === "alert-ok") closeAlert();
+  else if (action === "stay") idle.touch();
+}
+
+function keyed(event) {
+  if (event.key !== "Escape") return;
+  event.preventDefault();
+  if (!field("alert").hidden) closeAlert();
+  else if (pinPad.open) {
+    pinPad.hide();
+    document.querySelector("[data-action=priority]")?.focus();
+  } else if (state.screen !== "home" || state.plan.length) back();
+}
+
+function showIdle(seconds) {
+  const box = field("idle");
+  box.hidden = seconds === null;
+  if (seconds !== null) field("idle-text").textContent = fill(text.idle, { n: seconds });
+}
+
+const idle = new IdleTimer(idleHome, showIdle);
+const pinPad = new PinPad(field("pin"), text);
+
+function start() {
+  if (!deviceToken()) return unpaired();
+  kiosk.hidden = false;
+  kiosk.addEventListener("click", clicked);
+  document.addEventListener("keydown", keyed);
+  arrowNavigation(kiosk);
+  field("check-in-form").addEventListener("submit", checkIn);
+  field("request-form").addEventListener("submit", requestService);
+  setInterval(() => {
+    if (!state.busy && state.screen !== "ticket") refresh();
+  }, REFRESH_MS);
+  show("home", { remember: false });
+  refresh();
+}
+
+start();
