@@ -116,3 +116,34 @@ class TestDevices:
     def test_unknown_zone(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code, _, err = run(capsys, "devices", "add", "--zone", "atap", "--data", str(tmp_path))
         assert code == 1 and "unknown zone 'atap'" in err
+
+
+class TestKioskSetup:
+    """Admins give staff a kiosk PIN and a kiosk its network printer."""
+
+    def test_pin_is_set_and_found(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-kuat\n"))
+        data = ("--data", str(tmp_path))
+        run(capsys, "users", "add", "siti", "--role", "manager", "--password-stdin", *data)
+        code, out, _ = run(capsys, "users", "pin", "siti", "--pin", "135790", *data)
+        assert code == 0 and "PIN set for siti" in out
+        found = accounts(tmp_path).find_by_pin("135790")
+        assert found is not None and found.username == "siti"
+        assert accounts(tmp_path).find_by_pin("135791") is None
+        code, _, err = run(capsys, "users", "pin", "siti", "--pin", "12ab", *data)
+        assert code == 1 and err
+
+    def test_kiosk_printer(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        data = ("--data", str(tmp_path))
+        code, out, _ = run(
+            capsys, "devices", "add", "--kind", "kiosk", "--zone", "lantai2", "--printer",
+            "10.0.0.50:9100", *data,
+        )  # fmt: skip
+        token = re.search(r"/kiosk\?device=(\S+)", out).group(1)  # type: ignore[union-attr]
+        device = accounts(tmp_path).device(token)
+        assert code == 0 and device is not None and device.printer == "10.0.0.50:9100"
+        assert "10.0.0.50:9100" in run(capsys, "devices", "list", *data)[1]
+        assert run(capsys, "devices", "printer", device.id, "", *data)[0] == 0
+        assert accounts(tmp_path).device(token).printer == ""  # type: ignore[union-attr]
