@@ -102,8 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Today's quota for {service} is used up. Please come back tomorrow or book online.",
     ),
     "channel_quota_full": (
-        "Kuota {channel} hari ini untuk {service} habis.",
-        "Today's {channel} quota for {service} is used up.",
+        "Kuota {channel_id} hari ini untuk {service} habis.",
+        "Today's {channel_en} quota for {service} is used up.",
     ),
     "no_priority_lane": (
         "Layanan {service} tidak memiliki jalur prioritas.",
@@ -198,6 +198,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# How people name the ways a ticket is taken, for messages.
+CHANNEL_NAMES: dict[str, tuple[str, str]] = {
+    "kiosk": ("anjungan", "kiosk"),
+    "online": ("pemesanan online", "online booking"),
+    "staff": ("petugas", "staff"),
+    "itinerary": ("lanjutan layanan", "follow-up"),
+}
+
 CLOSED_REASONS: dict[str, tuple[str, str]] = {
     "holiday": ("hari libur", "public holiday"),
     "closed_day": ("tidak buka hari ini", "closed today"),
@@ -213,6 +221,9 @@ class DomainError(Exception):
     def __init__(self, code: str, **params: object) -> None:
         if code not in MESSAGES:
             raise KeyError(f"no message for domain error code {code!r}")
+        if "channel" in params:
+            names = CHANNEL_NAMES.get(str(params["channel"]), (params["channel"],) * 2)
+            params |= {"channel_id": names[0], "channel_en": names[1]}
         self.code = code
         self.params = params
         super().__init__(self.message("en"))
