@@ -9,12 +9,18 @@ message can fall between the replay and the live stream, nor arrive twice.
 Each topic keeps the last messages with their log `seq`; a reconnecting client that sends
 its `(epoch, seq)` gets exactly what it missed, or is told that it needs a fresh snapshot
 (centrifuge's recovery rule: same epoch and a gap-free replay, else resync).
+
+Topics come and go (one per visitor's phone): a topic nobody has watched for `idle_after`
+seconds is forgotten, history and all, and at most `max_topics` are kept (the least
+recently used idle ones go first). A client that comes back to a forgotten topic gets a
+fresh snapshot, never a replay with a hole in it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NamedTuple
@@ -37,6 +43,9 @@ CLOSE_TOO_SLOW = 4008
 PING = b"{}"
 BUFFER_SIZE = 256
 HISTORY_SIZE = 512
+# A topic without subscribers is forgotten after this long without a message or a visitor.
+IDLE_AFTER = 600.0
+MAX_TOPICS = 20_000
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -185,12 +194,18 @@ class Subscriber:
 class _Topic:
     """One topic's subscribers (each with the seq it already has) and its recent history."""
 
-    __slots__ = ("floor", "history", "subscribers")
+    __slots__ = ("floor", "history", "subscribers", "used")
 
-    def __init__(self, floor: int, size: int) -> None:
+    def __init__(self, floor: int, size: int, used: float) -> None:
         self.floor = floor  # the history holds every message of this topic with seq > floor
         self.history: deque[tuple[int, bytes]] = deque(maxlen=size)
         self.subscribers: dict[Subscriber, int] = {}
+        self.used = used  # when it last had a message or lost a subscriber (monotonic)
+
+    @property
+    def newest(self) -> int:
+        """The seq up to which this topic's messages are known: history, else its floor."""
+        return self.history[-1][0] if self.history else self.floor
 
     def record(self, seq: int, data: bytes) -> None:
         history = self.history
@@ -218,6 +233,9 @@ class Hub:
         seq: int = 0,
         history_size: int = HISTORY_SIZE,
         heartbeat: float | None = None,
+        idle_after: float = IDLE_AFTER,
+        max_topics: int = MAX_TOPICS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._epoch = epoch
         self._seq = seq
@@ -226,6 +244,12 @@ class Hub:
         self._heartbeat = heartbeat
         self._beating: asyncio.Task[None] | None = None
         self._topics: dict[str, _Topic] = {}
+        self._idle_after = idle_after
+        self._max_topics = max_topics
+        self._clock = clock
+        # Messages up to this seq may have been forgotten with an evicted topic: a topic
+        # created anew cannot vouch for a gap-free replay from before it.
+        self._forgotten = seq
         self.published = 0
         self.dropped = 0
 
@@ -237,6 +261,7 @@ class Hub:
     def reset(self, epoch: str, seq: int = 0) -> None:
         """Start over on a (re)created log: histories are forgotten, subscribers are kept."""
         self._epoch, self._seq, self._base = epoch, seq, seq
+        self._forgotten = seq
         for topic in self._topics.values():
             topic.history.clear()
             topic.floor = seq
@@ -248,6 +273,7 @@ class Hub:
         data = encode(topic, self._epoch, seq, payload)
         entry = self._topic(topic)
         entry.record(seq, data)
+        entry.used = self._clock()
         self._seq = max(self._seq, seq)
         self.published += 1
         gone = [sub for sub, has in entry.subscribers.items() if seq > has and not sub.offer(data)]
@@ -283,9 +309,30 @@ class Hub:
     def unsubscribe(self, topic: str, subscriber: Subscriber) -> None:
         """Stop delivering `topic` to `subscriber` (it stays open)."""
         entry = self._topics.get(topic)
-        if entry is not None:
-            entry.subscribers.pop(subscriber, None)
+        if entry is not None and entry.subscribers.pop(subscriber, None) is not None:
+            entry.used = self._clock()
         subscriber.topics.discard(topic)
+
+    def has_subscribers(self, topic: str) -> bool:
+        """Whether anyone watches `topic` now (publishers may skip building its view)."""
+        entry = self._topics.get(topic)
+        return entry is not None and bool(entry.subscribers)
+
+    def evict_idle(self, keep: int | None = None) -> int:
+        """Forget topics without subscribers, idle for `idle_after` seconds; when `keep` is
+        given, also the least recently used idle ones beyond `keep` topics. Returns how many."""
+        now = self._clock()
+        idle = sorted(
+            ((entry.used, name) for name, entry in self._topics.items() if not entry.subscribers),
+        )
+        excess = len(self._topics) - keep if keep is not None else 0
+        evicted = 0
+        for used, name in idle:
+            if now - used < self._idle_after and evicted >= excess:
+                break
+            self._forgotten = max(self._forgotten, self._topics.pop(name).newest)
+            evicted += 1
+        return evicted
 
     def disconnect(self, subscriber: Subscriber) -> None:
         """Forget `subscriber` on every topic, e.g. when its connection ended."""
@@ -331,6 +378,7 @@ class Hub:
         while True:
             await asyncio.sleep(interval)
             self.ping()
+            self.evict_idle()
 
     def _subscribers(self) -> list[Subscriber]:
         unique = {sub: None for t in self._topics.values() for sub in t.subscribers}
@@ -339,8 +387,12 @@ class Hub:
     def _topic(self, topic: str) -> _Topic:
         entry = self._topics.get(topic)
         if entry is None:
-            # A topic never seen has had no message since this hub's base position.
-            entry = self._topics[topic] = _Topic(self._base, self._history_size)
+            if len(self._topics) >= self._max_topics:
+                self.evict_idle(keep=self._max_topics * 9 // 10)
+            # A topic never seen has had no message since this hub's base position (or since
+            # the newest message of a topic this hub forgot, which may have been this one).
+            floor = max(self._base, self._forgotten)
+            entry = self._topics[topic] = _Topic(floor, self._history_size, self._clock())
         return entry
 
     def _missed(

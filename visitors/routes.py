@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from visitors import kiosk
+from visitors import booking, kiosk, ticket
 
-routes: list[BaseRoute] = [*kiosk.routes]
+routes: list[BaseRoute] = [*kiosk.routes, *ticket.routes, *booking.routes]

@@ -1,30 +1,335 @@
-"""Visitors' live views: one `visit:<token>` topic per visit (the phone ticket page)."""
+"""Visitors' live views: one `visit:<token>` topic per visit (the phone ticket page).
+
+The visit token (printed as a QR on the slip, or given at booking) is the secret: whoever
+holds it may watch the visit, nobody can guess it. A visit is a chain of tickets (its
+itinerary, KTP then BPJS...) and, when booked online, the booking that precedes them.
+
+Like `server.views.Projection`, views are published once per batch of events and only when
+they changed; on top of that only visits someone is watching are built at all, since a
+busy day has thousands of visits and a few dozen phones open at any moment.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import datetime as dt
 
 import msgspec
 
 from server.domain import events as ev
-from server.domain.state import State
+from server.domain.estimate import WaitRange, wait_range, wait_ranges
+from server.domain.state import Booking, State, Ticket
 from server.domain.venue import Venue
 from server.hub import Hub
 from server.topics import Viewer
 
+PREFIX = "visit:"
+# "Get ready": the phone buzzes and the page turns amber from this many tickets ahead.
+ALERT_AHEAD = 3
+AT_COUNTER = frozenset({"called", "serving", "held"})
+
+
+class StepView(msgspec.Struct, frozen=True):
+    """One service of the visit: a ticket already issued, or a service still to come."""
+
+    service: str
+    service_name: str
+    tenant_name: str
+    label: str = ""
+    status: str = "next"
+
+
+class CurrentView(msgspec.Struct, frozen=True):
+    """The ticket the visitor holds now."""
+
+    id: str
+    label: str
+    service: str
+    service_name: str
+    tenant_name: str
+    status: str
+    priority: bool
+    ahead: int | None
+    wait_low: int | None
+    wait_high: int | None
+    wait_id: str
+    wait_en: str
+    counter: str | None
+    counter_label: str
+    recalls: int
+    called_at: dt.datetime | None
+
+
+class BookingView(msgspec.Struct, frozen=True):
+    code: str
+    service: str
+    service_name: str
+    tenant_name: str
+    day: dt.date
+    slot: str
+    holder_masked: str
+    status: str
+    check_in_from: str
+    check_in_until: str
+    late_policy: str
+
+
+class VisitView(msgspec.Struct, frozen=True):
+    venue: str
+    timezone: str
+    current: CurrentView | None
+    steps: list[StepView]
+    step: int
+    remaining: list[str]
+    booking: BookingView | None
+    alert: bool
+    finished: bool
+
+
+def check_in_window(venue: Venue, day: dt.date, slot: dt.time) -> tuple[dt.datetime, dt.datetime]:
+    """When the kiosk accepts a booking of this slot: from `early_minutes` before it to
+    `late_minutes` after it ends (the domain's rule, shown to the visitor)."""
+    policy = venue.booking
+    start = dt.datetime.combine(day, slot, venue.tz)
+    opens = start - dt.timedelta(minutes=policy.early_minutes)
+    closes = start + dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
+    return opens, closes
+
+
+def booking_view(venue: Venue, booking: Booking) -> BookingView:
+    service = venue.services[booking.service]
+    opens, closes = check_in_window(venue, booking.day, booking.slot)
+    return BookingView(
+        code=booking.id,
+        service=service.id,
+        service_name=service.name,
+        tenant_name=_tenant_name(venue, service.tenant),
+        day=booking.day,
+        slot=f"{booking.slot:%H.%M}",
+        holder_masked=booking.holder_masked,
+        status=booking.status,
+        check_in_from=f"{opens:%H.%M}",
+        check_in_until=f"{closes:%H.%M}",
+        late_policy=venue.booking.late_policy,
+    )
+
+
+Ranges = dict[str, WaitRange]
+
+
+def current_view(
+    venue: Venue, state: State, ticket: Ticket, ranges: Ranges | None = None
+) -> CurrentView:
+    """The ticket in the visitor's hand. `ranges`: every waiting ticket's range, when the
+    caller computed them all at once (`wait_ranges`); else this one is computed alone."""
+    service = venue.services[ticket.service]
+    ahead = low = high = None
+    wait_id = wait_en = ""
+    if ticket.status == "waiting":
+        wait = (ranges or {}).get(ticket.id) or wait_range(venue, state, ticket)
+        ahead = wait.ahead
+        low, high, wait_id, wait_en = wait.low, wait.high, wait.text("id"), wait.text("en")
+    counter = venue.counters.get(ticket.counter or "") if ticket.status in AT_COUNTER else None
+    return CurrentView(
+        id=ticket.id,
+        label=ticket.label,
+        service=service.id,
+        service_name=service.name,
+        tenant_name=_tenant_name(venue, service.tenant),
+        status=ticket.status,
+        priority=ticket.priority,
+        ahead=ahead,
+        wait_low=low,
+        wait_high=high,
+        wait_id=wait_id,
+        wait_en=wait_en,
+        counter=counter.id if counter else None,
+        counter_label=counter.label if counter else "",
+        recalls=ticket.recalls,
+        called_at=ticket.called_at,
+    )
+
+
+def visit_view(
+    venue: Venue,
+    state: State,
+    tickets: list[Ticket],
+    booking: Booking | None,
+    ranges: Ranges | None = None,
+) -> VisitView:
+    """The whole picture of one visit: its tickets in itinerary order, the one in hand now,
+    what is still to come, and the booking while it is not checked in."""
+    steps = [_step(venue, t.service, t.label, t.status) for t in tickets]
+    latest = tickets[-1] if tickets else None
+    current = current_view(venue, state, latest, ranges) if latest else None
+    going_on = latest is not None and latest.status not in ("cancelled", "expired")
+    later = latest.itinerary if latest is not None and going_on else ()
+    steps += [_step(venue, s, "", "next") for s in later]
+    waiting_booking = booking if booking is not None and booking.status != "checked_in" else None
+    return VisitView(
+        venue=venue.name,
+        timezone=venue.timezone,
+        current=current,
+        steps=steps,
+        step=len(tickets),
+        remaining=[venue.services[s].name for s in later],
+        booking=booking_view(venue, waiting_booking) if waiting_booking else None,
+        alert=current is not None and current.ahead is not None and current.ahead <= ALERT_AHEAD,
+        finished=latest is not None and latest.status == "done" and not latest.itinerary,
+    )
+
+
+def _step(venue: Venue, service_id: str, label: str, status: str) -> StepView:
+    service = venue.services[service_id]
+    return StepView(service_id, service.name, _tenant_name(venue, service.tenant), label, status)
+
+
+def _tenant_name(venue: Venue, tenant_id: str) -> str:
+    tenant = venue.tenants[tenant_id]
+    return tenant.short_name or tenant.name
+
 
 class VisitProjection:
-    """Publishes each visit's view to `visit:<token>`. (Being built.)"""
+    """Publishes each watched visit's view to `visit:<token>`, once per batch of events.
+
+    It indexes visits as the log goes by (visit -> today's tickets, visit -> booking), so a
+    lookup never scans the day's tickets. When a lane moves, every waiting ticket of the
+    services sharing a counter with it may have a new position or estimate: those visits,
+    and only those with a subscriber, are rebuilt.
+    """
 
     def __init__(self, venue: Venue, state: State, hub: Hub) -> None:
         self.venue, self.state, self.hub = venue, state, hub
+        self._tickets: dict[str, list[str]] = {}
+        self._bookings: dict[str, str] = {}
+        self._service_of: dict[str, str] = {}
+        self._dirty_visits: set[str] = set()
+        self._dirty_services: set[str] = set()
+        self._everything = False
+        self._last: dict[str, bytes] = {}
+        self._flush_scheduled = False
+        self._neighbours = self._services_sharing_counters()
+        self._reindex_bookings()
+
+    # --- TopicSource ----------------------------------------------------------------------
 
     def knows(self, topic: str) -> bool:
-        return False
+        kind, _, token = topic.partition(":")
+        return kind == "visit" and (token in self._tickets or token in self._bookings)
 
     def may_watch(self, topic: str, viewer: Viewer) -> bool:
-        return False
+        # The token is the secret (>= 128 random bits): holding it is the permission.
+        return True
 
     def snapshot(self, topic: str) -> tuple[int, msgspec.Struct]:
-        raise KeyError(topic)
+        view = self.view(topic.removeprefix(PREFIX))
+        if view is None:
+            raise KeyError(topic)
+        self._last[topic] = msgspec.json.encode(view)
+        return self.state.seq, view
+
+    # --- views ----------------------------------------------------------------------------
+
+    def view(self, token: str, ranges: Ranges | None = None) -> VisitView | None:
+        """The visit's current view, or None for a token of no ticket today nor booking."""
+        ids = self._tickets.get(token, [])
+        code = self._bookings.get(token)
+        booking = self.state.bookings.get(code) if code else None
+        tickets = [self.state.tickets[i] for i in ids if i in self.state.tickets]
+        if not tickets and booking is None:
+            return None
+        return visit_view(self.venue, self.state, tickets, booking, ranges)
+
+    def gone(self) -> VisitView:
+        """What a phone still watching a visit that no longer exists is shown."""
+        return VisitView(self.venue.name, self.venue.timezone, None, [], 0, [], None, False, False)
+
+    def booking(self, token: str) -> Booking | None:
+        code = self._bookings.get(token)
+        return self.state.bookings.get(code) if code else None
+
+    def ticket(self, token: str) -> Ticket | None:
+        """The visit's latest ticket of today (the one the visitor holds)."""
+        ids = self._tickets.get(token)
+        return self.state.tickets.get(ids[-1]) if ids else None
+
+    # --- following the log ----------------------------------------------------------------
 
     def on_event(self, seq: int, event: ev.Event, state: State) -> None:
-        pass
+        """A `VenueQueue` listener: index the visit, note what changed, flush once per batch."""
+        self._note(event, state)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        watched = [v for v in sorted(self._affected_visits()) if self._watched(PREFIX + v)]
+        # One dry run for every waiting ticket, not one per phone: a call moves a whole lane.
+        ranges = wait_ranges(self.venue, self.state) if len(watched) > 1 else None
+        for visit in watched:
+            topic = PREFIX + visit
+            # A visit gone from the index (yesterday's, at the day's rollover) says so.
+            payload = msgspec.json.encode(self.view(visit, ranges) or self.gone())
+            if self._last.get(topic) != payload:
+                self._last[topic] = payload
+                self.hub.publish(topic, self.state.seq, msgspec.Raw(payload))
+
+    def _watched(self, topic: str) -> bool:
+        if self.hub.has_subscribers(topic):
+            return True
+        self._last.pop(topic, None)
+        return False
+
+    def _affected_visits(self) -> set[str]:
+        visits, self._dirty_visits = self._dirty_visits, set()
+        services, self._dirty_services = self._dirty_services, set()
+        everything, self._everything = self._everything, False
+        if everything:
+            return {*self._tickets, *self._bookings, *visits}
+        if services:
+            visits |= {t.visit for t in self.state.waiting() if t.service in services}
+        return visits
+
+    def _note(self, event: ev.Event, state: State) -> None:
+        if isinstance(event, ev.DayStarted):
+            self._tickets.clear()
+            self._service_of.clear()
+            self._last.clear()
+            self._reindex_bookings()
+            self._everything = True
+            return
+        if isinstance(event, ev.BookingMade):
+            self._bookings[event.visit] = event.booking
+            self._dirty_visits.add(event.visit)
+        elif isinstance(event, ev.BookingCancelled):
+            self._dirty_visits.add(state.bookings[event.booking].visit)
+        elif isinstance(event, ev.TicketIssued):
+            self._tickets.setdefault(event.visit, []).append(event.ticket)
+        self._note_ticket(event, state)
+        counter = getattr(event, "counter", None)
+        if isinstance(counter, str) and counter in self.venue.counters:
+            for service in self.venue.counters[counter].services:
+                self._dirty_services |= self._neighbours[service]
+
+    def _note_ticket(self, event: ev.Event, state: State) -> None:
+        ticket_id = getattr(event, "ticket", None)
+        ticket = state.tickets.get(ticket_id) if isinstance(ticket_id, str) else None
+        if ticket is None:
+            return
+        self._dirty_visits.add(ticket.visit)
+        # A transfer moves the ticket out of one lane into another: both move.
+        before = self._service_of.get(ticket.id, ticket.service)
+        self._service_of[ticket.id] = ticket.service
+        self._dirty_services |= self._neighbours[before] | self._neighbours[ticket.service]
+
+    def _reindex_bookings(self) -> None:
+        self._bookings = {b.visit: b.id for b in self.state.bookings.values()}
+
+    def _services_sharing_counters(self) -> dict[str, set[str]]:
+        """Per service, the services whose waits it can change: those sharing a counter."""
+        neighbours: dict[str, set[str]] = {s: {s} for s in self.venue.services}
+        for counter in self.venue.counters.values():
+            for service in counter.services:
+                neighbours[service] |= set(counter.services)
+        return neighbours

@@ -360,3 +360,97 @@ class TestStats:
         stats = hub.stats()
         assert (stats.published, stats.dropped, stats.topics) == (3, 0, 2)
         assert stats.subscribers == {"zone:lantai1": 2, "counter:7": 0}
+
+
+class FakeTime:
+    """A monotonic clock that only moves when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TestEviction:
+    """Short-lived topics (one per visitor's phone) are forgotten once nobody watches them."""
+
+    async def test_has_subscribers_follows_subscribe_and_unsubscribe(
+        self, hub: Hub, opened: Opened
+    ) -> None:
+        sub = opened.subscriber(Sink())
+        assert not hub.has_subscribers("visit:abc")
+        hub.subscribe("visit:abc", sub)
+        assert hub.has_subscribers("visit:abc")
+        hub.unsubscribe("visit:abc", sub)
+        assert not hub.has_subscribers("visit:abc")
+
+    async def test_an_idle_topic_without_subscribers_is_forgotten(self, opened: Opened) -> None:
+        clock = FakeTime()
+        hub = Hub(EPOCH, idle_after=60, clock=clock)
+        watched = opened.subscriber(Sink())
+        hub.subscribe("zone:lantai1", watched)
+        publish_range(hub, "visit:gone", 1, 3)
+        publish_range(hub, "zone:lantai1", 4, 4)
+        clock.now += 59
+        assert hub.evict_idle() == 0
+        clock.now += 2
+        assert hub.evict_idle() == 1
+        assert hub.history("visit:gone") == []
+        assert hub.stats().topics == 1  # the watched zone stays, however idle
+        await hub.stop()
+
+    async def test_leaving_restarts_the_idle_time(self, opened: Opened) -> None:
+        clock = FakeTime()
+        hub = Hub(EPOCH, idle_after=60, clock=clock)
+        sub = opened.subscriber(Sink())
+        hub.subscribe("visit:abc", sub)
+        clock.now += 120
+        hub.unsubscribe("visit:abc", sub)
+        assert hub.evict_idle() == 0
+        clock.now += 61
+        assert hub.evict_idle() == 1
+        await hub.stop()
+
+    async def test_the_least_recently_used_idle_topics_go_beyond_the_cap(
+        self, opened: Opened
+    ) -> None:
+        clock = FakeTime()
+        hub = Hub(EPOCH, max_topics=10, clock=clock)
+        for n in range(10):
+            clock.now += 1
+            hub.publish(f"visit:{n}", n + 1, {"n": n})
+        hub.publish("visit:new", 11, {})
+        names = set(hub.stats().subscribers)
+        assert len(names) == 10
+        assert "visit:0" not in names and {"visit:1", "visit:9", "visit:new"} <= names
+        await hub.stop()
+
+    async def test_a_client_back_on_a_forgotten_topic_gets_a_snapshot(self, opened: Opened) -> None:
+        clock = FakeTime()
+        hub = Hub(EPOCH, idle_after=60, clock=clock)
+        publish_range(hub, "visit:abc", 1, 5)
+        clock.now += 61
+        hub.evict_idle()
+        sink = Sink()
+        recovery = hub.subscribe(
+            "visit:abc", opened.subscriber(sink), Position(EPOCH, 2), lambda: (5, {"n": 5})
+        )
+        assert not recovery.recovered
+        assert await sink.until(1) and sink.seqs() == [5]
+        up_to_date = hub.subscribe("visit:abc", opened.subscriber(Sink()), Position(EPOCH, 5))
+        assert up_to_date.recovered
+        await hub.stop()
+
+    async def test_the_heartbeat_sweeps_idle_topics(self, opened: Opened) -> None:
+        clock = FakeTime()
+        hub = Hub(EPOCH, heartbeat=0.01, idle_after=60, clock=clock)
+        publish_range(hub, "visit:abc", 1, 1)
+        clock.now += 61
+        await hub.start()
+        for _ in range(200):
+            if not hub.stats().topics:
+                break
+            await asyncio.sleep(0.01)
+        assert hub.stats().topics == 0
+        await hub.stop()

@@ -1,0 +1,410 @@
+"""`/booking`: book a time slot online. Tenant -> service -> date -> slot + NIK/phone ->
+confirm; the confirmation is the visit's own page `/t/<visit token>`.
+
+Each step is a small server-rendered page (plain links and one form), so it works on a
+cheap phone over a poor connection, without scripts. One booking per person per service
+per day is the domain's rule, keyed by `holder`: HMAC-SHA256 under the app secret of the
+normalized NIK or phone number. The NIK itself is never stored nor logged: only the digest
+and a masked form ("3573********0001").
+
+Attempts are rate-limited per client IP, in this process's memory (a restart forgets them;
+several processes each count their own): enough to slow down a script guessing NIKs.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import re
+import secrets
+import time
+from typing import NamedTuple
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.auth import language, say
+from server.domain import commands as cmd
+from server.domain.decide import booking_slots, slot_taken
+from server.domain.state import State
+from server.domain.venue import Service, Venue
+from server.service import VenueQueue
+from server.web import page
+from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
+from visitors.views import check_in_window
+
+# No 0/O, 1/I: a code read aloud or typed from paper stays unambiguous.
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+ATTEMPTS = 12
+WINDOW_SECONDS = 600.0
+PHONE = re.compile(r"08\d{8,11}")
+NIK = re.compile(r"\d{16}")
+
+ERRORS: dict[str, tuple[str, str]] = {
+    "holder_missing": (
+        "Isi NIK (16 angka) atau nomor HP.",
+        "Enter your NIK (16 digits) or phone number.",
+    ),
+    "nik_invalid": (
+        "NIK tidak valid. NIK terdiri dari 16 angka seperti tertulis di KTP/KK.",
+        "That NIK is not valid. A NIK has 16 digits, as printed on the KTP/KK.",
+    ),
+    "phone_invalid": (
+        "Nomor HP tidak valid. Tulis seperti 081234567890 atau +6281234567890.",
+        "That phone number is not valid. Write it like 081234567890 or +6281234567890.",
+    ),
+    "slot_missing": ("Pilih jam kedatangan.", "Choose a time."),
+    "choice_invalid": (
+        "Pilihan tidak dikenal. Silakan mulai lagi.",
+        "Unknown choice. Please start again.",
+    ),
+    "form_expired": (
+        "Formulir kedaluwarsa atau tidak sah. Silakan isi lagi.",
+        "The form expired or is not valid. Please fill it in again.",
+    ),
+    "too_many": (
+        "Terlalu banyak percobaan dari perangkat ini. Tunggu 10 menit lalu coba lagi.",
+        "Too many attempts from this device. Wait 10 minutes and try again.",
+    ),
+}
+
+
+class Holder(NamedTuple):
+    """Who books: a NIK or a phone number, normalized, and how it may be shown."""
+
+    kind: str  # "nik" | "phone"
+    number: str
+
+    @property
+    def masked(self) -> str:
+        """First four and last four digits: "3573********0001", "0812****7890"."""
+        hidden = len(self.number) - 8
+        return self.number[:4] + "*" * hidden + self.number[-4:]
+
+
+def parse_holder(text: str) -> Holder | str:
+    """The NIK or phone number typed, normalized; or an error code from `ERRORS`."""
+    number = re.sub(r"[\s.\-()]", "", text)
+    if not number:
+        return "holder_missing"
+    if number.startswith("+62"):
+        number = "0" + number[3:]
+    elif number.startswith("628"):
+        number = "0" + number[2:]
+    if number.startswith("08"):
+        return Holder("phone", number) if PHONE.fullmatch(number) else "phone_invalid"
+    return Holder("nik", number) if valid_nik(number) else "nik_invalid"
+
+
+def valid_nik(number: str) -> bool:
+    """A NIK's shape (Permendagri 73/2022): 16 digits, a province code, a birth date (day
+    plus 40 for women), a serial other than 0000. The check is of form, not existence."""
+    if not NIK.fullmatch(number):
+        return False
+    province, day, month = int(number[:2]), int(number[6:8]), int(number[8:10])
+    return (
+        11 <= province <= 96
+        and (1 <= day <= 31 or 41 <= day <= 71)
+        and 1 <= month <= 12
+        and number[12:] != "0000"
+    )
+
+
+def booking_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class RateLimit:
+    """At most `attempts` per key in any `window` seconds, in memory."""
+
+    def __init__(self, attempts: int = ATTEMPTS, window: float = WINDOW_SECONDS) -> None:
+        self.attempts, self.window = attempts, window
+        self._seen: dict[str, collections.deque[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 10_000:
+            self._forget(now)
+        recent = self._seen.setdefault(key, collections.deque())
+        while recent and now - recent[0] > self.window:
+            recent.popleft()
+        if len(recent) >= self.attempts:
+            return False
+        recent.append(now)
+        return True
+
+    def _forget(self, now: float) -> None:
+        self._seen = {k: q for k, q in self._seen.items() if q and now - q[-1] <= self.window}
+
+
+# --- choices ------------------------------------------------------------------------------
+
+
+class DayChoice(NamedTuple):
+    day: dt.date
+    label: str
+    note: str
+    open: bool
+
+
+class SlotChoice(NamedTuple):
+    value: str
+    label: str
+    left: int
+    open: bool
+    note: str
+
+
+def _today(request: Request) -> dt.datetime:
+    queue: VenueQueue = request.app.state.queue
+    return queue.venue.local(queue.clock())
+
+
+def bookable(service: Service) -> bool:
+    return service.online_quota is None or service.online_quota > 0
+
+
+def day_choices(request: Request, venue: Venue, state: State, service: Service) -> list[DayChoice]:
+    now = _today(request)
+    lang = language(request)
+    taken = collections.Counter(
+        (b.day, b.slot)
+        for b in state.bookings.values()
+        if b.service == service.id and b.status != "cancelled"
+    )
+    days = [now.date() + dt.timedelta(days=n) for n in range(venue.booking.days_ahead + 1)]
+    return [_day_choice(request, venue, service, day, now, taken, lang) for day in days]
+
+
+def _day_choice(
+    request: Request,
+    venue: Venue,
+    service: Service,
+    day: dt.date,
+    now: dt.datetime,
+    taken: collections.Counter[tuple[dt.date, dt.time]],
+    lang: str,
+) -> DayChoice:
+    label = long_date(day, lang)
+    holiday = next((h for h in venue.holidays if h.date == day), None)
+    if holiday is not None:
+        return DayChoice(day, label, say(request, "Libur: ", "Holiday: ") + holiday.name, False)
+    if venue.hours_on(day) is None:
+        return DayChoice(day, label, say(request, "Tutup", "Closed"), False)
+    booked = sum(n for (d, _), n in taken.items() if d == day)
+    if service.online_quota is not None and booked >= service.online_quota:
+        return DayChoice(day, label, say(request, "Kuota online penuh", "Online quota full"), False)
+    per_slot = venue.booking.per_slot
+    left = sum(
+        max(0, per_slot - taken[(day, slot)])
+        for slot in booking_slots(venue, service, day)
+        if not _past(venue, day, slot, now)
+    )
+    if left == 0:
+        return DayChoice(day, label, say(request, "Penuh", "Full"), False)
+    return DayChoice(day, label, say(request, f"{left} tempat", f"{left} places"), True)
+
+
+def _past(venue: Venue, day: dt.date, slot: dt.time, now: dt.datetime) -> bool:
+    start = dt.datetime.combine(day, slot, venue.tz)
+    return start + dt.timedelta(minutes=venue.booking.slot_minutes) <= now
+
+
+def slot_choices(
+    request: Request, venue: Venue, state: State, service: Service, day: dt.date
+) -> list[SlotChoice]:
+    now = _today(request)
+    choices: list[SlotChoice] = []
+    for slot in booking_slots(venue, service, day):
+        left = max(0, venue.booking.per_slot - slot_taken(state, service.id, day, slot))
+        past = _past(venue, day, slot, now)
+        if past:
+            note = say(request, "sudah lewat", "passed")
+        elif left == 0:
+            note = say(request, "penuh", "full")
+        else:
+            note = say(request, f"sisa {left} tempat", f"{left} places left")
+        choices.append(
+            SlotChoice(f"{slot:%H:%M}", f"{slot:%H.%M}", left, left > 0 and not past, note)
+        )
+    return choices
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+class Picked(NamedTuple):
+    """What the visitor chose so far (from the query or the form)."""
+
+    tenant: str
+    service: Service | None
+    day: dt.date | None
+
+
+def _picked(venue: Venue, tenant: str, service_id: str, day: str) -> Picked:
+    service = venue.services.get(service_id)
+    if service is not None:
+        tenant = service.tenant
+    try:
+        chosen = dt.date.fromisoformat(day) if day and service else None
+    except ValueError:
+        chosen = None
+    return Picked(tenant if tenant in venue.tenants else "", service, chosen)
+
+
+async def booking_page(request: Request) -> Response:
+    venue: Venue = request.app.state.venue
+    query = request.query_params
+    picked = _picked(venue, query.get("tenant", ""), query.get("service", ""), query.get("day", ""))
+    return _render(request, picked)
+
+
+def _render(
+    request: Request,
+    picked: Picked,
+    error: str = "",
+    holder: str = "",
+    status: int = 200,
+    chosen: str = "",
+) -> Response:
+    venue: Venue = request.app.state.venue
+    state: State = request.app.state.queue.state
+    service, day = picked.service, picked.day
+    step = "tenant"
+    context: dict[str, object] = {}
+    if not venue.booking.enabled:
+        step = "disabled"
+    elif service is not None and day is not None:
+        step = "slot"
+        context["slots"] = slot_choices(request, venue, state, service, day)
+        context["day_label"] = long_date(day, language(request))
+    elif service is not None:
+        step = "day"
+        context["days"] = day_choices(request, venue, state, service)
+    elif picked.tenant:
+        step = "service"
+    response = page(
+        request,
+        "visitors/booking.html",
+        status_code=status,
+        step=step,
+        picked=picked,
+        tenants=_tenants(venue),
+        error=error,
+        holder=holder,
+        chosen=chosen,
+        form=form_token(request, "booking"),
+        policy=venue.booking,
+        bookable=bookable,
+        **context,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _tenants(venue: Venue) -> list[tuple[str, str, list[Service]]]:
+    grouped: dict[str, list[Service]] = {}
+    for service in venue.services.values():
+        grouped.setdefault(service.tenant, []).append(service)
+    return [
+        (t.id, t.short_name or t.name, grouped[t.id])
+        for t in venue.tenants.values()
+        if t.id in grouped
+    ]
+
+
+def _error(request: Request, code: str) -> str:
+    indonesian, english = ERRORS[code]
+    return say(request, indonesian, english)
+
+
+async def book(request: Request) -> Response:
+    venue: Venue = request.app.state.venue
+    form = await request.form()
+    field = {k: str(form.get(k, "")) for k in ("service", "day", "slot", "holder", "action")}
+    picked = _picked(venue, "", field["service"], field["day"])
+    typed = field["holder"][:40]
+
+    def again(code: str = "", message: str = "", status: int = 400) -> Response:
+        message = message or _error(request, code)
+        return _render(request, picked, message, typed, status, field["slot"])
+
+    if not form_ok(request, "booking", str(form.get("form", ""))):
+        return again("form_expired", status=403)
+    if not _limiter(request).allow(request.client.host if request.client else "?"):
+        return again("too_many", status=429)
+    if picked.service is None or picked.day is None:
+        return again("choice_invalid")
+    slot = _slot(field["slot"])
+    if slot is None:
+        return again("slot_missing")
+    holder = parse_holder(typed)
+    if isinstance(holder, str):
+        return again(holder)
+    if field["action"] != "confirm":
+        return _review(request, picked, slot, holder, typed)
+    visit, code = secrets.token_urlsafe(16), booking_code()
+    command = cmd.BookVisit(
+        service=picked.service.id,
+        day=picked.day,
+        slot=slot,
+        booking=code,
+        visit=visit,
+        holder=keyed_digest(request, f"{holder.kind}:{holder.number}"),
+        holder_masked=holder.masked,
+    )
+    refusal = await execute(request, command, f"book-{code}")
+    if refusal:
+        return again(message=refusal, status=409)
+    return RedirectResponse(f"/t/{visit}", status_code=303)
+
+
+def _review(
+    request: Request, picked: Picked, slot: dt.time, holder: Holder, typed: str
+) -> Response:
+    venue: Venue = request.app.state.venue
+    assert picked.service is not None and picked.day is not None
+    opens, closes = check_in_window(venue, picked.day, slot)
+    response = page(
+        request,
+        "visitors/booking.html",
+        step="review",
+        picked=picked,
+        tenants=_tenants(venue),
+        error="",
+        holder=typed,
+        masked=holder.masked,
+        holder_kind=holder.kind,
+        slot=slot,
+        check_in_from=f"{opens:%H.%M}",
+        check_in_until=f"{closes:%H.%M}",
+        day_label=long_date(picked.day, language(request)),
+        form=form_token(request, "booking"),
+        policy=venue.booking,
+        bookable=bookable,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _slot(text: str) -> dt.time | None:
+    try:
+        return dt.time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _limiter(request: Request) -> RateLimit:
+    state = request.app.state
+    limiter: RateLimit | None = getattr(state, "booking_limiter", None)
+    if limiter is None:
+        limiter = state.booking_limiter = RateLimit()
+    return limiter
+
+
+routes = [
+    Route("/booking", booking_page, methods=["GET"]),
+    Route("/booking", book, methods=["POST"]),
+]

@@ -1,0 +1,72 @@
+// Puts a visit's view on the page. The server rendered the same elements for the first
+// paint; this only changes their text and which of them show (data-when="<states>").
+
+export function fields(root) {
+  const found = {};
+  for (const el of root.querySelectorAll("[data-f]")) found[el.dataset.f] = el;
+  return found;
+}
+
+export function fmt(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+}
+
+/** Which face the page shows: booking, a ticket status, finished or gone. */
+export function pageState(view) {
+  if (!view.current) {
+    if (!view.booking) return "gone";
+    return view.booking.status === "cancelled" ? "booking_cancelled" : "booking";
+  }
+  return view.finished ? "finished" : view.current.status;
+}
+
+export function waitText(current, text) {
+  return text.lang === "en" ? current.wait_en : current.wait_id;
+}
+
+export function aheadText(current, text) {
+  if (current.ahead == null) return "";
+  return current.ahead === 0 ? text.ahead_none : fmt(text.ahead, { n: current.ahead });
+}
+
+export function render(root, f, view, text) {
+  const state = pageState(view);
+  root.dataset.state = state;
+  root.dataset.alert = String(view.alert);
+  for (const el of root.querySelectorAll("[data-when]")) {
+    el.hidden = !el.dataset.when.split(" ").includes(state);
+  }
+  const c = view.current;
+  if (c) {
+    f.label.textContent = c.label;
+    f.service.textContent = c.service_name;
+    f.tenant.textContent = c.tenant_name;
+    f.ahead.textContent = aheadText(c, text);
+    f.wait.textContent = waitText(c, text);
+    for (const key of ["counter", "counter2", "counter3"]) f[key].textContent = c.counter_label;
+    f.recalls.hidden = !c.recalls;
+    f.recalls.textContent = fmt(text.recalls, { n: c.recalls + 1 });
+    document.title = c.label;
+  }
+  f.alert.hidden = !view.alert;
+  renderSteps(f, view, text);
+  return state;
+}
+
+function renderSteps(f, view, text) {
+  f["steps-box"].hidden = view.steps.length < 2;
+  f.step.textContent = fmt(text.step, { n: view.step, of: view.steps.length });
+  const items = view.steps.map((step, index) => {
+    const li = document.createElement("li");
+    const now = index + 1 === view.step;
+    li.className = step.status === "done" ? "is-done" : now ? "is-now" : "is-next";
+    li.textContent = step.service_name;
+    if (step.label) {
+      const small = document.createElement("small");
+      small.textContent = ` ${step.label}`;
+      li.append(small);
+    }
+    return li;
+  });
+  f.steps.replaceChildren(...items);
+}

@@ -1,0 +1,201 @@
+"""`/t/<visit token>`: the visitor's phone page, and the forms it posts (cancel).
+
+No login: the visit token in the address is the secret. The page is rendered complete on
+the server (it shows the current state before any script runs) and then kept live over
+`/ws?topics=visit:<token>`.
+
+Forms without a session are protected twice: the Origin must be ours (`same_origin`), and
+the form carries a token signed with the app's secret for this very action and visit
+(`form_token`). A signed token needs no cookie and no server-side storage, so it works on
+phones that block cookies and on every process of a multi-process deployment alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+import msgspec
+import segno
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.auth import language, load_secret, same_origin, say
+from server.domain import commands as cmd
+from server.domain.errors import DomainError
+from server.service import VenueQueue
+from server.web import page
+from visitors.views import VisitProjection, VisitView
+
+FORM_MAX_AGE = 12 * 3600
+MONTHS_ID = (
+    *("Januari", "Februari", "Maret", "April", "Mei", "Juni"),
+    *("Juli", "Agustus", "September", "Oktober", "November", "Desember"),
+)
+MONTHS_EN = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# --- what the visitors' forms share -------------------------------------------------------
+
+
+def visitor_secret(request: Request) -> str:
+    """The app's signing secret: `load_secret(data_dir, settings.secret)`, as the sessions
+    use; read once per app."""
+    state = request.app.state
+    secret: str | None = getattr(state, "visitor_secret", None)
+    if secret is None:
+        settings = state.settings
+        secret = state.visitor_secret = load_secret(settings.data_dir, settings.secret)
+    return secret
+
+
+def _signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(visitor_secret(request), salt="antrean-visitor-form")
+
+
+def form_token(request: Request, purpose: str) -> str:
+    """A token for a form that does `purpose` (e.g. "cancel:<visit>"), valid for hours."""
+    return _signer(request).dumps(purpose)
+
+
+def form_ok(request: Request, purpose: str, sent: str) -> bool:
+    """Whether a posted form comes from our own page, for this purpose."""
+    if not same_origin(request) or not sent:
+        return False
+    try:
+        return bool(_signer(request).loads(sent, max_age=FORM_MAX_AGE) == purpose)
+    except BadSignature:
+        return False
+
+
+def keyed_digest(request: Request, text: str) -> str:
+    """HMAC-SHA256 of `text` under the app secret, hex: equal inputs match, nothing leaks."""
+    key = visitor_secret(request).encode()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def long_date(day: dt.date, lang: str) -> str:
+    """ "Selasa, 24 November 2026" (or in English)."""
+    days, months = (DAYS_EN, MONTHS_EN) if lang == "en" else (DAYS_ID, MONTHS_ID)
+    return f"{days[day.weekday()]}, {day.day} {months[day.month - 1]} {day.year}"
+
+
+async def execute(request: Request, command: cmd.Command, command_id: str) -> str:
+    """Run a visitor's command; "" when done, else the refusal in the visitor's language."""
+    queue: VenueQueue = request.app.state.queue
+    try:
+        await queue.execute(command, command_id)
+    except DomainError as error:
+        return error.message(language(request))
+    return ""
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def page_state(view: VisitView) -> str:
+    """Which face the page shows: booking, a ticket status, finished or gone."""
+    if view.current is None:
+        if view.booking is None:
+            return "gone"
+        return "booking_cancelled" if view.booking.status == "cancelled" else "booking"
+    if view.finished:
+        return "finished"
+    return view.current.status
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code of `text` (black on white, so any scanner reads it)."""
+    qr = segno.make(text, error="m")
+    svg: str = qr.svg_inline(scale=6, border=2, dark="#000", light="#fff", omitsize=True)
+    return svg
+
+
+async def ticket_page(request: Request, error: str = "", status: int = 200) -> Response:
+    token = request.path_params["token"]
+    visits: VisitProjection = request.app.state.visits
+    view = visits.view(token)
+    if view is None:
+        return page(request, "visitors/ticket_unknown.html", status_code=404)
+    lang = language(request)
+    booking = view.booking
+    response = page(
+        request,
+        "visitors/ticket.html",
+        status_code=status,
+        token=token,
+        view=view,
+        view_json=msgspec.json.encode(view).decode(),
+        state=page_state(view),
+        error=error,
+        qr=qr_svg(booking.code) if booking and booking.status == "booked" else "",
+        booking_day=long_date(booking.day, lang) if booking else "",
+        cancel_token=form_token(request, f"cancel:{token}"),
+        cancel_booking_token=form_token(request, f"cancel-booking:{token}"),
+    )
+    # The page holds the visit's secret in its address: never cache it, never send it to
+    # another site as a referrer ("no-referrer" would also blank our own forms' Origin).
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+async def cancel_ticket(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await request.form()
+    if not form_ok(request, f"cancel:{token}", str(form.get("form", ""))):
+        return await ticket_page(request, _expired_form(request), 403)
+    visits: VisitProjection = request.app.state.visits
+    ticket = visits.ticket(token)
+    if ticket is None:
+        return await ticket_page(request, _nothing_to_cancel(request), 409)
+    refusal = await execute(
+        request, cmd.CancelTicket(ticket=ticket.id, by="visitor"), f"visitor-cancel-{ticket.id}"
+    )
+    return _back(token) if not refusal else await ticket_page(request, refusal, 409)
+
+
+async def cancel_booking(request: Request) -> Response:
+    token = request.path_params["token"]
+    form = await request.form()
+    if not form_ok(request, f"cancel-booking:{token}", str(form.get("form", ""))):
+        return await ticket_page(request, _expired_form(request), 403)
+    visits: VisitProjection = request.app.state.visits
+    booking = visits.booking(token)
+    if booking is None:
+        return await ticket_page(request, _nothing_to_cancel(request), 409)
+    refusal = await execute(
+        request, cmd.CancelBooking(booking=booking.id, by="visitor"), f"visitor-unbook-{booking.id}"
+    )
+    return _back(token) if not refusal else await ticket_page(request, refusal, 409)
+
+
+def _back(token: str) -> Response:
+    return RedirectResponse(f"/t/{token}", status_code=303)
+
+
+def _expired_form(request: Request) -> str:
+    return say(
+        request,
+        "Formulir kedaluwarsa atau tidak sah. Silakan coba lagi dari halaman ini.",
+        "The form expired or is not valid. Please try again from this page.",
+    )
+
+
+def _nothing_to_cancel(request: Request) -> str:
+    return say(request, "Tidak ada yang bisa dibatalkan.", "There is nothing to cancel.")
+
+
+routes = [
+    Route("/t/{token}", ticket_page, methods=["GET"]),
+    Route("/t/{token}/cancel", cancel_ticket, methods=["POST"]),
+    Route("/t/{token}/cancel-booking", cancel_booking, methods=["POST"]),
+]
