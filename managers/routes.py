@@ -1,4 +1,8 @@
-"""Managers' pages. For now: the running text of the hall displays, edited live."""
+"""Managers' pages: the live dashboard, tenant notices and the displays' running text.
+
+Managers (and admins) see the whole venue; a tenant's supervisor sees only that tenant;
+everyone else gets the forbidden page.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,58 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import signed_in, to_sign_in
+from server.accounts import User
+from server.auth import Session, signed_in, to_sign_in
 from server.service import VenueQueue
 from server.web import page
 
 MANAGERS = ("manager", "admin")
+
+
+def _tenants(user: User, queue: VenueQueue) -> list[str]:
+    """The tenants `user` may watch: all for managers, their own for a supervisor."""
+    if user.role in MANAGERS:
+        return list(queue.venue.tenants)
+    if user.role == "supervisor" and user.tenant in queue.venue.tenants:
+        return [user.tenant]
+    return []
+
+
+async def _allowed(request: Request) -> tuple[User, Session, list[str]] | Response:
+    who = await signed_in(request)
+    if who is None:
+        return to_sign_in(request)
+    user, session = who
+    tenants = _tenants(user, request.app.state.queue)
+    if not tenants:
+        return page(request, "managers/forbidden.html", status_code=403, user=user)
+    return user, session, tenants
+
+
+async def dashboard(request: Request) -> Response:
+    allowed = await _allowed(request)
+    if isinstance(allowed, Response):
+        return allowed
+    user, session, tenants = allowed
+    topic = "manager:all" if user.role in MANAGERS else f"manager:{tenants[0]}"
+    return page(request, "managers/dashboard.html", user=user, csrf=session.csrf, topic=topic)
+
+
+async def notices(request: Request) -> Response:
+    allowed = await _allowed(request)
+    if isinstance(allowed, Response):
+        return allowed
+    user, session, tenants = allowed
+    queue: VenueQueue = request.app.state.queue
+    rows = [(queue.venue.tenants[t], queue.state.notices.get(t, "")) for t in tenants]
+    return page(
+        request,
+        "managers/notices.html",
+        user=user,
+        csrf=session.csrf,
+        rows=rows,
+        managing=user.role in MANAGERS,
+    )
 
 
 async def running_text(request: Request) -> Response:
@@ -26,4 +77,8 @@ async def running_text(request: Request) -> Response:
     return page(request, "managers/running_text.html", user=user, csrf=session.csrf, text=text)
 
 
-routes = [Route("/manager/running-text", running_text)]
+routes = [
+    Route("/manager", dashboard),
+    Route("/manager/notices", notices),
+    Route("/manager/running-text", running_text),
+]

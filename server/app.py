@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -28,6 +32,7 @@ import visitors.routes as visitors
 from audio.engines import make_engines
 from audio.library import ClipLibrary
 from managers.dashboard import Dashboard
+from managers.webhook import Webhook
 from server import api, config, demo, login, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
@@ -53,6 +58,13 @@ class Settings(msgspec.Struct, frozen=True):
     audio_cache: str = ""
     # For demos and tests only: run the venue clock from this ISO instant instead of now.
     clock_start: str = ""
+    # For demos and tests only: a file holding seconds (a float) to add to the venue clock,
+    # re-read at most every 0.5 s, so a test can jump the clock forward by writing it.
+    clock_file: str = ""
+    # New dashboard alerts are POSTed here as JSON, signed with HMAC-SHA256 of the body in
+    # `X-Antrean-Signature: sha256=<hex>` (key: alert_webhook_secret, else the app secret).
+    alert_webhook: str = ""
+    alert_webhook_secret: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,6 +78,11 @@ class Settings(msgspec.Struct, frozen=True):
             audio_recorded=env.get("ANTREAN_AUDIO_RECORDED", default.audio_recorded),
             audio_cache=env.get("ANTREAN_AUDIO_CACHE", default.audio_cache),
             clock_start=env.get("ANTREAN_CLOCK_START", default.clock_start),
+            clock_file=env.get("ANTREAN_CLOCK_FILE", default.clock_file),
+            alert_webhook=env.get("ANTREAN_ALERT_WEBHOOK", default.alert_webhook),
+            alert_webhook_secret=env.get(
+                "ANTREAN_ALERT_WEBHOOK_SECRET", default.alert_webhook_secret
+            ),
         )
 
     def with_arguments(self, venue: str | None, data: str | None, redis: str | None) -> Settings:
@@ -78,9 +95,17 @@ class Settings(msgspec.Struct, frozen=True):
         )
 
     def clock(self) -> Clock:
-        if not self.clock_start:
-            return utc_now
-        return shifted_clock(dt.datetime.fromisoformat(self.clock_start))
+        base = (
+            shifted_clock(dt.datetime.fromisoformat(self.clock_start))
+            if self.clock_start
+            else utc_now
+        )
+        return offset_clock(base, Path(self.clock_file)) if self.clock_file else base
+
+    def webhook(self, secret: str) -> Webhook | None:
+        if not self.alert_webhook:
+            return None
+        return Webhook(self.alert_webhook, self.alert_webhook_secret or secret)
 
     def audio_library(self, venue: Venue) -> ClipLibrary:
         recorded = Path(self.audio_recorded) if self.audio_recorded else None
@@ -98,6 +123,25 @@ class Settings(msgspec.Struct, frozen=True):
         if self.redis_url:
             return self.redis_url
         return f"sqlite://{Path(self.data_dir).resolve() / 'antrean.db'}"
+
+
+def offset_clock(base: Clock, path: Path, every: float = 0.5) -> Clock:
+    """`base` plus the seconds written in `path` (demos and tests: jump the venue clock).
+
+    The file is re-read at most every `every` seconds; a missing or garbled file keeps the
+    last offset read.
+    """
+    offset, read_at = 0.0, -math.inf
+
+    def now() -> dt.datetime:
+        nonlocal offset, read_at
+        if time.monotonic() - read_at >= every:
+            read_at = time.monotonic()
+            with contextlib.suppress(OSError, ValueError):
+                offset = float(path.read_text().strip() or 0)
+        return base() + dt.timedelta(seconds=offset)
+
+    return now
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -119,6 +163,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings.from_env()
     clock = clock or settings.clock()
     venue = config.load_venue(settings.venue_file)
+    secret = load_secret(settings.data_dir, settings.secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -127,7 +172,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
         projection = Projection(venue, queue.state, hub)
         visits = VisitProjection(venue, queue.state, hub)
-        dashboard = Dashboard(venue, queue.state, hub)
+        speakers = socket.Speakers(venue)
+        webhook = settings.webhook(secret)
+        dashboard = Dashboard(
+            venue, queue.state, hub, clock=queue.clock, zones=speakers, webhook=webhook
+        )
         # Listen before replaying: the views (recent calls above all) are a fold of the whole
         # log, so every process derives the same view at the same seq, restarts included.
         for source in (projection, visits, dashboard):
@@ -140,14 +189,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.visits, app.state.dashboard = visits, dashboard
         app.state.topic_sources = [projection, visits, dashboard]
         app.state.accounts = accounts
-        app.state.speakers = socket.Speakers(venue)
+        app.state.speakers = speakers
         app.state.audio = settings.audio_library(venue)
         # Render the clip vocabulary in the background: calls never wait for synthesis.
         rendering = asyncio.create_task(asyncio.to_thread(app.state.audio.render_vocabulary, venue))
         await hub.start()
+        if webhook is not None:
+            await webhook.start()
+        # After the replay: alerts and the ticker start from today's whole picture.
+        await dashboard.start()
         try:
             yield
         finally:
+            await dashboard.stop()
+            if webhook is not None:
+                await webhook.stop()
             await hub.stop()
             await asyncio.wait([rendering])
             await queue.stop()
@@ -166,8 +222,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *visitors.routes,
         *static_mounts(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # Phones on a venue's crowded Wi-Fi load the ticket page in a third of the bytes.
+    compress = Middleware(GZipMiddleware, minimum_size=1024)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[compress])
     app.state.settings = settings
     app.state.venue = venue
-    app.state.sessions = Sessions(load_secret(settings.data_dir, settings.secret))
+    app.state.sessions = Sessions(secret)
     return app

@@ -95,6 +95,10 @@ class Speakers:
         present = self._zones.get(zone)
         return present[0] if present else None
 
+    def connected(self, zone: str) -> int:
+        """How many displays of `zone` are connected now."""
+        return len(self._zones.get(zone, ()))
+
 
 async def endpoint(ws: WebSocket) -> None:
     topics = [t for t in ws.query_params.get("topics", "").split(",") if t]

@@ -71,6 +71,8 @@ class TenantLanes(msgspec.Struct, frozen=True):
     name: str
     waiting: int
     lanes: list[LaneView]
+    # A manager's notice for this tenant's visitors ("" when none), e.g. a closed service.
+    notice: str = ""
 
 
 class ZoneView(msgspec.Struct, frozen=True):
@@ -142,7 +144,9 @@ def zone_view(venue: Venue, state: State, zone_id: str, calls: Iterable[CallView
     for tenant_id, services in _zone_services(venue, zone_id).items():
         lanes = lane_views(venue, state, services)
         name = venue.tenants[tenant_id].short_name or venue.tenants[tenant_id].name
-        tenants.append(TenantLanes(tenant_id, name, sum(lane.waiting for lane in lanes), lanes))
+        waiting = sum(lane.waiting for lane in lanes)
+        notice = state.notices.get(tenant_id, "")
+        tenants.append(TenantLanes(tenant_id, name, waiting, lanes, notice))
     text = venue.running_text if state.running_text is None else state.running_text
     return ZoneView(
         venue=venue.name,
@@ -224,6 +228,9 @@ class Projection:
         self._last: dict[str, bytes] = {}
         self._flush_scheduled = False
         self._service_topics = self._topics_by_service()
+        self._tenant_zones: dict[str, set[str]] = {}
+        for counter in venue.counters.values():
+            self._tenant_zones.setdefault(counter.tenant, set()).add(f"zone:{counter.zone}")
 
     def topics(self) -> list[str]:
         return [f"zone:{z}" for z in self.venue.zones] + [
@@ -306,6 +313,8 @@ class Projection:
     def _affected(self, event: ev.Event, state: State) -> set[str]:
         if isinstance(event, ev.DayStarted | ev.RunningTextSet):
             return set(self.topics())
+        if isinstance(event, ev.TenantNoticeSet):
+            return self._tenant_zones.get(event.tenant, set())
         topics: set[str] = set()
         counter = getattr(event, "counter", None)
         if isinstance(counter, str) and counter in self.venue.counters:

@@ -82,6 +82,7 @@ function tenantItem(tenant, text) {
   const lanes = element("ul", "lane-chips");
   lanes.append(...tenant.lanes.map((lane) => laneChip(lane, text)));
   item.append(element("p", "tenant-name", tenant.name), count, lanes);
+  if (tenant.notice) item.append(element("p", "tenant-notice", tenant.notice));
   return item;
 }
 

@@ -1,0 +1,256 @@
+"""Alerts for the managers' dashboard: pure functions of the state, the dashboard's
+accumulators and the time.
+
+An alert is raised while its condition holds and disappears when it no longer does.
+Its id is stable for as long as the condition lasts (`previous` carries the ids already
+raised, keyed by what the alert is about), so a screen beeps once per alert and an
+acknowledgement (`State.acknowledged`, by alert id) sticks to it. Ids start with the
+kind and the venue-local day, so they never collide with yesterday's.
+
+Conditions:
+
+- *sla*: tickets of a service waiting longer than its `sla_minutes` now; one alert per
+  service while any is over, naming how many and the longest wait.
+- *idle*: an open counter with no ticket in hand for more than `IDLE_MINUTES` while
+  people wait for a service it serves (counted from when both became true).
+- *break*: a counter on break for more than `IDLE_MINUTES` while people wait for a
+  service it serves (a short pause does not beep).
+- *quota*: 10 % or less of a service's daily quota left, or the rest of the day is
+  predicted unable to serve one more ticket while more than an hour of service remains.
+- *offline*: during opening hours, a zone with configured displays and none connected
+  for `OFFLINE_GRACE_SECONDS`.
+- *audio*: the last announcement report of a zone was `blocked` or `failed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+
+from server.domain.state import State
+from server.domain.venue import Venue
+
+if TYPE_CHECKING:
+    from managers.dashboard import Tallies
+
+AlertKind = Literal["sla", "idle", "break", "quota", "offline", "audio"]
+IDLE_MINUTES = 5.0
+QUOTA_SHARE = 0.10
+# A day predicted full only alerts while this much service time is left: near closing
+# every lane is "full", which is no news.
+DAY_FULL_MINUTES_LEFT = 60.0
+OFFLINE_GRACE_SECONDS = 60.0
+
+
+class Alert(msgspec.Struct, frozen=True):
+    """One live alert. `tenant` is "" for venue-wide alerts (displays, audio)."""
+
+    id: str
+    key: str
+    kind: AlertKind
+    tenant: str
+    subject: str
+    since: dt.datetime
+    text: str
+    text_en: str
+
+
+class ZoneHealth(msgspec.Struct, frozen=True):
+    """What the dashboard knows of a zone's screens: how many are connected, since when
+    none is, and the last announcement report."""
+
+    zone: str
+    displays: int
+    connected: int
+    offline_since: dt.datetime | None
+    audio: str = ""
+    audio_call: str = ""
+
+
+def current_alerts(
+    venue: Venue,
+    state: State,
+    tallies: Tallies,
+    zones: Iterable[ZoneHealth],
+    now: dt.datetime,
+    previous: Mapping[str, Alert],
+) -> list[Alert]:
+    """Every alert that holds at `now`, keeping the ids of those raised before."""
+    day = venue.local(now).date().isoformat()
+    found = [
+        *sla_alerts(venue, tallies, now, day),
+        *counter_alerts(venue, state, tallies, now, day),
+        *quota_alerts(venue, state, tallies, now, day),
+        *zone_alerts(venue, zones, now, day),
+    ]
+    return [_keep_id(alert, previous.get(alert.key)) for alert in found]
+
+
+def _keep_id(alert: Alert, before: Alert | None) -> Alert:
+    if before is None:
+        return alert
+    return msgspec.structs.replace(alert, id=before.id, since=before.since)
+
+
+def _minutes(since: dt.datetime, now: dt.datetime) -> float:
+    return max(0.0, (now - since).total_seconds() / 60)
+
+
+def sla_alerts(venue: Venue, tallies: Tallies, now: dt.datetime, day: str) -> list[Alert]:
+    alerts = []
+    for service_id, tally in tallies.items():
+        service = venue.services.get(service_id)
+        if service is None:
+            continue
+        over = [
+            (since, ticket)
+            for ticket, (since, _) in tally.waiting.items()
+            if _minutes(since, now) > service.sla_minutes
+        ]
+        if not over:
+            continue
+        since, first = min(over)
+        longest = round(_minutes(since, now))
+        alerts.append(
+            Alert(
+                id=f"sla:{day}:{service_id}:{first}",
+                key=f"sla:{service_id}",
+                kind="sla",
+                tenant=service.tenant,
+                subject=service_id,
+                since=since + dt.timedelta(minutes=service.sla_minutes),
+                text=f"{service.name}: {len(over)} antrean menunggu lebih dari "
+                f"{service.sla_minutes} menit (terlama {longest} menit)",
+                text_en=f"{service.name}: {len(over)} waiting longer than "
+                f"{service.sla_minutes} minutes (longest {longest} minutes)",
+            )
+        )
+    return alerts
+
+
+def counter_alerts(
+    venue: Venue, state: State, tallies: Tallies, now: dt.datetime, day: str
+) -> list[Alert]:
+    alerts = []
+    for counter in venue.counters.values():
+        watch = tallies.counters.get(counter.id)
+        status = state.counter(counter.id).status
+        started = None if watch is None else (watch.idle_since or watch.break_since)
+        if started is None or status not in ("open", "break"):
+            continue
+        oldest = min(
+            (tallies[s].oldest() for s in counter.services if s in tallies and tallies[s].waiting),
+            default=None,
+        )
+        if oldest is None:
+            continue
+        since = max(started, oldest)
+        if _minutes(since, now) <= IDLE_MINUTES:
+            continue
+        kind: AlertKind = "break" if status == "break" else "idle"
+        minutes = round(_minutes(since, now))
+        if kind == "idle":
+            text = (
+                f"{counter.label} terbuka tanpa melayani selama {minutes} menit, ada yang menunggu"
+            )
+            text_en = f"{counter.label} open but idle for {minutes} minutes while people wait"
+        else:
+            text = f"{counter.label} istirahat {minutes} menit, ada yang menunggu"
+            text_en = f"{counter.label} on break for {minutes} minutes while people wait"
+        alerts.append(
+            Alert(
+                id=f"{kind}:{day}:{counter.id}:{since:%H%M%S}",
+                key=f"{kind}:{counter.id}",
+                kind=kind,
+                tenant=counter.tenant,
+                subject=counter.id,
+                since=since,
+                text=text,
+                text_en=text_en,
+            )
+        )
+    return alerts
+
+
+def quota_alerts(
+    venue: Venue, state: State, tallies: Tallies, now: dt.datetime, day: str
+) -> list[Alert]:
+    alerts = []
+    minutes_left = venue.open_minutes_left(now)
+    for service in venue.services.values():
+        issued = state.numbers.get(service.id, 0)
+        left = max(0, service.daily_quota - issued)
+        tally = tallies.get(service.id)
+        more = None if tally is None else tally.more_servable
+        low = left <= QUOTA_SHARE * service.daily_quota
+        full = more is not None and more <= 0 and minutes_left > DAY_FULL_MINUTES_LEFT
+        if not (low or full):
+            continue
+        if low:
+            text = f"{service.name}: kuota tinggal {left} dari {service.daily_quota}"
+            text_en = f"{service.name}: {left} of {service.daily_quota} quota left"
+        else:
+            text = f"{service.name}: sisa hari ini diperkirakan tidak cukup untuk antrean baru"
+            text_en = f"{service.name}: the rest of today is predicted full"
+        alerts.append(
+            Alert(
+                id=f"quota:{day}:{service.id}",
+                key=f"quota:{service.id}",
+                kind="quota",
+                tenant=service.tenant,
+                subject=service.id,
+                since=now,
+                text=text,
+                text_en=text_en,
+            )
+        )
+    return alerts
+
+
+def zone_alerts(
+    venue: Venue, zones: Iterable[ZoneHealth], now: dt.datetime, day: str
+) -> list[Alert]:
+    alerts = []
+    open_now = venue.closed_reason(now) is None
+    for health in zones:
+        zone = venue.zones.get(health.zone)
+        if zone is None:
+            continue
+        since = health.offline_since
+        if (
+            open_now
+            and health.displays
+            and not health.connected
+            and since is not None
+            and (now - since).total_seconds() >= OFFLINE_GRACE_SECONDS
+        ):
+            alerts.append(
+                Alert(
+                    id=f"offline:{day}:{zone.id}:{since:%H%M%S}",
+                    key=f"offline:{zone.id}",
+                    kind="offline",
+                    tenant="",
+                    subject=zone.id,
+                    since=since,
+                    text=f"Layar {zone.name}: tidak ada yang terhubung",
+                    text_en=f"Displays of {zone.name}: none connected",
+                )
+            )
+        if health.audio in ("blocked", "failed"):
+            word = "ditahan browser" if health.audio == "blocked" else "gagal diputar"
+            alerts.append(
+                Alert(
+                    id=f"audio:{day}:{zone.id}:{health.audio_call}",
+                    key=f"audio:{zone.id}",
+                    kind="audio",
+                    tenant="",
+                    subject=zone.id,
+                    since=now,
+                    text=f"Suara pengumuman {zone.name} {word}",
+                    text_en=f"Announcements in {zone.name} {health.audio}",
+                )
+            )
+    return alerts

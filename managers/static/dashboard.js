@@ -1,0 +1,167 @@
+// The managers' live dashboard: one socket topic (manager:all or manager:<tenant>), figures,
+// alerts and charts redrawn from each view the server pushes. No polling.
+
+import { connect } from "/static/server/socket.js";
+import { AlertList } from "./alerts.js";
+import { TenantChart } from "./charts.js";
+import { FiguresTable } from "./table.js";
+
+const CLOSE_FORBIDDEN = 4403;
+const root = document.getElementById("dashboard");
+const text = JSON.parse(document.getElementById("dashboard-text").textContent);
+const columns = JSON.parse(document.getElementById("dashboard-columns").textContent);
+const csrf = document.querySelector('meta[name="csrf"]').content;
+const timeZone = root.dataset.timezone;
+const numbers = new Intl.NumberFormat(text.locale, { maximumFractionDigits: 1 });
+const clock = new Intl.DateTimeFormat(text.locale, { hour: "2-digit", minute: "2-digit", timeZone });
+const $ = (id) => document.getElementById(id);
+
+function time(iso) {
+  return iso ? clock.format(new Date(iso)) : text.none;
+}
+
+function format(kind, value) {
+  if (value === null || value === undefined || value === "") return text.none;
+  if (kind === "int") return numbers.format(value);
+  if (kind === "min") return text.minutes.replace("{n}", numbers.format(value));
+  if (kind === "pct") return `${numbers.format(value)} %`;
+  if (kind === "sla") return `${numbers.format(value[0])} · ${numbers.format(value[1])}`;
+  return String(value);
+}
+
+const overSla = (row) => (row.sla && row.sla[0] > 0 ? "is-over" : "");
+const tables = {
+  tenants: new FiguresTable($("tenants"), columns.tenants, { format, locale: text.locale, sortKey: "longest_wait", rowClass: overSla }),
+  services: new FiguresTable($("services"), columns.services, { format, locale: text.locale, sortKey: "longest_wait", rowClass: overSla }),
+  counters: new FiguresTable($("counters"), columns.counters, { format, locale: text.locale, sortKey: "idle_minutes" }),
+  zones: new FiguresTable($("zones"), columns.zones, { format, locale: text.locale, sortKey: "name", descending: false }),
+};
+const charts = {
+  waiting: new TenantChart($("chart-waiting"), { label: text.chart_waiting, timeZone, field: "waiting", locale: text.locale }),
+  wait: new TenantChart($("chart-wait"), { label: text.chart_wait, timeZone, field: "avg_wait", locale: text.locale }),
+};
+const alerts = new AlertList({
+  list: $("alerts"), empty: $("alerts-empty"), count: $("alert-count"), text, time, csrf,
+});
+const filter = $("tenant-filter");
+let latest = null;
+
+function figureRow(id, name, figures) {
+  return {
+    id,
+    name,
+    ...figures,
+    counters: `${figures.counters_open} · ${figures.counters_break} · ${figures.counters_closed}`,
+    sla: [figures.sla_over, figures.sla_breaches],
+  };
+}
+
+function serviceRows(tenants) {
+  const chosen = filter.value;
+  return tenants
+    .filter((tenant) => !chosen || tenant.id === chosen)
+    .flatMap((tenant) => tenant.services.map((service) => ({
+      ...figureRow(service.id, service.name, service.figures),
+      tenant_name: tenant.name,
+      sla_minutes: service.sla_minutes,
+      last_servable: service.quota_enough ? text.quota_enough : (service.last_servable ?? text.nothing_more),
+    })));
+}
+
+function counterRows(tenants) {
+  return tenants.flatMap((tenant) => tenant.counters.map((counter) => ({
+    ...counter,
+    tenant_name: tenant.name,
+    status_text: text[`status_${counter.status}`] || counter.status,
+  })));
+}
+
+function zoneRows(zones) {
+  return zones.map((zone) => ({
+    id: zone.id,
+    name: zone.name,
+    screens: `${zone.connected} / ${zone.displays}`,
+    audio_text: text[`audio_${zone.audio || "none"}`] || zone.audio,
+  }));
+}
+
+function renderKpis(figures) {
+  for (const cell of document.querySelectorAll("[data-kpi]")) {
+    const key = cell.dataset.kpi;
+    let shown;
+    if (key === "counters") shown = `${figures.counters_open} · ${figures.counters_break} · ${figures.counters_closed}`;
+    else if (key === "sla") shown = format("sla", [figures.sla_over, figures.sla_breaches]);
+    else if (["longest_wait", "avg_wait", "p90_wait"].includes(key)) shown = format("min", figures[key]);
+    else if (key === "no_show_rate") shown = format("pct", figures[key]);
+    else shown = format("int", figures[key]);
+    cell.textContent = shown;
+  }
+  document.querySelector(".kpi-sla").classList.toggle("is-over", figures.sla_over > 0);
+}
+
+function renderFilter(tenants) {
+  const wanted = tenants.map((tenant) => tenant.id).join("|");
+  $("tenant-filter-wrap").hidden = tenants.length < 2;
+  if (filter.dataset.tenants === wanted) return;
+  filter.dataset.tenants = wanted;
+  const chosen = filter.value;
+  const all = new Option(text.all_tenants, "");
+  filter.replaceChildren(all, ...tenants.map((tenant) => new Option(tenant.name, tenant.id)));
+  filter.value = tenants.some((tenant) => tenant.id === chosen) ? chosen : "";
+}
+
+function show(view) {
+  latest = view;
+  $("loading").hidden = true;
+  root.dataset.ready = "true";
+  $("scope").textContent = view.scope === "all" ? "" : ` · ${view.tenants[0]?.name ?? ""}`;
+  $("updated").textContent = view.day ? text.updated.replace("{time}", view.updated) : text.no_day;
+  renderKpis(view.figures);
+  alerts.render(view.alerts);
+  renderFilter(view.tenants);
+  tables.tenants.render(view.tenants.map((tenant) => figureRow(tenant.id, tenant.name, tenant.figures)));
+  tables.services.render(serviceRows(view.tenants));
+  tables.counters.render(counterRows(view.tenants));
+  $("zones-panel").hidden = view.zones.length === 0;
+  tables.zones.render(zoneRows(view.zones));
+  const sampled = view.tenants.some((tenant) => tenant.series.times.length > 0);
+  $("charts-empty").hidden = sampled;
+  $("charts-empty").textContent = text.chart_empty;
+  charts.waiting.update(view.tenants);
+  charts.wait.update(view.tenants);
+}
+
+function setStatus(status) {
+  const marker = $("status");
+  marker.dataset.status = status;
+  marker.textContent = text[status] || status;
+}
+
+// Each connection starts from a fresh snapshot: the figures move with the clock between log
+// events, so a resumed position would say "nothing missed" while waits kept growing.
+let attempt = 0;
+function open() {
+  const handle = connect({
+    topics: [root.dataset.topic],
+    onMessage: ({ data }) => { attempt = 0; show(data); },
+    onStatus: (status, code) => {
+      setStatus(status);
+      if (status !== "offline") return;
+      handle.close();
+      if (code === CLOSE_FORBIDDEN) return;
+      attempt += 1;
+      setTimeout(open, Math.min(15000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2));
+    },
+  });
+}
+
+filter.addEventListener("change", () => { if (latest) tables.services.render(serviceRows(latest.tenants)); });
+const soundButton = $("sound");
+soundButton.addEventListener("click", () => {
+  alerts.sound = !alerts.sound;
+  if (alerts.sound) alerts.unlockAudio();
+  soundButton.setAttribute("aria-pressed", String(alerts.sound));
+  soundButton.textContent = alerts.sound ? text.sound_on : text.sound_off;
+});
+document.addEventListener("click", () => alerts.unlockAudio(), { once: true });
+open();
