@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 Listener = Callable[[int, Event, State], None]
-MAX_ATTEMPTS = 50
+# How long a command keeps retrying when other processes keep appending first. Busy
+# processes in tight loops can win the append many times in a row (the winner is always
+# caught up); people send commands far slower, so this only bounds a pathological case.
+RETRY_SECONDS = 30.0
 
 
 def utc_now() -> dt.datetime:
@@ -92,7 +95,10 @@ class VenueQueue:
         Raises `DomainError` when refused; nothing is written then.
         """
         async with self._lock:
-            for attempt in range(MAX_ATTEMPTS):
+            deadline = time.monotonic() + RETRY_SECONDS
+            attempt = 0
+            while time.monotonic() < deadline:
+                attempt += 1
                 known = self._commands.get(command_id)
                 if known is not None:
                     return await self._replayed(known)
@@ -109,9 +115,9 @@ class VenueQueue:
                 except Conflict:
                     # Two busy processes can keep beating each other to the append; a
                     # growing random pause lets one of them through (as Ethernet does).
-                    await asyncio.sleep(random.uniform(0, 0.001 * (attempt + 1)))
+                    await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** min(attempt, 6))))
                     await self._catch_up()
-        raise RuntimeError(f"venue {self.venue.id}: log kept moving for {MAX_ATTEMPTS} attempts")
+        raise RuntimeError(f"venue {self.venue.id}: log kept moving for {RETRY_SECONDS:g} s")
 
     async def _append(self, events: list[Event], command_id: str) -> Outcome:
         appended = await self.log.append(
