@@ -53,6 +53,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 
 from managers.reports import Figures, Report, ServiceRow
+from server import dates
 
 Lang = Literal["id", "en"]
 
@@ -186,29 +187,6 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "date.",
     ),
 )
-MONTHS = (
-    ("Januari", "January"),
-    ("Februari", "February"),
-    ("Maret", "March"),
-    ("April", "April"),
-    ("Mei", "May"),
-    ("Juni", "June"),
-    ("Juli", "July"),
-    ("Agustus", "August"),
-    ("September", "September"),
-    ("Oktober", "October"),
-    ("November", "November"),
-    ("Desember", "December"),
-)
-WEEKDAYS = (
-    ("Senin", "Monday"),
-    ("Selasa", "Tuesday"),
-    ("Rabu", "Wednesday"),
-    ("Kamis", "Thursday"),
-    ("Jumat", "Friday"),
-    ("Sabtu", "Saturday"),
-    ("Minggu", "Sunday"),
-)
 CHANNEL_NAMES = {
     "kiosk": ("anjungan", "kiosk"),
     "online": ("online", "online"),
@@ -245,8 +223,7 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
 
 def format_date(day: dt.date, lang: Lang = "id", weekday: bool = False) -> str:
     """ "24 November 2026", or "Selasa, 24 November 2026" with the weekday."""
-    written = f"{day.day} {_pick(MONTHS[day.month - 1], lang)} {day.year}"
-    return f"{_pick(WEEKDAYS[day.weekday()], lang)}, {written}" if weekday else written
+    return dates.format_date(day, lang, weekday)
 
 
 def format_period(report: Report, lang: Lang = "id") -> str:
@@ -255,7 +232,7 @@ def format_period(report: Report, lang: Lang = "id") -> str:
     if report.kind == "day":
         return format_date(start, lang, weekday=True)
     if report.kind == "month":
-        return f"{_pick(MONTHS[start.month - 1], lang)} {start.year}"
+        return f"{dates.month_name(start.month, lang)} {start.year}"
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{format_date(end, lang)}"
     return f"{format_date(start, lang)} – {format_date(end, lang)}"

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server import dates
 from server.accounts import AccountBook, Device, User
 from server.api import read_body
 from server.auth import Lang, language, paired_device, say
@@ -74,49 +75,6 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     ),
     "unknown_visit": (404, "Tiket tidak ditemukan.", "Ticket not found."),
 }
-
-DAYS = (
-    ("Senin", "Monday"),
-    ("Selasa", "Tuesday"),
-    ("Rabu", "Wednesday"),
-    ("Kamis", "Thursday"),
-    ("Jumat", "Friday"),
-    ("Sabtu", "Saturday"),
-    ("Minggu", "Sunday"),
-)
-MONTHS = tuple(
-    [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ]
-)
-MONTHS_EN = tuple(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-)
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 
 def problem(request: Request, code: str, **params: object) -> JSONResponse:
@@ -307,15 +265,13 @@ def _pick(lang: Lang, indonesian: str, english: str) -> str:
 
 
 def _day_text(day: dt.date, lang: Lang) -> str:
-    weekday = DAYS[day.weekday()][1 if lang == "en" else 0]
-    month = (MONTHS_EN if lang == "en" else MONTHS)[day.month - 1]
-    return f"{weekday}, {day.day} {month} {day.year}"
+    return dates.format_date(day, lang, weekday=True)
 
 
 def moment_text(venue: Venue, at: dt.datetime, lang: Lang) -> str:
     """ "Selasa, 24 November 2026 09.00 WIB": a moment on the venue's clock."""
     local = venue.local(at)
-    zone = ZONE_NAMES.get(venue.timezone, venue.timezone)
+    zone = dates.zone_label(venue.timezone)
     return f"{_day_text(local.date(), lang)} {local:%H.%M} {zone}"
 
 
@@ -362,7 +318,7 @@ def overview_view(venue: Venue, state: State, now: dt.datetime, lang: Lang) -> d
                 }
             )
     notice = _venue_notice(venue, now, lang)
-    time_text = f"{venue.local(now):%H.%M} {ZONE_NAMES.get(venue.timezone, '')}".strip()
+    time_text = f"{venue.local(now):%H.%M} {dates.zone_label(venue.timezone)}".strip()
     return {
         "ok": True,
         "venue": venue.name,
@@ -424,7 +380,8 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
 
 def _ticket_json(request: Request, slip: Slip, visit: str) -> dict[str, Any]:
     title = say(request, "Kode QR tiket {label}", "QR code of ticket {label}")
-    return msgspec.to_builtins(slip) | {
+    fields: dict[str, Any] = msgspec.to_builtins(slip)
+    return fields | {
         "visit": visit,
         "path": f"/t/{visit}",
         "qr": qr_svg(slip.url, title.format(label=slip.label)),

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server import dates
 from server.auth import language, load_secret, same_origin, say
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
@@ -31,16 +32,6 @@ from server.web import page
 from visitors.views import VisitProjection, VisitView
 
 FORM_MAX_AGE = 12 * 3600
-MONTHS_ID = (
-    *("Januari", "Februari", "Maret", "April", "Mei", "Juni"),
-    *("Juli", "Agustus", "September", "Oktober", "November", "Desember"),
-)
-MONTHS_EN = (
-    *("January", "February", "March", "April", "May", "June"),
-    *("July", "August", "September", "October", "November", "December"),
-)
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- what the visitors' forms share -------------------------------------------------------
@@ -84,8 +75,7 @@ def keyed_digest(request: Request, text: str) -> str:
 
 def long_date(day: dt.date, lang: str) -> str:
     """ "Selasa, 24 November 2026" (or in English)."""
-    days, months = (DAYS_EN, MONTHS_EN) if lang == "en" else (DAYS_ID, MONTHS_ID)
-    return f"{days[day.weekday()]}, {day.day} {months[day.month - 1]} {day.year}"
+    return dates.format_date(day, lang, weekday=True)
 
 
 async def execute(request: Request, command: cmd.Command, command_id: str) -> str:
