@@ -16,13 +16,13 @@ from starlette.routing import Route
 
 from managers.report_files import Lang, render_csv, render_pdf
 from managers.reports import Report, build_report, month_period
+from managers.routes import manager_access
 from server.accounts import User
-from server.auth import language, say, signed_in, to_sign_in
+from server.auth import language, say
 from server.domain.venue import Venue
 from server.store import open_log
 from server.web import page
 
-READERS = ("manager", "admin", "supervisor")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
@@ -60,27 +60,21 @@ class _Choice:
 
 
 async def reports(request: Request) -> Response:
-    who = await signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    user, _ = who
-    if user.role not in READERS:
-        return page(request, "managers/forbidden.html", status_code=403, user=user)
+    allowed = await manager_access(request)
+    if isinstance(allowed, Response):
+        return allowed
+    user, _, watchable = allowed
     venue: Venue = request.app.state.venue
     today = venue.local(request.app.state.queue.clock()).date()
-    tenants = [
-        t for t in venue.tenants.values() if user.role != "supervisor" or t.id == user.tenant
-    ]
+    tenants = [venue.tenants[t] for t in watchable]
     return page(request, "managers/reports.html", user=user, today=today, tenants=tenants)
 
 
 async def report_file(request: Request) -> Response:
-    who = await signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    user, _ = who
-    if user.role not in READERS:
-        return page(request, "managers/forbidden.html", status_code=403, user=user)
+    allowed = await manager_access(request)
+    if isinstance(allowed, Response):
+        return allowed
+    user, _, _ = allowed
     venue: Venue = request.app.state.venue
     choice = _Choice(request, user, venue)
     if choice.error:

@@ -18,7 +18,7 @@ from server.web import page
 MANAGERS = ("manager", "admin")
 
 
-def _tenants(user: User, queue: VenueQueue) -> list[str]:
+def watchable_tenants(user: User, queue: VenueQueue) -> list[str]:
     """The tenants `user` may watch: all for managers, their own for a supervisor."""
     if user.role in MANAGERS:
         return list(queue.venue.tenants)
@@ -27,19 +27,21 @@ def _tenants(user: User, queue: VenueQueue) -> list[str]:
     return []
 
 
-async def _allowed(request: Request) -> tuple[User, Session, list[str]] | Response:
+async def manager_access(request: Request) -> tuple[User, Session, list[str]] | Response:
+    """The signed-in manager or supervisor with the tenants they may see, or the response
+    for anyone else (sign in first, or the forbidden page)."""
     who = await signed_in(request)
     if who is None:
         return to_sign_in(request)
     user, session = who
-    tenants = _tenants(user, request.app.state.queue)
+    tenants = watchable_tenants(user, request.app.state.queue)
     if not tenants:
         return page(request, "managers/forbidden.html", status_code=403, user=user)
     return user, session, tenants
 
 
 async def dashboard(request: Request) -> Response:
-    allowed = await _allowed(request)
+    allowed = await manager_access(request)
     if isinstance(allowed, Response):
         return allowed
     user, session, tenants = allowed
@@ -48,7 +50,7 @@ async def dashboard(request: Request) -> Response:
 
 
 async def notices(request: Request) -> Response:
-    allowed = await _allowed(request)
+    allowed = await manager_access(request)
     if isinstance(allowed, Response):
         return allowed
     user, session, tenants = allowed
