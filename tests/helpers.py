@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
+import pytest
+
+from server.demo import PASSWORD
+from server.domain import commands as cmd
+from server.domain import events as ev
+from server.domain.decide import decide
+from server.domain.errors import DomainError
+from server.domain.state import State, Ticket, evolve
 from server.domain.venue import (
     Break,
     Counter,
@@ -100,4 +112,79 @@ class FakeClock:
         return self.now
 
 
-__all__ = ["Break", "FakeClock", "local_time", "small_venue"]
+class Queue:
+    """A venue and its state, driven one command at a time like the service does."""
+
+    def __init__(self, venue: Venue | None = None) -> None:
+        self.venue = venue or small_venue()
+        self.state = State()
+        self.now = local_time(self.venue, 2026, 11, 24, 9, 0)  # a Tuesday
+
+    def __call__(self, command: cmd.Command) -> list[ev.Event]:
+        events = decide(self.venue, self.state, command, self.now)
+        for event in events:
+            evolve(self.state, event)
+        return events
+
+    def refused(self, command: cmd.Command) -> DomainError:
+        with pytest.raises(DomainError) as caught:
+            self(command)
+        return caught.value
+
+    def issue(self, service: str = "ktp", **kw: object) -> Ticket:
+        if kw.get("priority"):
+            kw.setdefault("confirmed_by", "satpam")
+        events = self(cmd.IssueTicket(service=service, visit=f"v{len(self.state.tickets)}", **kw))  # type: ignore[arg-type]
+        issued = [e for e in events if isinstance(e, ev.TicketIssued)]
+        return self.state.tickets[issued[-1].ticket]
+
+    def open(self, *counters: str) -> None:
+        for counter in counters:
+            self(cmd.OpenCounter(counter=counter, officer=f"petugas{counter}"))
+
+    def ticket(self, label: str) -> Ticket:
+        return next(t for t in self.state.tickets.values() if t.label == label)
+
+    def call_after_done(self, counter: str) -> str:
+        """Finish what the counter has in hand, then call the next ticket."""
+        self(cmd.Done(counter=counter))
+        return self.call(counter)
+
+    def call(self, counter: str) -> str:
+        events = self(cmd.CallNext(counter=counter))
+        called = [e for e in events if isinstance(e, ev.TicketCalled)]
+        return self.state.tickets[called[0].ticket].label
+
+
+class SignedIn:
+    """A signed-in user's browser session against the app, through its whole lifespan."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def sign_in(self, username: str) -> None:
+        self.client.cookies.clear()
+        form = await self.client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert token
+        data = {"username": username, "password": PASSWORD, "csrf": token.group(1)}
+        await self.client.post("/login", data=data)
+        # A manager's page carries the session's CSRF token for commands.
+        answer = await self.client.get("/manager/running-text")
+        found = re.search(r'name="csrf" content="([^"]+)"', answer.text)
+        self.csrf = found.group(1) if found else ""
+
+    async def post(self, **command: Any) -> httpx.Response:
+        """POST one command to `/api/commands` with a fresh command id; the raw answer."""
+        command.setdefault("command_id", uuid.uuid4().hex)
+        return await self.client.post(
+            "/api/commands", json=command, headers={"X-CSRF-Token": self.csrf}
+        )
+
+    async def send(self, **command: Any) -> None:
+        answer = await self.post(**command)
+        assert answer.json()["ok"], answer.json()
+
+
+__all__ = ["Break", "FakeClock", "Queue", "SignedIn", "local_time", "small_venue"]

@@ -5,55 +5,26 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from server.app import Settings, create_app
-from server.demo import PASSWORD
+from tests.helpers import SignedIn
 
 DAY = "2026-11-24"
 
 
-class Desk:
-    """A signed-in user's browser session against the app, through its whole lifespan."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.csrf = ""
-
-    async def sign_in(self, username: str) -> None:
-        self.client.cookies.clear()
-        form = await self.client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        assert token
-        data = {"username": username, "password": PASSWORD, "csrf": token.group(1)}
-        await self.client.post("/login", data=data)
-        # A manager's page carries the session's CSRF token for commands.
-        answer = await self.client.get("/manager/running-text")
-        found = re.search(r'name="csrf" content="([^"]+)"', answer.text)
-        self.csrf = found.group(1) if found else ""
-
-    async def send(self, **command: Any) -> None:
-        command["command_id"] = uuid.uuid4().hex
-        answer = await self.client.post(
-            "/api/commands", json=command, headers={"X-CSRF-Token": self.csrf}
-        )
-        assert answer.json()["ok"], answer.json()
-
-
 @pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+async def desk(tmp_path: Path) -> AsyncIterator[SignedIn]:
     settings = Settings(data_dir=str(tmp_path), clock_start=f"{DAY}T09:00:00+07:00")
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            desk = Desk(client)
+            desk = SignedIn(client)
             await desk.sign_in("manajer")
             # A KTP ticket served at Loket 1, and a Samsat ticket left waiting.
             await desk.send(type="issue_ticket", service="ktp", visit="v1", channel="staff")
@@ -71,7 +42,7 @@ def rows(data: bytes) -> list[list[str]]:
 class TestDownloads:
     """Managers download any report; supervisors only their tenant's; officers none."""
 
-    async def test_manager_gets_the_venue_day_as_csv(self, desk: Desk) -> None:
+    async def test_manager_gets_the_venue_day_as_csv(self, desk: SignedIn) -> None:
         answer = await desk.client.get(f"/manager/reports/file?date={DAY}&format=csv")
         assert answer.status_code == 200
         assert answer.headers["content-type"].startswith("text/csv")
@@ -79,12 +50,12 @@ class TestDownloads:
         text = answer.content.decode("utf-8-sig")
         assert "Perekaman KTP-el" in text and "Samsat" in text
 
-    async def test_manager_gets_a_month_as_pdf(self, desk: Desk) -> None:
+    async def test_manager_gets_a_month_as_pdf(self, desk: SignedIn) -> None:
         answer = await desk.client.get("/manager/reports/file?month=2026-11&format=pdf")
         assert answer.status_code == 200
         assert answer.content.startswith(b"%PDF")
 
-    async def test_supervisor_sees_only_their_tenant(self, desk: Desk) -> None:
+    async def test_supervisor_sees_only_their_tenant(self, desk: SignedIn) -> None:
         await desk.sign_in("spv-samsat")
         answer = await desk.client.get(f"/manager/reports/file?date={DAY}&format=csv&tenant=")
         text = answer.content.decode("utf-8-sig")
@@ -93,12 +64,12 @@ class TestDownloads:
         page = await desk.client.get("/manager/reports")
         assert "Samsat" in page.text and "Dispendukcapil" not in page.text
 
-    async def test_officers_are_refused(self, desk: Desk) -> None:
+    async def test_officers_are_refused(self, desk: SignedIn) -> None:
         await desk.sign_in("loket1")
         answer = await desk.client.get(f"/manager/reports/file?date={DAY}&format=csv")
         assert answer.status_code == 403
 
-    async def test_signed_out_goes_to_sign_in(self, desk: Desk) -> None:
+    async def test_signed_out_goes_to_sign_in(self, desk: SignedIn) -> None:
         desk.client.cookies.clear()
         answer = await desk.client.get("/manager/reports")
         assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
@@ -106,7 +77,7 @@ class TestDownloads:
     @pytest.mark.parametrize(
         "query", ["date=24-11-2026", "month=2026-13", "date=&month=", f"date={DAY}&format=xls"]
     )
-    async def test_bad_choices_are_named_in_indonesian(self, desk: Desk, query: str) -> None:
+    async def test_bad_choices_are_named_in_indonesian(self, desk: SignedIn, query: str) -> None:
         answer = await desk.client.get(f"/manager/reports/file?{query}")
         assert answer.status_code == 400
         assert re.search(r"tidak valid|harus CSV", answer.text)

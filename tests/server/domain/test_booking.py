@@ -9,35 +9,24 @@ import pytest
 
 from server.domain import commands as cmd
 from server.domain import events as ev
-from server.domain.decide import booking_slots, decide, slot_taken
+from server.domain.decide import booking_slots, slot_taken
 from server.domain.errors import DomainError
-from server.domain.state import State, evolve
 from server.domain.venue import BookingPolicy, Holiday, OpeningHours, Venue
-from tests.helpers import local_time, small_venue
+from tests.helpers import Queue, local_time, small_venue
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday
 TOMORROW = TODAY + dt.timedelta(days=1)
 
 
-class Desk:
+class Desk(Queue):
     """A venue and its state, driven like the service does, with a clock we set."""
 
     def __init__(self, venue: Venue | None = None) -> None:
-        self.venue = venue or small_venue()
-        self.state = State()
-        self.now = local_time(self.venue, 2026, 11, 24, 9, 0)
+        super().__init__(venue)
         self._codes = 0
 
-    def __call__(self, command: cmd.Command) -> list[ev.Event]:
-        events = decide(self.venue, self.state, command, self.now)
-        for event in events:
-            evolve(self.state, event)
-        return events
-
-    def refused(self, command: cmd.Command) -> str:
-        with pytest.raises(DomainError) as caught:
-            self(command)
-        return caught.value.code
+    def refused(self, command: cmd.Command) -> str:  # type: ignore[override]
+        return super().refused(command).code
 
     def book(
         self,
