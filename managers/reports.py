@@ -22,8 +22,9 @@ What the figures mean:
   own service's target.
 - *served*: `TicketDone` events, under the service the ticket was in when done (after any
   transfer) and for the officer named by the event.
-- *service time*: minutes from `ServingStarted` to `TicketDone`. A transfer starts it
-  over; time on hold counts, as the queue keeps the start across hold and resume.
+- *service time*: minutes from `ServingStarted` (or, when the officer never pressed
+  start, from the last call) to `TicketDone`, time on hold left out, as the queue's own
+  estimates learn it. A transfer starts it over.
 - *no-show*: tickets whose status at the end of their day is no-show. A visitor who came
   back and was served is not a no-show; the next morning's expiry does not undo one.
 - *cancelled*: `TicketCancelled` events, under the ticket's service at that moment.
@@ -230,7 +231,18 @@ def _figures(tallies: Iterable[_Tally]) -> Figures:
 class _Track:
     """One ticket of the day being read."""
 
-    __slots__ = ("called", "day", "first_service", "issued_at", "service", "started_at", "status")
+    __slots__ = (
+        "called",
+        "called_at",
+        "day",
+        "first_service",
+        "held_at",
+        "held_minutes",
+        "issued_at",
+        "service",
+        "started_at",
+        "status",
+    )
 
     def __init__(self, day: dt.date, service: str, issued_at: dt.datetime) -> None:
         self.day = day
@@ -238,8 +250,17 @@ class _Track:
         self.service = service
         self.issued_at = issued_at
         self.called = False
+        self.called_at: dt.datetime | None = None
         self.started_at: dt.datetime | None = None
+        self.held_at: dt.datetime | None = None
+        self.held_minutes = 0.0
         self.status = "waiting"
+
+    def service_minutes(self, done: dt.datetime) -> float | None:
+        start = self.started_at or self.called_at
+        if start is None:
+            return None
+        return (done - start).total_seconds() / 60 - self.held_minutes
 
 
 class _Officer:
@@ -387,6 +408,7 @@ class ReportBuilder:
         if track is None:
             return
         track.status = "called"
+        track.called_at = at
         if track.called:
             return
         track.called = True
@@ -416,18 +438,26 @@ class ReportBuilder:
             track.started_at = at
 
     def _held(self, day: dt.date, at: dt.datetime, event: ev.TicketHeld) -> None:
-        self._status(event.ticket, "held")
+        track = self._status(event.ticket, "held")
+        if track is not None:
+            track.held_at = at
 
     def _resumed(self, day: dt.date, at: dt.datetime, event: ev.TicketResumed) -> None:
         track = self._status(event.ticket, "serving")
-        if track is not None and track.started_at is None:
+        if track is None:
+            return
+        if track.started_at is None:
             track.started_at = at
+        elif track.held_at is not None:
+            track.held_minutes += (at - track.held_at).total_seconds() / 60
+        track.held_at = None
 
     def _transferred(self, day: dt.date, at: dt.datetime, event: ev.TicketTransferred) -> None:
         track = self._status(event.ticket, "waiting")
         if track is not None:
             track.service = event.service
-            track.started_at = None
+            track.started_at = track.called_at = None
+            track.held_minutes = 0.0
 
     def _cancelled(self, day: dt.date, at: dt.datetime, event: ev.TicketCancelled) -> None:
         track = self._status(event.ticket, "cancelled")
@@ -448,8 +478,8 @@ class ReportBuilder:
             officer = self._officers[event.officer] = _Officer()
         officer.served += 1
         officer.counters.add(event.counter)
-        if track.started_at is not None:
-            minutes = (at - track.started_at).total_seconds() / 60
+        minutes = track.service_minutes(at)
+        if minutes is not None:
             tally.service_times.append(minutes)
             officer.service_times.append(minutes)
 

@@ -119,10 +119,10 @@ def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> boo
     if isinstance(command, cmd.ReturnTicket | cmd.CancelTicket):
         ticket = find_ticket(state, command.ticket)
         # An unknown ticket is for the domain to name; a known one must be of the user's tenant.
-        return ticket is None or _for_tenant(user, venue.services[ticket.service].tenant)
+        return ticket is None or _for_tenant(user, venue.service(ticket.service).tenant or None)
     if isinstance(command, cmd.CheckIn | cmd.CancelBooking):
         booking = state.bookings.get(command.booking.strip().upper())
-        return booking is None or _for_tenant(user, venue.services[booking.service].tenant)
+        return booking is None or _for_tenant(user, venue.service(booking.service).tenant or None)
     if isinstance(command, cmd.RecordTurnAway | cmd.RequestService | cmd.BookVisit):
         return False  # visitors' own channels (kiosk, booking page) send these
     counter = venue.counters.get(command.counter)

@@ -110,6 +110,9 @@ class VenueQueue:
                     if await self._catch_up():
                         continue
                     raise
+                if not events:
+                    # Nothing to do (the day was already started): nothing to write either.
+                    return Outcome([], self.state.seq, self.state.seq)
                 try:
                     return await self._append(events, command_id)
                 except Conflict:

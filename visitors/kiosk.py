@@ -34,7 +34,7 @@ from server.api import read_body
 from server.auth import Lang, language, paired_device, say
 from server.domain import commands as cmd
 from server.domain import events as ev
-from server.domain.decide import TURN_AWAY_CODES, decide
+from server.domain.decide import MAX_ITINERARY, TURN_AWAY_CODES, decide
 from server.domain.errors import CLOSED_REASONS, DomainError
 from server.domain.estimate import new_ticket_wait, wait_range
 from server.domain.state import State, Ticket
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "x-device-token"
 VISIT_BYTES = 18  # 144 bits: the phone page's token cannot be guessed
-MAX_ITINERARY = 5
 PIN_TRIES = 5
 PIN_LOCK_SECONDS = 300.0
 
@@ -357,7 +356,7 @@ def qr_svg(url: str, title: str) -> str:
 def slip_for(request: Request, ticket: Ticket) -> Slip:
     queue: VenueQueue = request.app.state.queue
     venue, state, lang = queue.venue, queue.state, language(request)
-    service = venue.services[ticket.service]
+    service = venue.service(ticket.service)
     tenant = venue.tenants[service.tenant]
     ahead, wait = 0, ""
     if ticket.status == "waiting":
@@ -373,7 +372,7 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
         issued=moment_text(venue, ticket.issued_at, lang),
         url=phone_url(request, ticket.visit),
         priority=ticket.priority,
-        next_services=tuple(venue.services[s].name for s in ticket.itinerary),
+        next_services=tuple(venue.service(s).name for s in ticket.itinerary),
         lang=lang,
     )
 

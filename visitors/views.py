@@ -97,7 +97,7 @@ def check_in_window(venue: Venue, day: dt.date, slot: dt.time) -> tuple[dt.datet
 
 
 def booking_view(venue: Venue, booking: Booking) -> BookingView:
-    service = venue.services[booking.service]
+    service = venue.service(booking.service)
     opens, closes = check_in_window(venue, booking.day, booking.slot)
     return BookingView(
         code=booking.id,
@@ -122,7 +122,7 @@ def current_view(
 ) -> CurrentView:
     """The ticket in the visitor's hand. `ranges`: every waiting ticket's range, when the
     caller computed them all at once (`wait_ranges`); else this one is computed alone."""
-    service = venue.services[ticket.service]
+    service = venue.service(ticket.service)
     ahead = low = high = None
     wait_id = wait_en = ""
     if ticket.status == "waiting":
@@ -172,7 +172,7 @@ def visit_view(
         current=current,
         steps=steps,
         step=len(tickets),
-        remaining=[venue.services[s].name for s in later],
+        remaining=[venue.service(s).name for s in later],
         booking=booking_view(venue, waiting_booking) if waiting_booking else None,
         alert=current is not None and current.ahead is not None and current.ahead <= ALERT_AHEAD,
         finished=latest is not None and latest.status == "done" and not latest.itinerary,
@@ -180,13 +180,13 @@ def visit_view(
 
 
 def _step(venue: Venue, service_id: str, label: str, status: str) -> StepView:
-    service = venue.services[service_id]
+    service = venue.service(service_id)
     return StepView(service_id, service.name, _tenant_name(venue, service.tenant), label, status)
 
 
 def _tenant_name(venue: Venue, tenant_id: str) -> str:
-    tenant = venue.tenants[tenant_id]
-    return tenant.short_name or tenant.name
+    tenant = venue.tenants.get(tenant_id)
+    return (tenant.short_name or tenant.name) if tenant is not None else ""
 
 
 class VisitProjection:

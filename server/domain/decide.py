@@ -8,6 +8,8 @@ day first closes yesterday's open tickets (`TicketExpired`) and starts the day.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter as Tally
 from collections.abc import Callable
 from functools import singledispatch
 from typing import Any, TypeVar
@@ -24,22 +26,42 @@ from server.domain.venue import Counter, Service, Venue
 MAX_RUNNING_TEXT = 500
 MAX_NOTICE = 200
 MAX_REQUEST = 300
+# Services a visit may go on to after the first (the kiosk offers as many).
+MAX_ITINERARY = 5
 # Refusals of a ticket request that reports count as visitors turned away.
 TURN_AWAY_CODES = frozenset({"quota_full", "channel_quota_full", "day_full", "issue_closed"})
+# A clock may step back a little (an NTP correction, hosts a little apart behind one log):
+# the log's time then stands still until the clock catches up, so no duration is negative.
+# Further back is a broken clock that someone must fix, not a moment to stamp events with.
+CLOCK_STEP_BACK = dt.timedelta(minutes=10)
+# What an officer types for a ticket: "A-007", "a7", "A 007". Prefixes are short.
+_LABEL = re.compile(r"\s*([A-Za-z]{1,8})\s*-?\s*0*([0-9]{1,6})\s*")
 
 
 def decide(venue: Venue, state: State, command: cmd.Command, now: dt.datetime) -> list[ev.Event]:
     """The events `command` causes at `now`, or a `DomainError`."""
-    at = venue.local(now)
+    at = _log_time(venue, state, now)
     day = at.date()
-    if state.day is not None and day < state.day:
-        raise DomainError("clock_behind", day=day.isoformat(), current=state.day.isoformat())
     rollover = _rollover(state, day, at) if state.day != day else []
     if rollover:
         state = state.copy()
         for event in rollover:
             evolve(state, event)
     return rollover + _decide(command, _Ctx(venue, state, at))
+
+
+def _log_time(venue: Venue, state: State, now: dt.datetime) -> dt.datetime:
+    """`now` on the venue's clock, or the latest event's time when the clock stepped back
+    a little behind it."""
+    last = state.last_at
+    if last is None or now >= last:
+        return venue.local(now)
+    if last - now > CLOCK_STEP_BACK:
+        shown, current = venue.local(now), venue.local(last)
+        raise DomainError(
+            "clock_behind", time=f"{shown:%d-%m-%Y %H.%M}", current=f"{current:%d-%m-%Y %H.%M}"
+        )
+    return venue.local(last)
 
 
 class _Ctx:
@@ -109,9 +131,11 @@ def find_ticket(state: State, ref: str) -> Ticket | None:
 
 
 def _normal_label(text: str) -> str:
-    letters = "".join(c for c in text if c.isalpha()).upper()
-    digits = "".join(c for c in text if c.isdigit())
-    return f"{letters}-{int(digits):03d}" if letters and digits else text
+    match = _LABEL.fullmatch(text)
+    if match is None:
+        return text
+    letters, digits = match.groups()
+    return f"{letters.upper()}-{int(digits):03d}"
 
 
 def _rollover(state: State, day: dt.date, at: dt.datetime) -> list[ev.Event]:
@@ -161,14 +185,22 @@ def _running_text(command: cmd.SetRunningText, ctx: _Ctx) -> list[ev.Event]:
 @_rule
 def _issue(command: cmd.IssueTicket, ctx: _Ctx) -> list[ev.Event]:
     service = ctx.service(command.service)
-    for later in command.itinerary:
-        ctx.service(later)
+    if len(command.itinerary) > MAX_ITINERARY:
+        raise DomainError("itinerary_too_long", limit=MAX_ITINERARY)
+    later = [ctx.service(s) for s in command.itinerary]
     if command.priority and not service.priority_lane:
         raise DomainError("no_priority_lane", service=service.name)
     if command.priority and command.channel == "kiosk" and not command.confirmed_by:
         raise DomainError("priority_unconfirmed")
     _check_hours(ctx, service, command.channel)
     _check_quota(ctx, service, command.channel)
+    # Every later step holds its place in its service's quota from now on, so the visit
+    # is never stopped halfway; one that cannot be held refuses the whole visit now.
+    steps = Tally(s.id for s in later)
+    for step in {s.id: s for s in later}.values():
+        _check_issue_time(ctx, step)
+        places = steps[step.id] + (step.id == service.id)
+        _check_quota(ctx, step, "itinerary", places=places)
     issued = _issued(
         ctx, service, command.visit, command.channel, command.priority, command.itinerary
     )
@@ -202,28 +234,60 @@ def _issued(
 def _check_hours(ctx: _Ctx, service: Service, channel: ev.Channel) -> None:
     reason = ctx.venue.closed_reason(ctx.at)
     if reason is not None:
-        reason_id, reason_en = CLOSED_REASONS[reason]
-        raise DomainError(
-            "venue_closed",
-            venue=ctx.venue.name,
-            reason=reason,
-            reason_id=reason_id,
-            reason_en=reason_en,
-        )
+        _refuse_closed(ctx, reason)
+    _check_issue_time(ctx, service)
+
+
+def _refuse_closed(ctx: _Ctx, reason: str) -> None:
+    reason_id, reason_en = CLOSED_REASONS[reason]
+    raise DomainError(
+        "venue_closed",
+        venue=ctx.venue.name,
+        reason=reason,
+        reason_id=reason_id,
+        reason_en=reason_en,
+    )
+
+
+def _check_issue_time(ctx: _Ctx, service: Service) -> None:
     if service.last_issue is not None and ctx.at.time() >= service.last_issue:
         raise DomainError("issue_closed", service=service.name, time=f"{service.last_issue:%H.%M}")
 
 
-def _check_quota(ctx: _Ctx, service: Service, channel: ev.Channel) -> None:
-    if ctx.state.numbers.get(service.id, 0) >= service.daily_quota:
+def quota_used(state: State, service_id: str, day: dt.date) -> int:
+    """Places of `service_id`'s daily quota on `day` that are taken or held: today's
+    tickets, bookings not checked in yet, and later steps of today's open visits."""
+    held = sum(
+        1
+        for b in state.bookings.values()
+        if b.service == service_id and b.day == day and b.status == "booked"
+    )
+    if day != state.day:
+        return held
+    steps = sum(
+        t.itinerary.count(service_id) for t in state.tickets.values() if t.status not in FINISHED
+    )
+    return state.numbers.get(service_id, 0) + held + steps
+
+
+def _check_quota(
+    ctx: _Ctx, service: Service, channel: ev.Channel, *, places: int = 1, held: int = 0
+) -> None:
+    """Refuse unless `places` more fit in the quotas; `held` of them were held already."""
+    used = quota_used(ctx.state, service.id, ctx.at.date())
+    if used - held + places > service.daily_quota:
         raise DomainError("quota_full", service=service.name)
+    if held:
+        return  # a booking's place, online share and time were all held when it was made
     channel_quota = {"kiosk": service.kiosk_quota, "online": service.online_quota}.get(channel)
-    used = ctx.state.issued.get((service.id, channel), 0)
+    by_channel = ctx.state.issued.get((service.id, channel), 0)
     if channel == "online":
-        used = max(used, _booked(ctx.state, service.id, ctx.at.date()))
-    if channel_quota is not None and used >= channel_quota:
+        by_channel = max(by_channel, _booked(ctx.state, service.id, ctx.at.date()))
+    if channel_quota is not None and by_channel >= channel_quota:
         raise DomainError("channel_quota_full", service=service.name, channel=channel)
-    if day_full(ctx.venue, ctx.state, service, ctx.at):
+    # The cutoff counts the places held for later too, and all but one of those asked for.
+    reserved = used - ctx.state.numbers.get(service.id, 0) + places - 1
+    if day_full(ctx.venue, ctx.state, service, ctx.at, reserved=reserved):
         raise DomainError("day_full", service=service.name)
 
 
@@ -307,6 +371,9 @@ def _book(command: cmd.BookVisit, ctx: _Ctx) -> list[ev.Event]:
         _booked(ctx.state, service.id, command.day) >= service.online_quota
     ):
         raise DomainError("channel_quota_full", service=service.name, channel="online")
+    # The booking holds its place in the day's quota now, as a visitor expects of it.
+    if quota_used(ctx.state, service.id, command.day) >= service.daily_quota:
+        raise DomainError("quota_full", service=service.name)
     return [
         ev.BookingMade(
             at=ctx.at,
@@ -354,12 +421,26 @@ def _check_in(command: cmd.CheckIn, ctx: _Ctx) -> list[ev.Event]:
     closes = start + dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
     if ctx.at < opens:
         raise DomainError("check_in_early", time=f"{opens:%H.%M}")
-    if ctx.at > closes and policy.late_policy == "refuse":
+    late = ctx.at > closes
+    if late and policy.late_policy == "refuse":
         raise DomainError("check_in_late", time=f"{closes:%H.%M}")
     service = ctx.service(booking.service)
-    _check_hours(ctx, service, "online")
+    if late:
+        _check_hours(ctx, service, "online")  # past its window it joins as a walk-in would
+    else:
+        _check_window(ctx)
+    _check_quota(ctx, service, "online", held=1)
     issued = _issued(ctx, service, booking.visit, "online", False, ())
     return [msgspec.structs.replace(issued, booking=booking.id)]
+
+
+def _check_window(ctx: _Ctx) -> None:
+    """Inside its own check-in window a booking may join early (before opening, during a
+    break) and after the last-issue time: its place was held when it was booked. Only a
+    venue that is not serving at all any more refuses it."""
+    reason = ctx.venue.closed_reason(ctx.at)
+    if reason in ("holiday", "closed_day", "after_close"):
+        _refuse_closed(ctx, reason)
 
 
 @_rule
@@ -492,19 +573,27 @@ def _start(command: cmd.StartServing, ctx: _Ctx) -> list[ev.Event]:
 @_rule
 def _done(command: cmd.Done, ctx: _Ctx) -> list[ev.Event]:
     ticket = ctx.current(command.counter)
-    events: list[ev.Event] = []
-    if ticket.status == "called":
-        events.append(_at_counter(ev.ServingStarted, ctx, ticket, command))
-    events.append(_at_counter(ev.TicketDone, ctx, ticket, command))
-    if ticket.itinerary:
-        # The visit goes on: the next service's lane is joined with a number of its own.
-        following = ctx.service(ticket.itinerary[0])
+    # Done without Start: no start is invented (it would be a zero-minute service).
+    events: list[ev.Event] = [_at_counter(ev.TicketDone, ctx, ticket, command)]
+    # A service removed from the venue file since the visit began is skipped, not joined.
+    steps = [s for s in ticket.itinerary if s in ctx.venue.services]
+    if steps:
+        # The visit goes on: the next service's lane is joined with a number of its own,
+        # as priority only where that service has a priority lane.
+        following = ctx.venue.services[steps[0]]
+        priority = following.priority_lane and _priority_visit(ctx.state, ticket)
         events.append(
-            _issued(
-                ctx, following, ticket.visit, "itinerary", ticket.priority, ticket.itinerary[1:]
-            )
+            _issued(ctx, following, ticket.visit, "itinerary", priority, tuple(steps[1:]))
         )
     return events
+
+
+def _priority_visit(state: State, ticket: Ticket) -> bool:
+    """Whether the visit is a priority one, though a lane without a priority lane on its
+    way may have taken this ticket as a regular one."""
+    return ticket.entitled or any(
+        t.entitled and t.visit == ticket.visit for t in state.tickets.values()
+    )
 
 
 @_rule
@@ -526,6 +615,7 @@ def _transfer(command: cmd.Transfer, ctx: _Ctx) -> list[ev.Event]:
             service=service.id,
             to_counter=command.to_counter,
             front=command.front,
+            priority=service.priority_lane and _priority_visit(ctx.state, ticket),
         )
     ]
 

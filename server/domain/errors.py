@@ -193,8 +193,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Check-in for this booking closed at {time}. Please take a regular ticket.",
     ),
     "clock_behind": (
-        "Jam server mundur ke {day}, padahal hari antrean sudah {current}. Periksa jam server.",
-        "The server clock went back to {day} while the queue day is {current}. Check the clock.",
+        "Jam server mundur ke {time}, padahal antrean sudah mencatat pukul {current}. "
+        "Periksa jam server.",
+        "The server clock went back to {time} while the queue already recorded {current}. "
+        "Check the clock.",
+    ),
+    "itinerary_too_long": (
+        "Paling banyak {limit} layanan lanjutan dalam satu kunjungan.",
+        "At most {limit} follow-up services in one visit.",
     ),
 }
 

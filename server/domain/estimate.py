@@ -478,11 +478,14 @@ def _minutes(clock: dt.time) -> float:
     return clock.hour * 60 + clock.minute + clock.second / 60
 
 
-def day_full(venue: Venue, state: State, service: Service, now: dt.datetime) -> bool:
+def day_full(
+    venue: Venue, state: State, service: Service, now: dt.datetime, reserved: int = 0
+) -> bool:
     """Whether the rest of today cannot serve one more ticket of `service` (predicted cutoff).
 
-    Counts every ticket still to be served in the lane, at the service's own pace over the
-    counters configured for it (all of them, so a late-opening counter does not stop issuing).
+    Counts every ticket still to be served in the lane and the `reserved` places held for
+    later (bookings, visits' later steps), at the service's own pace over the counters
+    configured for it (all of them, so a late-opening counter does not stop issuing).
     """
     left = venue.open_minutes_left(now)
     counters = sum(1 for c in venue.counters.values() if service.id in c.services)
@@ -491,7 +494,7 @@ def day_full(venue: Venue, state: State, service: Service, now: dt.datetime) -> 
         for t in state.tickets.values()
         if t.service == service.id and t.status in ("waiting", "called", "serving")
     )
-    needed = (pending + 1) * service_minutes(venue, state, service.id) / max(counters, 1)
+    needed = (pending + reserved + 1) * service_minutes(venue, state, service.id) / max(counters, 1)
     return needed > left
 
 

@@ -141,6 +141,9 @@ class TicketTransferred(AtCounter, frozen=True):
     service: str
     to_counter: str | None
     front: bool
+    # Whether it waits as a priority ticket there; None (logs before this field): unchanged.
+    # A lane without a priority lane takes it as a regular ticket.
+    priority: bool | None = None
 
 
 class TicketHeld(AtCounter, frozen=True):

@@ -24,6 +24,9 @@ CounterStatus = Literal["closed", "open", "break"]
 FINISHED: frozenset[str] = frozenset({"done", "cancelled", "expired"})
 # How many recent service times per service the estimates learn from.
 RECENT_DURATIONS = 30
+# Shorter than this is no service (a call closed by a double press, a correction): not
+# learned, or the estimates and the predicted cutoff would believe counters are instant.
+MIN_SERVICE_MINUTES = 0.25
 
 
 class Ticket(msgspec.Struct, frozen=True):
@@ -36,6 +39,9 @@ class Ticket(msgspec.Struct, frozen=True):
     priority: bool
     issued_at: dt.datetime
     status: TicketStatus = "waiting"
+    # Issued as priority: the visitor keeps the right after a lane without a priority lane
+    # took the ticket as a regular one (a transfer there and back).
+    entitled: bool = False
     # Lane order: smaller is called first. Back of the lane counts up, front counts down.
     order: int = 0
     original_order: int = 0
@@ -46,6 +52,9 @@ class Ticket(msgspec.Struct, frozen=True):
     called_at: dt.datetime | None = None
     started_at: dt.datetime | None = None
     itinerary: tuple[str, ...] = ()
+    # Time on hold is not service time: when it was held, and the minutes held so far.
+    held_at: dt.datetime | None = None
+    held_minutes: float = 0.0
 
 
 class Booking(msgspec.Struct, frozen=True):
@@ -86,6 +95,7 @@ class State:
         "day",
         "durations",
         "issued",
+        "last_at",
         "notices",
         "numbers",
         "running_text",
@@ -96,6 +106,8 @@ class State:
     def __init__(self) -> None:
         self.seq = 0
         self.day: dt.date | None = None
+        # The latest event's time: the log's clock never runs backwards past it.
+        self.last_at: dt.datetime | None = None
         self.tickets: dict[str, Ticket] = {}
         self.numbers: dict[str, int] = {}
         self.issued: dict[tuple[str, str], int] = {}
@@ -115,7 +127,7 @@ class State:
 
     def copy(self) -> State:
         other = State()
-        other.seq, other.day = self.seq, self.day
+        other.seq, other.day, other.last_at = self.seq, self.day, self.last_at
         other.tickets, other.numbers = dict(self.tickets), dict(self.numbers)
         other.issued, other.counters = dict(self.issued), dict(self.counters)
         other._back, other._front = self._back, self._front
@@ -129,6 +141,7 @@ class State:
         return {
             "seq": self.seq,
             "day": self.day,
+            "last_at": self.last_at,
             "tickets": msgspec.to_builtins(self.tickets),
             "numbers": dict(self.numbers),
             "issued": {f"{s}/{c}": n for (s, c), n in self.issued.items()},
@@ -170,6 +183,8 @@ def fold(events: Iterable[ev.Event], state: State | None = None) -> State:
 def evolve(state: State, event: ev.Event) -> State:
     """Apply one event to `state`, in place, and return it."""
     _apply(event, state)
+    if state.last_at is None or event.at > state.last_at:
+        state.last_at = event.at
     return state
 
 
@@ -189,7 +204,7 @@ def _free_counter(state: State, counter_id: str) -> None:
 
 def _requeue(
     state: State, ticket_id: str, at: dt.datetime, *, front: bool, **changes: object
-) -> None:
+) -> int:
     order = state.next_front() if front else state.next_back()
     _put(
         state,
@@ -203,6 +218,7 @@ def _requeue(
         started_at=None,
         **changes,
     )
+    return order
 
 
 @singledispatch
@@ -241,6 +257,7 @@ def _(event: ev.TicketIssued, state: State) -> None:
         number=event.number,
         channel=event.channel,
         priority=event.priority,
+        entitled=event.priority,
         issued_at=event.at,
         order=order,
         original_order=order,
@@ -310,35 +327,60 @@ def _(event: ev.ServingStarted, state: State) -> None:
 def _(event: ev.TicketDone, state: State) -> None:
     ticket = _put(state, event.ticket, status="done")
     _free_counter(state, event.counter)
-    if ticket.started_at is not None:
-        minutes = (event.at - ticket.started_at).total_seconds() / 60
+    minutes = _service_minutes(ticket, event.at)
+    if minutes is not None and minutes >= MIN_SERVICE_MINUTES:
         recent = state.durations.get(ticket.service, ())
         state.durations[ticket.service] = (*recent, minutes)[-RECENT_DURATIONS:]
 
 
+def _service_minutes(ticket: Ticket, done: dt.datetime) -> float | None:
+    """Minutes of service, hold left out. Done without Start counts from the call (the
+    walk to the counter is then in it, as no start was ever marked)."""
+    start = ticket.started_at or ticket.called_at
+    if start is None:
+        return None
+    return (done - start).total_seconds() / 60 - ticket.held_minutes
+
+
 @_apply.register
 def _(event: ev.TicketTransferred, state: State) -> None:
-    _requeue(
+    ticket = state.tickets[event.ticket]
+    priority = ticket.priority if event.priority is None else event.priority
+    order = _requeue(
         state,
         event.ticket,
         event.at,
         front=event.front,
         service=event.service,
         to_counter=event.to_counter,
+        priority=priority,
+        held_minutes=0.0,
     )
+    # The place in the new lane is the one a no-show's return goes back to.
+    _put(state, event.ticket, original_order=order)
     _free_counter(state, event.counter)
 
 
 @_apply.register
 def _(event: ev.TicketHeld, state: State) -> None:
-    _put(state, event.ticket, status="held")
+    _put(state, event.ticket, status="held", held_at=event.at)
     _free_counter(state, event.counter)
 
 
 @_apply.register
 def _(event: ev.TicketResumed, state: State) -> None:
     ticket = state.tickets[event.ticket]
-    _put(state, event.ticket, status="serving", started_at=ticket.started_at or event.at)
+    held = ticket.held_minutes
+    if ticket.started_at is not None and ticket.held_at is not None:
+        held += max(0.0, (event.at - ticket.held_at).total_seconds() / 60)
+    _put(
+        state,
+        event.ticket,
+        status="serving",
+        started_at=ticket.started_at or event.at,
+        held_at=None,
+        held_minutes=held,
+    )
     _set_counter(state, event.counter, ticket=event.ticket)
 
 

@@ -133,6 +133,21 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         # ZoneInfo caches instances per key, so this reads the tz database only once.
         return ZoneInfo(self.timezone)
 
+    def service(self, service_id: str) -> Service:
+        """The service, or a stand-in named by its id for one removed from the venue file
+        while today's log still holds its tickets (they are shown, and served, still)."""
+        found = self.services.get(service_id)
+        if found is not None:
+            return found
+        return Service(
+            id=service_id,
+            tenant="",
+            name=service_id,
+            prefix="",
+            daily_quota=0,
+            priority_lane=False,
+        )
+
     def local(self, now: dt.datetime) -> dt.datetime:
         """`now` (timezone-aware) in the venue's own wall-clock time."""
         return now.astimezone(self.tz)

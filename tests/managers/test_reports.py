@@ -110,19 +110,27 @@ def independent(events: list[ev.Event]) -> dict[str, Any]:
         calls = [e for e in ticket_events if isinstance(e, ev.TicketCalled)]
         if calls:
             per[issued.service]["waits"].append((calls[0].at - issued.at).total_seconds() / 60)
-        service, started = issued.service, None
+        service, started, called = issued.service, None, None
+        held_since, on_hold = None, 0.0
         for e in ticket_events[1:]:
             if isinstance(e, ev.TicketTransferred):
-                service, started = e.service, None
-            elif isinstance(e, ev.ServingStarted) or (
-                isinstance(e, ev.TicketResumed) and started is None
-            ):
+                service, started, called, on_hold = e.service, None, None, 0.0
+            elif isinstance(e, ev.TicketCalled):
+                called = e.at
+            elif isinstance(e, ev.ServingStarted):
                 started = e.at
+            elif isinstance(e, ev.TicketHeld):
+                held_since = e.at if started is not None else None
+            elif isinstance(e, ev.TicketResumed):
+                if held_since is not None:
+                    on_hold += (e.at - held_since).total_seconds() / 60
+                started, held_since = started or e.at, None
             elif isinstance(e, ev.TicketDone):
                 per[service]["counts"]["served"] += 1
                 hourly_served[e.at.hour] += 1
-                assert started is not None
-                minutes = (e.at - started).total_seconds() / 60
+                start = started or called
+                assert start is not None
+                minutes = (e.at - start).total_seconds() / 60 - on_hold
                 per[service]["service_times"].append(minutes)
                 officers[e.officer].append(minutes)
             elif isinstance(e, ev.TicketCancelled):

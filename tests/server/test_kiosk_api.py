@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from server.accounts import AccountBook
@@ -323,3 +325,38 @@ class TestNetworkPrinter:
         assert body["print"]["status"] == "failed"
         assert body["print"]["message"].startswith("Printer tidak merespons")
         assert kiosk.queue.state.numbers == {"ktp": 1}
+
+
+_TEXT = st.one_of(
+    st.sampled_from(["ktp", "kk", "pkb", "paspor-baru", "dispendukcapil", "A-001", GUARD_PIN]),
+    st.text(max_size=40),
+)
+
+
+class TestFuzz:
+    """Whatever a kiosk sends, each endpoint answers with JSON, never a 500 (issue 11)."""
+
+    @settings(
+        max_examples=120,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        path=st.sampled_from(["/kiosk/api/issue", "/kiosk/api/check-in", "/kiosk/api/request"]),
+        body=st.fixed_dictionaries(
+            {"command_id": st.text(min_size=8, max_size=64)},
+            optional={
+                "service": _TEXT,
+                "priority": st.booleans(),
+                "itinerary": st.lists(_TEXT, max_size=8),
+                "pin": _TEXT,
+                "booking": _TEXT,
+                "text": _TEXT,
+                "tenant": _TEXT,
+            },
+        ),
+    )
+    async def test_never_a_500(self, kiosk: Kiosk, path: str, body: dict[str, Any]) -> None:
+        answer = await kiosk.client.post(path, json=body)
+        assert answer.status_code < 500, (path, body, answer.text)
+        assert answer.headers["content-type"].startswith("application/json")

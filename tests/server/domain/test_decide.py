@@ -9,50 +9,9 @@ import pytest
 
 from server.domain import commands as cmd
 from server.domain import events as ev
-from server.domain.decide import decide
 from server.domain.errors import MESSAGES, DomainError
-from server.domain.state import State, Ticket, evolve
-from server.domain.venue import Break, Holiday, OpeningHours, Service, Venue
-from tests.helpers import local_time, small_venue
-
-
-class Queue:
-    """A venue and its state, driven one command at a time like the service does."""
-
-    def __init__(self, venue: Venue | None = None) -> None:
-        self.venue = venue or small_venue()
-        self.state = State()
-        self.now = local_time(self.venue, 2026, 11, 24, 9, 0)  # a Tuesday
-
-    def __call__(self, command: cmd.Command) -> list[ev.Event]:
-        events = decide(self.venue, self.state, command, self.now)
-        for event in events:
-            evolve(self.state, event)
-        return events
-
-    def refused(self, command: cmd.Command) -> DomainError:
-        with pytest.raises(DomainError) as caught:
-            self(command)
-        return caught.value
-
-    def issue(self, service: str = "ktp", **kw: object) -> Ticket:
-        if kw.get("priority"):
-            kw.setdefault("confirmed_by", "satpam")
-        events = self(cmd.IssueTicket(service=service, visit=f"v{len(self.state.tickets)}", **kw))  # type: ignore[arg-type]
-        issued = [e for e in events if isinstance(e, ev.TicketIssued)]
-        return self.state.tickets[issued[-1].ticket]
-
-    def open(self, *counters: str) -> None:
-        for counter in counters:
-            self(cmd.OpenCounter(counter=counter, officer=f"petugas{counter}"))
-
-    def ticket(self, label: str) -> Ticket:
-        return next(t for t in self.state.tickets.values() if t.label == label)
-
-    def call(self, counter: str) -> str:
-        events = self(cmd.CallNext(counter=counter))
-        called = [e for e in events if isinstance(e, ev.TicketCalled)]
-        return self.state.tickets[called[0].ticket].label
+from server.domain.venue import Break, Holiday, OpeningHours, Service
+from tests.helpers import Queue, local_time, small_venue
 
 
 @pytest.fixture
@@ -228,12 +187,12 @@ class TestNoShowAndReturn:
 class TestServing:
     """Start, done, hold, resume, transfer and the multi-service itinerary."""
 
-    def test_done_without_start_records_the_start(self, q: Queue) -> None:
+    def test_done_without_start_invents_no_start(self, q: Queue) -> None:
         q.issue()
         q.open("1")
         q.call("1")
         kinds = [type(e) for e in q(cmd.Done(counter="1"))]
-        assert kinds == [ev.ServingStarted, ev.TicketDone]
+        assert kinds == [ev.TicketDone]
         assert q.ticket("A-001").status == "done"
 
     def test_start_then_done(self, q: Queue) -> None:

