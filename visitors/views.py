@@ -127,8 +127,9 @@ def current_view(
     wait_id = wait_en = ""
     if ticket.status == "waiting":
         wait = (ranges or {}).get(ticket.id) or wait_range(venue, state, ticket)
-        ahead = wait.ahead
-        low, high, wait_id, wait_en = wait.low, wait.high, wait.text("id"), wait.text("en")
+        if wait is not None:  # None: no counter may call it (its service left the venue)
+            ahead = wait.ahead
+            low, high, wait_id, wait_en = wait.low, wait.high, wait.text("id"), wait.text("en")
     counter = venue.counters.get(ticket.counter or "") if ticket.status in AT_COUNTER else None
     return CurrentView(
         id=ticket.id,
