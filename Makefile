@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint bench-replay bench-wait bench-fanout bench-audio bench-report
+.PHONY: run test setup lint bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report
 
 run: .venv/.synced
 	@scripts/ensure-system run
@@ -29,6 +29,9 @@ bench-replay: .venv/.synced
 
 bench-wait: .venv/.synced
 	$(UV) run python -m bench.wait_estimate
+
+bench-estimate: .venv/.synced
+	$(UV) run python -m bench.estimate
 
 bench-report: .venv/.synced
 	$(UV) run python -m bench.report_month

@@ -213,6 +213,7 @@ class Day:
     def _record(self, issued: ev.TicketIssued, now: dt.datetime) -> None:
         ticket = self.state.tickets[issued.ticket]
         shown = estimate.wait_range(self.venue, self.state, ticket, now)
+        assert shown is not None, "every simulated service has counters"
         self.shown[ticket.id] = Shown(
             service=ticket.service,
             priority=ticket.priority,

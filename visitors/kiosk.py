@@ -36,7 +36,7 @@ from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.decide import MAX_ITINERARY, TURN_AWAY_CODES, decide
 from server.domain.errors import CLOSED_REASONS, DomainError
-from server.domain.estimate import new_ticket_wait, wait_range
+from server.domain.estimate import WaitRange, new_ticket_waits, wait_range
 from server.domain.state import State, Ticket
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
@@ -275,7 +275,13 @@ def moment_text(venue: Venue, at: dt.datetime, lang: Lang) -> str:
 
 
 def _service_view(
-    venue: Venue, state: State, service: Service, waiting: int, now: dt.datetime, lang: Lang
+    venue: Venue,
+    state: State,
+    service: Service,
+    waiting: int,
+    wait: WaitRange | None,
+    now: dt.datetime,
+    lang: Lang,
 ) -> dict[str, Any]:
     refused = refusal(venue, state, service, now)
     view: dict[str, Any] = {
@@ -287,7 +293,8 @@ def _service_view(
         "available": refused is None,
     }
     if refused is None:
-        view["wait"] = new_ticket_wait(venue, state, service.id, now).text(lang)
+        # No range when no counter serves the service: the tile says nothing rather than guess.
+        view["wait"] = wait.text(lang) if wait is not None else ""
     else:
         view["code"] = refused.code
         view["status"] = status_label(refused, service, lang)
@@ -298,10 +305,12 @@ def _service_view(
 def overview_view(venue: Venue, state: State, now: dt.datetime, lang: Lang) -> dict[str, Any]:
     """Every tenant with its services, as the kiosk's tiles show them."""
     waiting = _waiting(state)
+    # Every tile's range from one dry run, not one run per service (a venue has hundreds).
+    waits = new_ticket_waits(venue, state, now)
     tenants = []
     for tenant in venue.tenants.values():
         services = [
-            _service_view(venue, state, s, waiting.get(s.id, 0), now, lang)
+            _service_view(venue, state, s, waiting.get(s.id, 0), waits.get(s.id), now, lang)
             for s in venue.services.values()
             if s.tenant == tenant.id
         ]
@@ -361,7 +370,8 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
     ahead, wait = 0, ""
     if ticket.status == "waiting":
         found = wait_range(venue, state, ticket, queue.clock())
-        ahead, wait = found.ahead, found.text(lang)
+        if found is not None:  # None: its service has left the venue file
+            ahead, wait = found.ahead, found.text(lang)
     return Slip(
         venue=venue.name,
         tenant=tenant.short_name or tenant.name,

@@ -27,6 +27,10 @@ PREFIX = "visit:"
 # "Get ready": the phone buzzes and the page turns amber from this many tickets ahead.
 ALERT_AHEAD = 3
 AT_COUNTER = frozenset({"called", "serving", "held"})
+# From this many waiting tickets on, every range (about 10 µs per ticket; 5,000 take some
+# 50 ms) is computed in a worker thread on a copy of the state: the loop keeps serving
+# screens meanwhile. Below it a thread's hop costs more than it saves.
+OFFLOAD_FROM = 500
 
 
 class StepView(msgspec.Struct, frozen=True):
@@ -127,8 +131,9 @@ def current_view(
     wait_id = wait_en = ""
     if ticket.status == "waiting":
         wait = (ranges or {}).get(ticket.id) or wait_range(venue, state, ticket)
-        ahead = wait.ahead
-        low, high, wait_id, wait_en = wait.low, wait.high, wait.text("id"), wait.text("en")
+        if wait is not None:  # None: no counter may call it (its service left the venue)
+            ahead = wait.ahead
+            low, high, wait_id, wait_en = wait.low, wait.high, wait.text("id"), wait.text("en")
     counter = venue.counters.get(ticket.counter or "") if ticket.status in AT_COUNTER else None
     return CurrentView(
         id=ticket.id,
@@ -208,6 +213,9 @@ class VisitProjection:
         self._everything = False
         self._last: dict[str, bytes] = {}
         self._flush_scheduled = False
+        # The flush computing in a worker thread, and whether events came in meanwhile.
+        self._computing: asyncio.Task[None] | None = None
+        self._again = False
         self._neighbours = self._services_sharing_counters()
         self._reindex_bookings()
 
@@ -232,13 +240,20 @@ class VisitProjection:
 
     def view(self, token: str, ranges: Ranges | None = None) -> VisitView | None:
         """The visit's current view, or None for a token of no ticket today nor booking."""
-        ids = self._tickets.get(token, [])
-        code = self._bookings.get(token)
-        booking = self.state.bookings.get(code) if code else None
-        tickets = [self.state.tickets[i] for i in ids if i in self.state.tickets]
+        return self._view(self.state, self._index(token), ranges)
+
+    def _index(self, token: str) -> tuple[list[str], str | None]:
+        return list(self._tickets.get(token, [])), self._bookings.get(token)
+
+    def _view(
+        self, state: State, index: tuple[list[str], str | None], ranges: Ranges | None
+    ) -> VisitView | None:
+        ids, code = index
+        booking = state.bookings.get(code) if code else None
+        tickets = [state.tickets[i] for i in ids if i in state.tickets]
         if not tickets and booking is None:
             return None
-        return visit_view(self.venue, self.state, tickets, booking, ranges)
+        return visit_view(self.venue, state, tickets, booking, ranges)
 
     def gone(self) -> VisitView:
         """What a phone still watching a visit that no longer exists is shown."""
@@ -263,17 +278,46 @@ class VisitProjection:
             asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
+        """Publish the changed views of watched visits: at once while the day is small,
+        else once every range is computed off the loop (then again if events came in)."""
         self._flush_scheduled = False
-        watched = [v for v in sorted(self._affected_visits()) if self._watched(PREFIX + v)]
-        # One dry run for every waiting ticket, not one per phone: a call moves a whole lane.
-        ranges = wait_ranges(self.venue, self.state) if len(watched) > 1 else None
-        for visit in watched:
+        if self._computing is not None:
+            self._again = True  # it flushes again when done: these visits stay dirty
+            return
+        watched = {
+            v: self._index(v) for v in sorted(self._affected_visits()) if self._watched(PREFIX + v)
+        }
+        if len(watched) <= 1:
+            self._publish(self.state, watched, None)
+        elif sum(1 for _ in self.state.waiting()) < OFFLOAD_FROM:
+            # One dry run for every waiting ticket, not one per phone: a call moves a lane.
+            self._publish(self.state, watched, wait_ranges(self.venue, self.state))
+        else:
+            # `evolve` changes the live state in place on the loop: the thread gets a copy,
+            # and the views are built from that copy too, so they agree with its seq.
+            frozen = self.state.copy()
+            self._computing = asyncio.get_running_loop().create_task(self._later(frozen, watched))
+
+    async def _later(self, frozen: State, watched: dict[str, tuple[list[str], str | None]]) -> None:
+        try:
+            ranges = await asyncio.to_thread(wait_ranges, self.venue, frozen)
+            self._publish(frozen, watched, ranges)
+        finally:
+            self._computing = None
+            if self._again:
+                self._again = False
+                self.flush()
+
+    def _publish(
+        self, state: State, watched: dict[str, tuple[list[str], str | None]], ranges: Ranges | None
+    ) -> None:
+        for visit, index in watched.items():
             topic = PREFIX + visit
             # A visit gone from the index (yesterday's, at the day's rollover) says so.
-            payload = msgspec.json.encode(self.view(visit, ranges) or self.gone())
+            payload = msgspec.json.encode(self._view(state, index, ranges) or self.gone())
             if self._last.get(topic) != payload:
                 self._last[topic] = payload
-                self.hub.publish(topic, self.state.seq, msgspec.Raw(payload))
+                self.hub.publish(topic, state.seq, msgspec.Raw(payload))
 
     def _watched(self, topic: str) -> bool:
         if self.hub.has_subscribers(topic):

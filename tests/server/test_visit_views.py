@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,15 @@ from websockets.exceptions import ConnectionClosed
 
 from server.app import Settings, create_app
 from server.domain import commands as cmd
+from server.domain.estimate import WaitRange, wait_ranges
+from server.domain.state import State
 from server.hub import Envelope, Hub, Subscriber
 from server.service import VenueQueue
 from server.store import open_log
 from server.topics import Viewer
 from tests.conftest import LiveServer
 from tests.helpers import FakeClock, local_time, small_venue
+from visitors import views
 from visitors.booking import ALPHABET, Holder, booking_code, parse_holder
 from visitors.views import VisitProjection
 
@@ -151,6 +155,61 @@ class TestPositions:
         await mpp.run(cmd.CallNext(counter="3"))
         await mpp.run(cmd.Done(counter="3"))
         assert phone.latest["finished"] is True
+
+
+async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait for work done in a worker thread (settle() only lets loop tasks run)."""
+    for _ in range(int(seconds / 0.01)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not published in time")
+
+
+class TestBigDay:
+    """On a big day the ranges are computed off the event loop, on a copy of the state."""
+
+    async def test_ranges_come_from_a_worker_thread_and_still_arrive(
+        self, mpp: Venue, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        threads: list[str] = []
+        computed: list[int] = []
+
+        def recorded(venue: Any, state: State, now: Any = None) -> dict[str, WaitRange]:
+            threads.append(threading.current_thread().name)
+            computed.append(state.seq)
+            return wait_ranges(venue, state, now)
+
+        monkeypatch.setattr(views, "OFFLOAD_FROM", 0)
+        monkeypatch.setattr(views, "wait_ranges", recorded)
+        for n in range(4):
+            await mpp.issue(f"ahead-{n}")
+        await mpp.issue(VISIT)
+        await mpp.issue("another-visit")
+        phone, other = mpp.watch(), mpp.watch("another-visit")
+        await settle()
+        await mpp.run(cmd.OpenCounter(counter="1", officer="p1"))
+        await mpp.run(cmd.CallNext(counter="1"))
+        await until(lambda: phone.latest["current"]["ahead"] == 3)
+        assert other.latest["current"]["ahead"] == 4
+        assert threads and threading.main_thread().name not in threads
+        assert computed[-1] <= mpp.queue.state.seq
+
+    async def test_events_during_the_computation_are_published_after_it(
+        self, mpp: Venue, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(views, "OFFLOAD_FROM", 0)
+        for n in range(6):
+            await mpp.issue(f"ahead-{n}")
+        await mpp.issue(VISIT)
+        await mpp.issue("another-visit")
+        phone, _ = mpp.watch(), mpp.watch("another-visit")
+        await mpp.run(cmd.OpenCounter(counter="1", officer="p1"))
+        await mpp.run(cmd.OpenCounter(counter="2", officer="p2"))
+        # Two calls in a row: the second lands while the first batch is computing.
+        await mpp.queue.execute(cmd.CallNext(counter="1"), "call-a")
+        await mpp.queue.execute(cmd.CallNext(counter="2"), "call-b")
+        await until(lambda: phone.latest["current"]["ahead"] == 4)
 
 
 class TestKnownVisits:

@@ -43,7 +43,8 @@ export function serviceTile(service, text, chosen) {
   tile.append(head);
   tile.append(el("span", "k-tile-count", waitingText(service.waiting, text)));
   if (service.available) {
-    tile.append(el("span", "k-tile-sub", fill(text.wait, { wait: service.wait })));
+    // No range when no counter serves the service: say nothing rather than guess.
+    if (service.wait) tile.append(el("span", "k-tile-sub", fill(text.wait, { wait: service.wait })));
   } else {
     tile.classList.add("k-unavailable");
     tile.setAttribute("aria-disabled", "true");

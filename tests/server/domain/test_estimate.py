@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+from typing import Any
 
 import msgspec
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain import commands as cmd
+from server.domain import estimate
 from server.domain import events as ev
 from server.domain.decide import decide
 from server.domain.errors import DomainError
@@ -21,6 +23,7 @@ from server.domain.estimate import (
     day_full,
     forecast,
     new_ticket_wait,
+    new_ticket_waits,
     service_minutes,
     wait_range,
     wait_ranges,
@@ -72,9 +75,11 @@ class Queue:
             self(cmd.OpenCounter(counter=counter, officer=f"o{counter}"))
 
     def minutes(self, ticket: Ticket) -> float:
-        return forecast(self.venue, self.state, ticket, self.now).minutes
+        found = forecast(self.venue, self.state, ticket, self.now)
+        assert found is not None
+        return found.minutes
 
-    def wait(self, ticket: Ticket) -> WaitRange:
+    def wait(self, ticket: Ticket) -> WaitRange | None:
         return wait_range(self.venue, self.state, ticket, self.now)
 
 
@@ -315,27 +320,196 @@ def test_ranges_are_honest_shapes(
         assert ahead.low <= behind.low and ahead.high <= behind.high
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    arrivals=st.lists(
-        st.tuples(st.sampled_from(["ktp", "kk", "sim"]), st.booleans()), min_size=1, max_size=30
-    ),
-    counters=st.sets(st.sampled_from(["1", "2", "3", "4"])),
-    calls=st.lists(st.sampled_from(["1", "2", "3", "4"]), max_size=6),
-    minutes=st.integers(min_value=0, max_value=90),
-)
-def test_all_ranges_at_once_equal_each_range_alone(
-    arrivals: list[tuple[str, bool]], counters: set[str], calls: list[str], minutes: int
-) -> None:
-    """One dry run for every waiting ticket gives what a dry run per ticket gives."""
-    q = Queue(venue_with(8.0))
-    q.open(*sorted(counters))
-    for service, priority in arrivals:
+COUNTER_IDS = st.sampled_from(["1", "2", "3", "4"])
+
+
+@st.composite
+def queues(draw: st.DrawFn) -> Queue:
+    """A morning in any shape: lanes with and without staffed counters, calls, tickets sent
+    to one counter (some of them closed since), any priority ratio including 0."""
+    q = Queue(venue_with(8.0, priority_ratio=draw(st.integers(min_value=0, max_value=3))))
+    arrivals = st.tuples(st.sampled_from(["ktp", "kk", "sim"]), st.booleans())
+    q.open(*sorted(draw(st.sets(COUNTER_IDS))))
+    for service, priority in draw(st.lists(arrivals, min_size=1, max_size=30)):
         q.issue(service, priority=priority and service != "sim")
-    for counter in calls:
+    for counter in draw(st.lists(COUNTER_IDS, max_size=6)):
         with contextlib.suppress(DomainError):  # closed, busy or nobody waiting for it
             q(cmd.CallNext(counter=counter))
-    q.now += dt.timedelta(minutes=minutes)
+    for via, to, front in draw(st.lists(st.tuples(COUNTER_IDS, COUNTER_IDS, st.booleans()))):
+        with contextlib.suppress(DomainError):
+            q(cmd.Transfer(counter=via, to_counter=to, front=front))
+    for counter in draw(st.sets(COUNTER_IDS, max_size=2)):
+        with contextlib.suppress(DomainError):
+            q(cmd.CloseCounter(counter=counter))
+    q.now += dt.timedelta(minutes=draw(st.integers(min_value=0, max_value=90)))
+    return q
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=queues())
+def test_all_ranges_at_once_equal_each_range_alone(q: Queue) -> None:
+    """One batch for every waiting ticket gives what a dry run per ticket gives."""
     together = wait_ranges(q.venue, q.state, q.now)
     alone = {t.id: wait_range(q.venue, q.state, t, q.now) for t in q.state.waiting()}
     assert together == alone
+
+
+@settings(max_examples=100, deadline=None)
+@given(q=queues())
+def test_every_tile_at_once_equals_each_tile_alone(q: Queue) -> None:
+    """The kiosk's batch of newcomers' ranges gives what one newcomer at a time gives."""
+    together = new_ticket_waits(q.venue, q.state, q.now)
+    alone = {s: new_ticket_wait(q.venue, q.state, s, q.now) for s in q.venue.services}
+    assert together == alone
+
+
+def sent_to(q: Queue, counter: str, *, via: str = "1") -> Ticket:
+    """Call the lane's next ticket at `via` and transfer it to one `counter`'s own queue."""
+    q(cmd.CallNext(counter=via))
+    ticket = q.state.counter(via).ticket
+    assert ticket is not None
+    q(cmd.Transfer(counter=via, to_counter=counter))
+    return q.state.tickets[ticket]
+
+
+class TestClosedCounters:
+    """Before the counters open, every estimate comes from a bounded number of dry runs."""
+
+    def test_wait_ranges_does_not_run_once_per_ticket(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        q = Queue(venue_with(10))
+        q.crowd(30)
+        q.crowd(20, "kk")
+        q.crowd(10, "sim")
+        runs = 0
+        original = estimate._DryRun.__init__
+
+        def counted(self: estimate._DryRun, *args: Any, **kwargs: Any) -> None:
+            nonlocal runs
+            runs += 1
+            original(self, *args, **kwargs)
+
+        monkeypatch.setattr(estimate._DryRun, "__init__", counted)
+        together = wait_ranges(q.venue, q.state, q.now)
+        assert len(together) == 60
+        assert runs <= 2
+
+    def test_a_closed_lane_is_estimated_as_if_its_counters_were_about_to_open(self) -> None:
+        q = Queue(venue_with(10))
+        tickets = q.crowd(6)
+        together = wait_ranges(q.venue, q.state, q.now)
+        assert [together[t.id] for t in tickets] == [q.wait(t) for t in tickets]
+        assert together[tickets[-1].id].low > 0
+
+
+class TestSentToOneCounter:
+    """A ticket transferred to one counter waits in that counter's own queue."""
+
+    def test_the_lane_does_not_count_tickets_sent_to_a_counter(self) -> None:
+        q = Queue(venue_with(10))
+        q.open("1")
+        q.crowd(6)
+        for _ in range(3):
+            sent_to(q, "2")
+        newcomer = new_ticket_wait(q.venue, q.state, "ktp", q.now)
+        assert newcomer is not None and newcomer.ahead == 3
+        together = wait_ranges(q.venue, q.state, q.now)
+        lane = sorted((t for t in q.state.waiting() if t.to_counter is None), key=lambda t: t.order)
+        assert [together[t.id].ahead for t in lane] == [0, 1, 2]
+
+    def test_a_ticket_sent_to_a_counter_counts_only_that_counters_queue(self) -> None:
+        q = Queue(venue_with(10))
+        q.open("1")
+        q.crowd(8)
+        sent = [sent_to(q, "2") for _ in range(3)]
+        assert [ahead_of(q.venue, q.state, t) for t in sent] == [0, 1, 2]
+        together = wait_ranges(q.venue, q.state, q.now)
+        assert [together[t.id].ahead for t in sent] == [0, 1, 2]
+
+    def test_a_ticket_sent_to_a_closed_counter_waits_for_it(self) -> None:
+        q = Queue(venue_with(10))
+        q.open("1")
+        q.crowd(4)
+        sent = sent_to(q, "2")
+        together = wait_ranges(q.venue, q.state, q.now)
+        assert together[sent.id] == q.wait(sent)
+
+
+class TestPriorityFirst:
+    """`priority_ratio = 0`: every waiting priority ticket goes before any regular one."""
+
+    def test_a_regular_ticket_has_every_priority_ticket_ahead(self) -> None:
+        q = Queue(venue_with(10, priority_ratio=0))
+        q.open("1")
+        regular = q.crowd(3)
+        priority = [q.issue(priority=True) for _ in range(2)]
+        assert ahead_of(q.venue, q.state, regular[0]) == 2
+        assert ahead_of(q.venue, q.state, regular[2]) == 4
+        assert [ahead_of(q.venue, q.state, t) for t in priority] == [0, 1]
+        newcomer = new_ticket_wait(q.venue, q.state, "ktp", q.now)
+        assert newcomer is not None and newcomer.ahead == 5
+
+    def test_priority_tickets_are_called_first_in_the_dry_run(self) -> None:
+        q = Queue(venue_with(10, priority_ratio=0))
+        q.open("1")
+        regular = q.crowd(3)
+        priority = [q.issue(priority=True) for _ in range(2)]
+        assert q.minutes(priority[1]) < q.minutes(regular[0])
+        together = wait_ranges(q.venue, q.state, q.now)
+        assert together == {t.id: q.wait(t) for t in [*regular, *priority]}
+        assert [together[t.id].ahead for t in regular] == [2, 3, 4]
+
+
+class TestRemovedService:
+    """A service taken out of the venue file mid-day: its tickets get no estimate."""
+
+    def test_its_tickets_get_no_estimate_and_the_others_still_do(self) -> None:
+        q = Queue(venue_with(10))
+        q.open("1", "4")
+        kept = q.crowd(3)
+        removed = q.crowd(2, "kk")
+        services = {s: v for s, v in q.venue.services.items() if s != "kk"}
+        counters = {
+            cid: msgspec.structs.replace(c, services=tuple(s for s in c.services if s != "kk"))
+            for cid, c in q.venue.counters.items()
+        }
+        q.venue = msgspec.structs.replace(q.venue, services=services, counters=counters)
+        together = wait_ranges(q.venue, q.state, q.now)
+        assert set(together) == {t.id for t in kept}
+        assert together == {t.id: q.wait(t) for t in kept}
+        assert [wait_range(q.venue, q.state, t, q.now) for t in removed] == [None, None]
+        assert new_ticket_wait(q.venue, q.state, "kk", q.now) is None
+        assert "kk" not in new_ticket_waits(q.venue, q.state, q.now)
+
+    def test_sent_to_a_counter_it_still_waits_there(self) -> None:
+        q = Queue(venue_with(10))
+        q.open("2")
+        q.crowd(2, "kk")
+        sent = sent_to(q, "1", via="2")
+        services = {s: v for s, v in q.venue.services.items() if s != "kk"}
+        q.venue = msgspec.structs.replace(q.venue, services=services)
+        shown = q.wait(sent)
+        assert shown is not None and shown.ahead == 0
+        assert wait_ranges(q.venue, q.state, q.now)[sent.id] == shown
+
+
+class TestOldLearnedTimes:
+    """Zero or negative service times from an old log are ignored, never a crash."""
+
+    @pytest.mark.parametrize("bad", [-5.0, 0.0, float("nan"), float("inf")])
+    def test_impossible_durations_are_left_out(self, bad: float) -> None:
+        q, clean = Queue(venue_with(10)), Queue(venue_with(10))
+        for queue in (q, clean):
+            queue.open("1")
+            queue.crowd(6)
+        q.state.durations["ktp"] = (bad, 12.0, bad, 14.0)
+        clean.state.durations["ktp"] = (12.0, 14.0)
+        tickets = list(q.state.waiting())
+        assert [q.wait(t) for t in tickets] == [clean.wait(t) for t in clean.state.waiting()]
+        assert wait_ranges(q.venue, q.state, q.now) == {t.id: q.wait(t) for t in tickets}
+
+    def test_only_impossible_durations_fall_back_to_typical(self) -> None:
+        q = Queue(venue_with(10))
+        q.state.durations["ktp"] = (-3.0,) * 10
+        assert service_minutes(q.venue, q.state, "ktp") == pytest.approx(10.0)
