@@ -196,6 +196,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Jam server mundur ke {day}, padahal hari antrean sudah {current}. Periksa jam server.",
         "The server clock went back to {day} while the queue day is {current}. Check the clock.",
     ),
+    # Not the domain's own refusal but the service's (a command id bound to another
+    # command); here so every channel answers it like any other refusal.
+    "command_id_reused": (
+        "Kode permintaan ini sudah dipakai untuk permintaan lain, jadi tidak dijalankan. "
+        "Muat ulang halaman lalu coba lagi.",
+        "This request's id was already used for another request, so it was not carried out. "
+        "Reload the page and try again.",
+    ),
 }
 
 # How people name the ways a ticket is taken, for messages.
