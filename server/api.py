@@ -2,8 +2,9 @@
 
 The body is one JSON command with a `command_id`; the officer is the signed-in user, never
 taken from the body. The id is bound to that user and the command as the server fills it
-in: the same id with another command is refused as `command_id_reused` (HTTP 409). Answers are JSON: `{"ok": true, "seq": ...}` or `{"ok": false,
-"code": ..., "message": ...}` with the message in the user's language.
+in: the same id with another command is refused as `command_id_reused` (HTTP 409). Answers
+are JSON: `{"ok": true, "seq": ...}` or `{"ok": false, "code": ..., "message": ...}` with
+the message in the user's language.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ Only a paired kiosk may issue: every API call carries its device token in `X-Dev
 second ticket. The id is bound to this kiosk and the command; the same id with another
 request is refused as `command_id_reused`. So that a retry is the very same command, the
 ticket's visit token is derived from the kiosk and the id (keyed with the app secret), not
-drawn anew for each try. A priority ticket needs a staff member's 6-digit PIN; after 5 wrong PINs a
-kiosk is locked out of PINs for 5 minutes.
+drawn anew for each try. A priority ticket needs a staff member's 6-digit PIN; after 5
+wrong PINs a kiosk is locked out of PINs for 5 minutes.
 """
 
 from __future__ import annotations
