@@ -1,8 +1,10 @@
 """`POST /api/commands`: officers' and managers' commands, checked, then executed.
 
 The body is one JSON command with a `command_id`; the officer is the signed-in user, never
-taken from the body. Answers are JSON: `{"ok": true, "seq": ...}` or `{"ok": false,
-"code": ..., "message": ...}` with the message in the user's language.
+taken from the body. The id is bound to that user and the command as the server fills it
+in: the same id with another command is refused as `command_id_reused` (HTTP 409). Answers
+are JSON: `{"ok": true, "seq": ...}` or `{"ok": false, "code": ..., "message": ...}` with
+the message in the user's language.
 """
 
 from __future__ import annotations
@@ -74,14 +76,14 @@ async def command(request: Request) -> JSONResponse:
     queue: VenueQueue = request.app.state.queue
     if not allowed(user, parsed, queue.venue, queue.state):
         return problem(request, "forbidden")
-    return await _execute(request, queue, _as_user(parsed, user), command_id)
+    return await _execute(request, queue, _as_user(parsed, user), command_id, user)
 
 
 async def _execute(
-    request: Request, queue: VenueQueue, parsed: cmd.Command, command_id: str
+    request: Request, queue: VenueQueue, parsed: cmd.Command, command_id: str, user: User
 ) -> JSONResponse:
     try:
-        outcome = await queue.execute(parsed, command_id)
+        outcome = await queue.execute(parsed, command_id, caller=f"user:{user.username}")
     except DomainError as error:
         body = {"ok": False, "code": error.code, "message": error.message(language(request))}
         return JSONResponse(body, status_code=409)

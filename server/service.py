@@ -4,16 +4,23 @@ Thin on purpose (the rules live in `server.domain`). Every process that serves a
 one `VenueQueue`; each follows the venue's log, so the state here is the log's fold at
 `state.seq`, whichever process appended. A command is answered only after its events are
 durable in the log.
+
+A command id is bound to its caller and command by `command_digest`; the log keeps the
+digest with the id (see `server.store`). A retry (same id, same digest) is answered with
+the first outcome; the same id with another digest is refused as `command_id_reused`,
+whether this process remembers the id or only the log does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import random
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 import msgspec
 
@@ -23,7 +30,7 @@ from server.domain.errors import DomainError
 from server.domain.events import DayStarted, Event, decode_event, encode_event
 from server.domain.state import State, evolve
 from server.domain.venue import Venue
-from server.store import Conflict, EventLog, Record
+from server.store import CommandIdReused, Conflict, EventLog, Record, same_command
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,18 @@ Listener = Callable[[int, Event, State], None]
 # processes in tight loops can win the append many times in a row (the winner is always
 # caught up); people send commands far slower, so this only bounds a pathological case.
 RETRY_SECONDS = 30.0
+
+
+def command_digest(caller: str, command: Command) -> str:
+    """What binds a command id: a hash of who sends the command and of the command itself.
+
+    `caller` names the sender ("user:<username>", "device:<id>", "visit:<token>") so one
+    caller's id cannot pass for another's command; the command is hashed as the server will
+    decide it (officer, by and confirmed_by filled in). msgspec encodes a Struct's fields
+    in declaration order, so equal commands hash equal in every process.
+    """
+    canonical = msgspec.json.encode((caller, command))
+    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
 def utc_now() -> dt.datetime:
@@ -54,6 +73,18 @@ class Outcome(msgspec.Struct, frozen=True):
     duplicate: bool = False
 
 
+class _Done(NamedTuple):
+    """A command already in the log: its positions and the digest it is bound to."""
+
+    first: int
+    last: int
+    digest: str
+
+
+def _reused(command_id: str) -> DomainError:
+    return DomainError("command_id_reused", command_id=command_id)
+
+
 class VenueQueue:
     """One venue's queues in this process, kept in step with the shared log."""
 
@@ -65,9 +96,9 @@ class VenueQueue:
         self.epoch = ""
         self._lock = asyncio.Lock()
         self._listeners: list[Listener] = []
-        # command_id -> positions, for every command of the current day: a retry is answered
-        # with the first outcome instead of being decided again.
-        self._commands: dict[str, tuple[int, int]] = {}
+        # command_id -> positions and digest, for every command of the current day: a retry
+        # is answered with the first outcome instead of being decided again.
+        self._commands: dict[str, _Done] = {}
         self._follower: asyncio.Task[None] | None = None
 
     def listen(self, listener: Listener) -> None:
@@ -89,11 +120,14 @@ class VenueQueue:
             follower.cancel()
             await asyncio.wait([follower], timeout=0.2)
 
-    async def execute(self, command: Command, command_id: str) -> Outcome:
+    async def execute(self, command: Command, command_id: str, caller: str = "server") -> Outcome:
         """Decide `command` now and append its events; retried commands are answered again.
 
-        Raises `DomainError` when refused; nothing is written then.
+        `caller` names who sends it (see `command_digest`); the default is for the server's
+        own commands and tests. Raises `DomainError` when refused, also when `command_id`
+        is bound to another command or caller (`command_id_reused`); nothing is written then.
         """
+        digest = command_digest(caller, command)
         async with self._lock:
             deadline = time.monotonic() + RETRY_SECONDS
             attempt = 0
@@ -101,7 +135,9 @@ class VenueQueue:
                 attempt += 1
                 known = self._commands.get(command_id)
                 if known is not None:
-                    return await self._replayed(known)
+                    if not same_command(known.digest, digest):
+                        raise _reused(command_id)
+                    return await self._replayed(known.first, known.last)
                 try:
                     events = decide(self.venue, self.state, command, self.clock())
                 except DomainError:
@@ -114,7 +150,9 @@ class VenueQueue:
                     # Nothing to do (the day was already started): nothing to write either.
                     return Outcome([], self.state.seq, self.state.seq)
                 try:
-                    return await self._append(events, command_id)
+                    return await self._append(events, command_id, digest)
+                except CommandIdReused:
+                    raise _reused(command_id) from None
                 except Conflict:
                     # Two busy processes can keep beating each other to the append; a
                     # growing random pause lets one of them through (as Ethernet does).
@@ -122,19 +160,17 @@ class VenueQueue:
                     await self._catch_up()
         raise RuntimeError(f"venue {self.venue.id}: log kept moving for {RETRY_SECONDS:g} s")
 
-    async def _append(self, events: list[Event], command_id: str) -> Outcome:
-        appended = await self.log.append(
-            self.venue.id, self.state.seq, [encode_event(e) for e in events], command_id
-        )
+    async def _append(self, events: list[Event], command_id: str, digest: str) -> Outcome:
+        encoded = [encode_event(e) for e in events]
+        appended = await self.log.append(self.venue.id, self.state.seq, encoded, command_id, digest)
         if appended.duplicate:
             await self._catch_up()
-            return await self._replayed((appended.first_seq, appended.last_seq))
+            return await self._replayed(appended.first_seq, appended.last_seq)
         for offset, event in enumerate(events):
-            self._apply(appended.first_seq + offset, command_id, event)
+            self._apply(appended.first_seq + offset, command_id, digest, event)
         return Outcome(events, appended.first_seq, appended.last_seq)
 
-    async def _replayed(self, positions: tuple[int, int]) -> Outcome:
-        first, last = positions
+    async def _replayed(self, first: int, last: int) -> Outcome:
         records = await self.log.read(self.venue.id, after=first - 1, limit=last - first + 1)
         events = [decode_event(r.data) for r in records]
         return Outcome(events, first, last, duplicate=True)
@@ -154,17 +190,19 @@ class VenueQueue:
             raise RuntimeError(
                 f"log of venue {self.venue.id} jumps from {self.state.seq} to {record.seq}"
             )
-        self._apply(record.seq, record.command_id, decode_event(record.data))
+        self._apply(record.seq, record.command_id, record.digest, decode_event(record.data))
 
-    def _apply(self, seq: int, command_id: str, event: Event) -> None:
+    def _apply(self, seq: int, command_id: str, digest: str, event: Event) -> None:
         if isinstance(event, DayStarted):
-            # Yesterday's command ids cannot come back; keep only the one being applied.
+            # Yesterday's command ids need not stay in memory (the log still knows them);
+            # keep only the one being applied.
             current = self._commands.get(command_id)
             self._commands = {command_id: current} if current else {}
         evolve(self.state, event)
         self.state.seq = seq
-        first, _ = self._commands.get(command_id, (seq, seq))
-        self._commands[command_id] = (first, seq)
+        known = self._commands.get(command_id)
+        first = known.first if known is not None else seq
+        self._commands[command_id] = _Done(first, seq, digest)
         for listener in self._listeners:
             listener(seq, event, self.state)
 

@@ -355,7 +355,9 @@ async def book(request: Request) -> Response:
         holder=keyed_digest(request, f"{holder.kind}:{holder.number}"),
         holder_masked=holder.masked,
     )
-    refusal = await execute(request, command, f"book-{code}")
+    # Each confirmed form is a new booking, so its id is simply fresh: one made from the
+    # booking code would be only as hard to guess (and take first) as the short code.
+    refusal = await execute(request, command, f"book-{secrets.token_urlsafe(16)}", f"visit:{visit}")
     if refusal:
         return again(message=refusal, status=409)
     return RedirectResponse(f"/t/{visit}", status_code=303)

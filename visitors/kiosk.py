@@ -8,16 +8,21 @@ online booking, and "the service I need is not here".
 Only a paired kiosk may issue: every API call carries its device token in `X-Device-Token`
 (the page takes it once from `?device=TOKEN` and keeps it). Each request carries a
 `command_id` made by the page and re-sent unchanged on a retry, so a retry never issues a
-second ticket. A priority ticket needs a staff member's 6-digit PIN; after 5 wrong PINs a
-kiosk is locked out of PINs for 5 minutes.
+second ticket. The id is bound to this kiosk and the command; the same id with another
+request is refused as `command_id_reused`. So that a retry is the very same command, the
+ticket's visit token is derived from the kiosk and the id (keyed with the app secret), not
+drawn anew for each try. A priority ticket needs a staff member's 6-digit PIN; after 5
+wrong PINs a kiosk is locked out of PINs for 5 minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,6 +47,7 @@ from server.domain.venue import Service, Venue
 from server.service import VenueQueue
 from server.web import page
 from visitors.printing import PrintFailed, Slip, job, send
+from visitors.ticket import visitor_secret
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +131,23 @@ async def _kiosk(request: Request) -> Device | None:
     """The active kiosk behind this request's device token (a hall display may not issue)."""
     device = await paired_device(request, request.headers.get(TOKEN_HEADER))
     return device if device is not None and device.kind == "kiosk" else None
+
+
+def _caller(device: Device) -> str:
+    """Who sends a kiosk's commands, as `VenueQueue.execute` binds their ids."""
+    return f"device:{device.id}"
+
+
+def visit_token(request: Request, device: Device, command_id: str) -> str:
+    """The phone page's token for the ticket that `command_id` of `device` issues.
+
+    The same on every retry (a random one would make each retry another command), and as
+    unguessable as a random one without the app secret: 144 bits of HMAC-SHA256.
+    """
+    key = visitor_secret(request).encode()
+    message = f"kiosk-visit:{device.id}:{command_id}".encode()
+    mac = hmac.new(key, message, hashlib.sha256).digest()[:VISIT_BYTES]
+    return base64.urlsafe_b64encode(mac).decode()
 
 
 # --- PIN lockout ----------------------------------------------------------------------
@@ -478,28 +501,30 @@ async def issue(request: Request) -> JSONResponse:
     queue: VenueQueue = request.app.state.queue
     command = cmd.IssueTicket(
         service=body.service,
-        visit=secrets.token_urlsafe(VISIT_BYTES),
+        visit=visit_token(request, device, body.command_id),
         channel="kiosk",
         priority=body.priority,
         itinerary=body.itinerary,
         confirmed_by=confirmed_by,
     )
     try:
-        outcome = await queue.execute(command, body.command_id)
+        outcome = await queue.execute(command, body.command_id, _caller(device))
     except DomainError as error:
-        await _record_turn_away(queue, error, body)
+        await _record_turn_away(queue, error, body, device)
         return _refused(request, error, body.service)
-    # On a retry the outcome is the first attempt's: its visit token, not this one's.
     return await _issued_answer(request, device, outcome.events)
 
 
-async def _record_turn_away(queue: VenueQueue, error: DomainError, body: IssueBody) -> None:
+async def _record_turn_away(
+    queue: VenueQueue, error: DomainError, body: IssueBody, device: Device
+) -> None:
     if error.code not in TURN_AWAY_CODES:
         return
     note = cmd.RecordTurnAway(service=body.service, channel="kiosk", reason=error.code)
     try:
-        # Derived from the request's id: a retried refusal is counted once.
-        await queue.execute(note, f"{body.command_id}:away")
+        # Derived from the request's id (random, known only to this kiosk, and bound to
+        # it): a retried refusal is counted once.
+        await queue.execute(note, f"{body.command_id}:away", _caller(device))
     except DomainError:
         log.warning("could not record a turn-away for %s", body.service, exc_info=True)
 
@@ -516,7 +541,7 @@ async def check_in(request: Request) -> JSONResponse:
         return problem(request, "bad_request", detail="booking code")
     queue: VenueQueue = request.app.state.queue
     try:
-        outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id)
+        outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
     except DomainError as error:
         return _refused(request, error)
     return await _issued_answer(request, device, outcome.events)
@@ -532,7 +557,7 @@ async def request_service(request: Request) -> JSONResponse:
     queue: VenueQueue = request.app.state.queue
     command = cmd.RequestService(tenant=body.tenant, text=body.text, channel="kiosk")
     try:
-        await queue.execute(command, body.command_id)
+        await queue.execute(command, body.command_id, _caller(device))
     except DomainError as error:
         return _refused(request, error)
     thanks = say(

@@ -8,6 +8,10 @@ Forms without a session are protected twice: the Origin must be ours (`same_orig
 the form carries a token signed with the app's secret for this very action and visit
 (`form_token`). A signed token needs no cookie and no server-side storage, so it works on
 phones that block cookies and on every process of a multi-process deployment alike.
+
+The command ids of these forms are made here, never sent by the phone: keyed with the app
+secret (`visitor_command_id`), so a double tap is one command, yet nobody who can send
+commands with ids of their own (a kiosk, a signed-in user) can take a visitor's id first.
 """
 
 from __future__ import annotations
@@ -78,11 +82,20 @@ def long_date(day: dt.date, lang: str) -> str:
     return dates.format_date(day, lang, weekday=True)
 
 
-async def execute(request: Request, command: cmd.Command, command_id: str) -> str:
-    """Run a visitor's command; "" when done, else the refusal in the visitor's language."""
+def visitor_command_id(request: Request, action: str, subject: str) -> str:
+    """The command id of a visitor's `action` on `subject` (a ticket or a booking id):
+    the same for every retry, and unguessable without the app secret."""
+    return f"visitor-{action}-{keyed_digest(request, f'{action}:{subject}')[:32]}"
+
+
+async def execute(request: Request, command: cmd.Command, command_id: str, caller: str) -> str:
+    """Run a visitor's command; "" when done, else the refusal in the visitor's language.
+
+    `caller` names the visitor as `VenueQueue.execute` binds ids ("visit:<token>").
+    """
     queue: VenueQueue = request.app.state.queue
     try:
-        await queue.execute(command, command_id)
+        await queue.execute(command, command_id, caller)
     except DomainError as error:
         return error.message(language(request))
     return ""
@@ -147,9 +160,9 @@ async def cancel_ticket(request: Request) -> Response:
     ticket = visits.ticket(token)
     if ticket is None:
         return await ticket_page(request, _nothing_to_cancel(request), 409)
-    refusal = await execute(
-        request, cmd.CancelTicket(ticket=ticket.id, by="visitor"), f"visitor-cancel-{ticket.id}"
-    )
+    command = cmd.CancelTicket(ticket=ticket.id, by="visitor")
+    command_id = visitor_command_id(request, "cancel", ticket.id)
+    refusal = await execute(request, command, command_id, f"visit:{token}")
     return _back(token) if not refusal else await ticket_page(request, refusal, 409)
 
 
@@ -162,9 +175,9 @@ async def cancel_booking(request: Request) -> Response:
     booking = visits.booking(token)
     if booking is None:
         return await ticket_page(request, _nothing_to_cancel(request), 409)
-    refusal = await execute(
-        request, cmd.CancelBooking(booking=booking.id, by="visitor"), f"visitor-unbook-{booking.id}"
-    )
+    command = cmd.CancelBooking(booking=booking.id, by="visitor")
+    command_id = visitor_command_id(request, "unbook", booking.id)
+    refusal = await execute(request, command, command_id, f"visit:{token}")
     return _back(token) if not refusal else await ticket_page(request, refusal, 409)
 
 

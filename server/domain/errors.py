@@ -202,6 +202,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Paling banyak {limit} layanan lanjutan dalam satu kunjungan.",
         "At most {limit} follow-up services in one visit.",
     ),
+    # Not the domain's own refusal but the service's (a command id bound to another
+    # command); here so every channel answers it like any other refusal.
+    "command_id_reused": (
+        "Kode permintaan ini sudah dipakai untuk permintaan lain, jadi tidak dijalankan. "
+        "Muat ulang halaman lalu coba lagi.",
+        "This request's id was already used for another request, so it was not carried out. "
+        "Reload the page and try again.",
+    ),
 }
 
 # How people name the ways a ticket is taken, for messages.

@@ -4,6 +4,16 @@ Each venue has its own log. Every event gets a position `seq` (1, 2, 3, ...); a 
 events are appended together, atomically, only when the caller's `expected_seq` is still
 the head of the log (optimistic concurrency). A `command_id` makes an append idempotent:
 appending the same command again writes nothing and returns the first append's positions.
+
+An id is bound to its command by a `digest` (the service's hash of the caller and the
+command; the log treats it as an opaque string). The log keeps the digest with the id, in
+the same atomic step as the events (SQLite: the `commands` row; Redis: the command hash
+and each stream entry), and every `Record` carries it, so a process that learns of a
+command by following the log knows its binding too. Appending an id again with the same
+digest is a retry (`duplicate=True`); with another digest it raises `CommandIdReused` and
+writes nothing, so a forged or careless id can never pass for a command it is not. A digest
+of "" binds nothing and matches any retry: logs that never see one (the accounts log) and
+commands stored before digests existed.
 Each log also has an `epoch`, an id that changes when the log is recreated, so screens can
 tell a restored log from the one they followed.
 """
@@ -17,11 +27,13 @@ import msgspec
 
 
 class Record(msgspec.Struct, frozen=True):
-    """One stored event: its position, the command that wrote it, and its encoded bytes."""
+    """One stored event: its position, the command that wrote it (its id and digest, ""
+    when unbound), and its encoded bytes."""
 
     seq: int
     command_id: str
     data: bytes
+    digest: str = ""
 
 
 class Appended(msgspec.Struct, frozen=True):
@@ -42,6 +54,20 @@ class Conflict(Exception):
         self.actual = actual
 
 
+class CommandIdReused(Exception):
+    """The command id is already bound to another command: refused, nothing written."""
+
+    def __init__(self, venue: str, command_id: str) -> None:
+        super().__init__(f"command id {command_id!r} of venue {venue!r} names another command")
+        self.venue = venue
+        self.command_id = command_id
+
+
+def same_command(stored: str, digest: str) -> bool:
+    """Whether a stored binding admits this digest ("" on either side binds nothing)."""
+    return not stored or not digest or stored == digest
+
+
 class EventLog(Protocol):
     """What every backend provides. `backend` names it ("sqlite", "redis", ...)."""
 
@@ -52,7 +78,12 @@ class EventLog(Protocol):
     async def head(self, venue: str) -> int: ...
 
     async def append(
-        self, venue: str, expected_seq: int, events: Sequence[bytes], command_id: str
+        self,
+        venue: str,
+        expected_seq: int,
+        events: Sequence[bytes],
+        command_id: str,
+        digest: str = "",
     ) -> Appended: ...
 
     async def read(self, venue: str, after: int, limit: int = 10_000) -> list[Record]: ...

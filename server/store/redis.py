@@ -3,12 +3,17 @@
 Each venue has three keys sharing the `{venue}` hash tag, so a Redis Cluster keeps them on
 one slot and one Lua script may touch them all:
 
-    antrean:{<venue>}:log    stream; entry id `0-<seq>`, fields c=command_id, d=event bytes
-    antrean:{<venue>}:cmd    hash; command_id -> "first_seq:last_seq"
+    antrean:{<venue>}:log    stream; entry id `0-<seq>`, fields c=command_id, d=event bytes,
+                             h=the command's digest
+    antrean:{<venue>}:cmd    hash; command_id -> "first_seq:last_seq:digest"
     antrean:{<venue>}:epoch  string; random id, created once with SET NX
 
 The stream id *is* the position, so reading after `seq` is `XRANGE (0-<seq>` and following is
 `XREAD BLOCK` from `0-<seq>`, with no translation table. Needs Redis >= 7.0 (SET NX GET).
+
+The digest is written by the append script with the events, so the binding is as atomic as
+the append. Entries and hash values written before digests existed ("first:last", no `h`)
+read as "" (unbound).
 
 Transient connection errors are retried with jittered exponential backoff (a few seconds in
 all); a longer outage raises `redis.ConnectionError` to the caller, which re-follows from its
@@ -27,7 +32,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.typing import StreamEntry, StreamRangeResponse, XReadResponse
 
-from server.store import Appended, Conflict, Record
+from server.store import Appended, CommandIdReused, Conflict, Record
 
 # How long one XREAD waits for news before asking again; short enough that a dead
 # connection is noticed soon, long enough to cost nothing while idle.
@@ -35,15 +40,19 @@ _BLOCK_MS = 1_000
 _FOLLOW_BATCH = 1_000
 
 # Statuses returned by the append script, first element of its reply.
-_APPENDED, _DUPLICATE, _CONFLICT = 0, 1, 2
+_APPENDED, _DUPLICATE, _CONFLICT, _REUSED = 0, 1, 2, 3
 
-# KEYS: log stream, command hash. ARGV: expected_seq, command_id, event 1, event 2, ...
-# One script so duplicate check, head check and write happen atomically. Every check comes
-# before the first write, because Redis does not roll a failed script back.
+# KEYS: log stream, command hash. ARGV: expected_seq, command_id, digest, event 1, event 2,
+# ... One script so duplicate check, head check and write happen atomically. Every check
+# comes before the first write, because Redis does not roll a failed script back.
+# An empty digest on either side binds nothing (see `server.store.same_command`).
 _APPEND = """
 local done = redis.call('HGET', KEYS[2], ARGV[2])
 if done then
-  local first, last = string.match(done, '^(%d+):(%d+)$')
+  local first, last, digest = string.match(done, '^(%d+):(%d+):?(.*)$')
+  if digest ~= '' and ARGV[3] ~= '' and digest ~= ARGV[3] then
+    return {3, tonumber(first), tonumber(last)}
+  end
   return {1, tonumber(first), tonumber(last)}
 end
 local head = 0
@@ -54,12 +63,12 @@ end
 if head ~= tonumber(ARGV[1]) then
   return {2, head, head}
 end
-for i = 3, #ARGV do
-  local id = string.format('0-%d', head + i - 2)
-  redis.call('XADD', KEYS[1], id, 'c', ARGV[2], 'd', ARGV[i])
+for i = 4, #ARGV do
+  local id = string.format('0-%d', head + i - 3)
+  redis.call('XADD', KEYS[1], id, 'c', ARGV[2], 'd', ARGV[i], 'h', ARGV[3])
 end
-local last = head + #ARGV - 2
-redis.call('HSET', KEYS[2], ARGV[2], string.format('%d:%d', head + 1, last))
+local last = head + #ARGV - 3
+redis.call('HSET', KEYS[2], ARGV[2], string.format('%d:%d:%s', head + 1, last, ARGV[3]))
 return {0, head + 1, last}
 """
 
@@ -87,15 +96,22 @@ class RedisLog:
         return _seq(newest[0][0]) if newest else 0
 
     async def append(
-        self, venue: str, expected_seq: int, events: Sequence[bytes], command_id: str
+        self,
+        venue: str,
+        expected_seq: int,
+        events: Sequence[bytes],
+        command_id: str,
+        digest: str = "",
     ) -> Appended:
         if not events:
             raise ValueError("append needs at least one event")
         keys = [_key(venue, "log"), _key(venue, "cmd")]
-        reply = await self._append(keys=keys, args=[expected_seq, command_id, *events])
+        reply = await self._append(keys=keys, args=[expected_seq, command_id, digest, *events])
         status, first, last = (int(value) for value in reply)
         if status == _CONFLICT:
             raise Conflict(venue, expected_seq, first)
+        if status == _REUSED:
+            raise CommandIdReused(venue, command_id)
         return Appended(first_seq=first, last_seq=last, duplicate=status == _DUPLICATE)
 
     async def read(self, venue: str, after: int, limit: int = 10_000) -> list[Record]:
@@ -144,8 +160,8 @@ def _record(entry: StreamEntry) -> Record:
     stream_id, fields = entry
     if fields is None:
         raise ValueError(f"stream entry {stream_id!r} has no fields")
-    data = fields[b"d"]
-    return Record(seq=_seq(stream_id), command_id=_text(fields[b"c"]), data=_bytes(data))
+    data, digest = fields[b"d"], fields.get(b"h", b"")
+    return Record(_seq(stream_id), _text(fields[b"c"]), _bytes(data), _text(digest))
 
 
 def _bytes(value: bytes | str) -> bytes:

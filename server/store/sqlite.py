@@ -4,6 +4,11 @@ WAL mode lets readers run beside the one writer; `synchronous=FULL` makes an ack
 append survive a power cut; `BEGIN IMMEDIATE` takes the write lock *before* the head is read,
 so the check-then-insert of an append is atomic even between OS processes sharing the file.
 sqlite3 blocks, so every call runs in a worker thread (`asyncio.to_thread`).
+
+A command's digest lives in its `commands` row; records read it by joining that table on
+the command id. Files made before digests existed get the column on first open (`ALTER
+TABLE`, under the write lock so two processes opening the file do not both add it); their
+old commands keep "" and so stay unbound.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from server.store import Appended, Conflict, Record
+from server.store import Appended, CommandIdReused, Conflict, Record, same_command
 
 T = TypeVar("T")
 
@@ -43,6 +48,7 @@ CREATE TABLE IF NOT EXISTS commands (
     command_id TEXT NOT NULL,
     first_seq INTEGER NOT NULL,
     last_seq INTEGER NOT NULL,
+    digest TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (venue, command_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (
@@ -72,13 +78,19 @@ class SqliteLog:
         return await asyncio.to_thread(self._reader.run, lambda db: _head(db, venue))
 
     async def append(
-        self, venue: str, expected_seq: int, events: Sequence[bytes], command_id: str
+        self,
+        venue: str,
+        expected_seq: int,
+        events: Sequence[bytes],
+        command_id: str,
+        digest: str = "",
     ) -> Appended:
         if not events:
             raise ValueError("append needs at least one event")
         rows = [bytes(event) for event in events]
+        command = (command_id, digest)
         appended = await asyncio.to_thread(
-            self._writer.run, lambda db: _append(db, venue, expected_seq, rows, command_id)
+            self._writer.run, lambda db: _append(db, venue, expected_seq, rows, command)
         )
         if not appended.duplicate:
             self._wake(venue)
@@ -145,6 +157,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         _use_wal(db)
         db.execute("PRAGMA synchronous = FULL")
         db.executescript(_SCHEMA)
+        _add_digests(db)
     except BaseException:
         db.close()
         raise
@@ -167,6 +180,14 @@ def _use_wal(db: sqlite3.Connection) -> None:
         if mode != "wal":
             raise RuntimeError(f"SQLite refused WAL mode (kept {mode!r}) for {db!r}")
         return
+
+
+def _add_digests(db: sqlite3.Connection) -> None:
+    # Checked again under the write lock: another process may have just added the column.
+    with _transaction(db):
+        columns = {row[1] for row in db.execute("PRAGMA table_info(commands)")}
+        if "digest" not in columns:
+            db.execute("ALTER TABLE commands ADD COLUMN digest TEXT NOT NULL DEFAULT ''")
 
 
 @contextlib.contextmanager
@@ -199,16 +220,23 @@ def _head(db: sqlite3.Connection, venue: str) -> int:
 
 
 def _append(
-    db: sqlite3.Connection, venue: str, expected: int, events: list[bytes], command_id: str
+    db: sqlite3.Connection,
+    venue: str,
+    expected: int,
+    events: list[bytes],
+    command: tuple[str, str],
 ) -> Appended:
+    command_id, digest = command
     with _transaction(db):
         done = db.execute(
-            "SELECT first_seq, last_seq FROM commands WHERE venue = ? AND command_id = ?",
+            "SELECT first_seq, last_seq, digest FROM commands WHERE venue = ? AND command_id = ?",
             (venue, command_id),
         ).fetchone()
         # A retried command is answered before the head check: its first try may have
         # landed and moved the head, and the caller must learn it succeeded.
         if done is not None:
+            if not same_command(done[2], digest):
+                raise CommandIdReused(venue, command_id)
             return Appended(first_seq=done[0], last_seq=done[1], duplicate=True)
         head = _head(db, venue)
         if head != expected:
@@ -219,18 +247,25 @@ def _append(
         )
         last = head + len(events)
         db.execute(
-            "INSERT INTO commands (venue, command_id, first_seq, last_seq) VALUES (?, ?, ?, ?)",
-            (venue, command_id, head + 1, last),
+            "INSERT INTO commands (venue, command_id, first_seq, last_seq, digest)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (venue, command_id, head + 1, last, digest),
         )
     return Appended(first_seq=head + 1, last_seq=last)
 
 
+# Every event has its commands row (one transaction writes both), so the join drops nothing;
+# LEFT JOIN all the same, so a damaged file still reads its events, unbound.
+_READ = """
+SELECT e.seq, e.command_id, e.data, COALESCE(c.digest, '')
+FROM events AS e LEFT JOIN commands AS c ON c.venue = e.venue AND c.command_id = e.command_id
+WHERE e.venue = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
+"""
+
+
 def _read(db: sqlite3.Connection, venue: str, after: int, limit: int) -> list[Record]:
-    rows = db.execute(
-        "SELECT seq, command_id, data FROM events WHERE venue = ? AND seq > ? ORDER BY seq LIMIT ?",
-        (venue, after, limit),
-    )
-    return [Record(seq=seq, command_id=command_id, data=data) for seq, command_id, data in rows]
+    rows = db.execute(_READ, (venue, after, limit))
+    return [Record(seq, command_id, data, digest) for seq, command_id, data, digest in rows]
 
 
 async def _appended_or_poll_due(appended: asyncio.Event) -> None:

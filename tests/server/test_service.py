@@ -137,6 +137,57 @@ class TestCommands:
         assert one.state.snapshot() == two.state.snapshot()
 
 
+class TestBinding:
+    """A command id names one command of one caller: reusing it for anything else is refused."""
+
+    async def test_the_same_id_for_another_command_is_refused(self, opened: Opened) -> None:
+        queue = await opened.queue()
+        await queue.execute(cmd.IssueTicket(service="ktp", visit="a"), "id-1", caller="device:k1")
+        head = queue.state.seq
+        with pytest.raises(DomainError) as caught:
+            await queue.execute(cmd.CancelTicket(ticket="x"), "id-1", caller="device:k1")
+        assert caught.value.code == "command_id_reused"
+        assert "sudah dipakai" in caught.value.message("id")
+        assert await queue.log.head(queue.venue.id) == head == queue.state.seq
+
+    async def test_the_same_command_from_another_caller_is_refused(self, opened: Opened) -> None:
+        queue = await opened.queue()
+        await queue.execute(cmd.IssueTicket(service="ktp", visit="a"), "id-1", caller="device:k1")
+        with pytest.raises(DomainError) as caught:
+            await queue.execute(cmd.IssueTicket(service="ktp", visit="a"), "id-1", caller="user:x")
+        assert caught.value.code == "command_id_reused"
+
+    async def test_a_true_retry_is_still_answered(self, opened: Opened) -> None:
+        queue = await opened.queue()
+        command = cmd.IssueTicket(service="ktp", visit="a")
+        first = await queue.execute(command, "id-1", caller="device:k1")
+        again = await queue.execute(command, "id-1", caller="device:k1")
+        assert again.duplicate and again.events == first.events
+
+    async def test_another_process_refuses_a_reuse(self, opened: Opened) -> None:
+        one, two = await opened.queue(), await opened.queue()
+        await one.execute(cmd.IssueTicket(service="ktp", visit="a"), "id-1", caller="device:k1")
+        # `two` may not have followed yet: the log refuses it, or its catch-up does.
+        with pytest.raises(DomainError) as caught:
+            await two.execute(cmd.IssueTicket(service="ktp", visit="b"), "id-1", caller="device:k1")
+        assert caught.value.code == "command_id_reused"
+        assert await two.log.head(two.venue.id) == one.state.seq
+
+    async def test_a_restarted_process_refuses_a_reuse(self, opened: Opened) -> None:
+        queue = await opened.queue()
+        await queue.execute(cmd.IssueTicket(service="ktp", visit="a"), "id-1", caller="device:k1")
+        await queue.execute(cmd.OpenCounter(counter="1", officer="o"), "id-2", caller="user:o")
+        restarted = await opened.queue()
+        with pytest.raises(DomainError) as caught:
+            # Would be decided, and succeed, if the binding were not known from the log.
+            await restarted.execute(cmd.CallNext(counter="1", officer="o"), "id-2", caller="user:o")
+        assert caught.value.code == "command_id_reused"
+        again = await restarted.execute(
+            cmd.OpenCounter(counter="1", officer="o"), "id-2", caller="user:o"
+        )
+        assert again.duplicate
+
+
 def _worker(url: str, name: str, counter: str, mode: str, count: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.server.queue_worker", url, name, counter, mode, str(count)],

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from redis.asyncio import Redis
 
-from server.store import Appended, Conflict, EventLog, Record, open_log
+from server.store import Appended, CommandIdReused, Conflict, EventLog, Record, open_log
 from server.store.redis import RedisLog
 from server.store.sqlite import SqliteLog
 
@@ -106,8 +106,8 @@ async def take(records: AsyncIterator[Record], count: int) -> list[Record]:
     return taken
 
 
-def records(first_seq: int, command_id: str, *events: bytes) -> list[Record]:
-    return [Record(first_seq + n, command_id, data) for n, data in enumerate(events)]
+def records(first_seq: int, command_id: str, *events: bytes, digest: str = "") -> list[Record]:
+    return [Record(first_seq + n, command_id, data, digest) for n, data in enumerate(events)]
 
 
 class TestHead:
@@ -201,6 +201,54 @@ class TestIdempotency:
         await first.append(VENUE, 0, [b"a"], "c1")
         assert await second.append(VENUE, 0, [b"a"], "c1") == Appended(1, 1, duplicate=True)
         assert await second.head(VENUE) == 1
+
+
+class TestBinding:
+    """A command id is bound to its command's digest: a retry must be the same command."""
+
+    async def test_same_id_and_digest_is_a_duplicate(self, log: EventLog) -> None:
+        await log.append(VENUE, 0, [b"a", b"b"], "c1", digest="d1")
+        again = await log.append(VENUE, 2, [b"a", b"b"], "c1", digest="d1")
+        assert again == Appended(1, 2, duplicate=True)
+
+    async def test_same_id_with_another_digest_is_refused(self, log: EventLog) -> None:
+        await log.append(VENUE, 0, [b"a", b"b"], "c1", digest="d1")
+        with pytest.raises(CommandIdReused) as raised:
+            await log.append(VENUE, 2, [b"x"], "c1", digest="d2")
+        assert (raised.value.venue, raised.value.command_id) == (VENUE, "c1")
+        assert await log.head(VENUE) == 2
+        assert await log.read(VENUE, 0) == records(1, "c1", b"a", b"b", digest="d1")
+
+    async def test_a_refused_reuse_leaves_the_first_binding(self, log: EventLog) -> None:
+        await log.append(VENUE, 0, [b"a"], "c1", digest="d1")
+        with pytest.raises(CommandIdReused):
+            await log.append(VENUE, 1, [b"x"], "c1", digest="d2")
+        assert await log.append(VENUE, 1, [b"a"], "c1", digest="d1") == Appended(1, 1, True)
+
+    async def test_reuse_is_refused_across_processes(self, storage: Storage) -> None:
+        first, second = storage.open(), storage.open()
+        await first.append(VENUE, 0, [b"a"], "c1", digest="d1")
+        with pytest.raises(CommandIdReused):
+            await second.append(VENUE, 1, [b"x"], "c1", digest="d2")
+        assert await second.append(VENUE, 0, [b"a"], "c1", digest="d1") == Appended(1, 1, True)
+        assert await second.head(VENUE) == 1
+
+    async def test_records_carry_their_commands_digest(self, storage: Storage) -> None:
+        await storage.open().append(VENUE, 0, [b"a", b"b"], "c1", digest="d1")
+        await storage.open().append(VENUE, 2, [b"c"], "c2", digest="d2")
+        # Another process learns the binding from the log, so it can refuse a reuse itself.
+        read = await storage.open().read(VENUE, 0)
+        assert [(r.command_id, r.digest) for r in read] == [
+            ("c1", "d1"),
+            ("c1", "d1"),
+            ("c2", "d2"),
+        ]
+
+    async def test_an_unbound_command_matches_any_retry(self, log: EventLog) -> None:
+        # No digest (the accounts log, or a command stored before digests existed): a
+        # retry cannot be told apart from a reuse, so it is answered as a retry, as before.
+        await log.append(VENUE, 0, [b"a"], "c1")
+        assert await log.append(VENUE, 1, [b"a"], "c1", digest="d1") == Appended(1, 1, True)
 
 
 class TestRead:
