@@ -13,8 +13,8 @@ A `Venue` is built only when no problem was found.
 
 Shape of the file (tables are keyed by id, so ids are never repeated)::
 
-    [venue]            id, name, timezone, priority_ratio, max_recalls, return_policy,
-                       running_text
+    [venue]            id, name, timezone, priority_ratio, priority_scope, max_recalls,
+                       return_policy, running_text
     [hours]            mon = ["08:00", "16:00"]  (closed days are left out)
     [[breaks]]         days = ["fri"], start = "11:30", end = "13:00", name
     [[holidays]]       date = 2026-08-17, name
@@ -51,6 +51,7 @@ from server.domain.venue import (
     Counter,
     Holiday,
     OpeningHours,
+    PriorityScope,
     ReturnPolicy,
     Service,
     Tenant,
@@ -386,7 +387,10 @@ _KINDS = {
     "time": ("a time", '"08:00"'),
     "date": ("a date", "2026-08-17"),
 }
-_CHOICES: dict[str, tuple[str, ...]] = {"return_policy": get_args(ReturnPolicy)}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "return_policy": get_args(ReturnPolicy),
+    "priority_scope": get_args(PriorityScope),
+}
 
 
 def _misspelt(error: str, key: str | None, set_aside: Iterable[str]) -> bool:

@@ -495,19 +495,29 @@ def next_ticket(venue: Venue, state: State, counter_id: str) -> Ticket | None:
     """The ticket *call next* would call at this counter, honouring the priority ratio."""
     counter = venue.counters[counter_id]
     regular: Ticket | None = None
-    priority: Ticket | None = None
+    # The oldest priority ticket of each lane this counter may call.
+    priority: dict[str, Ticket] = {}
     for ticket in state.waiting():
         if not callable_at(counter, ticket):
             continue
         if ticket.priority:
-            if priority is None or ticket.order < priority.order:
-                priority = ticket
+            head = priority.get(ticket.service)
+            if head is None or ticket.order < head.order:
+                priority[ticket.service] = ticket
         elif regular is None or ticket.order < regular.order:
             regular = ticket
-    if priority is None or regular is None:
-        return priority or regular
-    due = state.counter(counter_id).since_priority >= venue.priority_ratio
-    return priority if due else regular
+    due = [p for p in priority.values() if regular is None or _due(venue, state, counter, p)]
+    return min(due, key=lambda t: t.order) if due else regular
+
+
+def _due(venue: Venue, state: State, counter: Counter, ticket: Ticket) -> bool:
+    """Whether a priority ticket's turn has come: `priority_ratio` regular calls since the
+    last priority one, counted at this counter or in its lane (`priority_scope`)."""
+    if venue.priority_scope == "lane":
+        since = state.lane_since.get(ticket.service, 0)
+    else:
+        since = state.counter(counter.id).since_priority
+    return since >= venue.priority_ratio
 
 
 @_rule

@@ -390,7 +390,9 @@ class _Lanes:
         self, venue: Venue, state: State, waiting: _Waiting, counters: Iterable[Counter]
     ) -> None:
         self.ratio = venue.priority_ratio
+        self.by_lane = venue.priority_scope == "lane"
         self.since: dict[str, int] = {}
+        self.lane_since = dict(state.lane_since)
         self.lanes: dict[tuple[str, bool], deque[Ticket]] = {}
         self.direct: dict[tuple[str, bool], deque[Ticket]] = {}
         for counter in counters:
@@ -406,9 +408,7 @@ class _Lanes:
     def pick(self, counter: Counter) -> Ticket | None:
         """What *call next* takes at this counter: `decide.next_ticket`'s rule."""
         regular = self._head(counter, priority=False)
-        priority = self._head(counter, priority=True)
-        take_priority = priority is not None and (regular is None or self._due(counter))
-        chosen = priority if take_priority else regular
+        chosen = self._head(counter, priority=True, due_only=regular is not None) or regular
         if chosen is None:
             return None
         if chosen.to_counter is not None:
@@ -416,6 +416,8 @@ class _Lanes:
         else:
             self.lanes[chosen.service, chosen.priority].popleft()
         self.since[counter.id] = 0 if chosen.priority else self.since[counter.id] + 1
+        lane = self.lane_since.get(chosen.service, 0)
+        self.lane_since[chosen.service] = 0 if chosen.priority else lane + 1
         return chosen
 
     def back_due(self, counter: Counter) -> bool:
@@ -423,19 +425,20 @@ class _Lanes:
         regular ticket is left before it and no priority ticket is due first."""
         if self._head(counter, priority=False) is not None:
             return False
-        return self._head(counter, priority=True) is None or not self._due(counter)
+        return self._head(counter, priority=True, due_only=True) is None
 
-    def _due(self, counter: Counter) -> bool:
-        return self.since[counter.id] >= self.ratio
+    def _due(self, counter: Counter, ticket: Ticket) -> bool:
+        """`decide._due`: the ratio counted at the counter, or in the ticket's lane."""
+        since = self.lane_since.get(ticket.service, 0) if self.by_lane else self.since[counter.id]
+        return since >= self.ratio
 
-    def _head(self, counter: Counter, *, priority: bool) -> Ticket | None:
+    def _head(self, counter: Counter, *, priority: bool, due_only: bool = False) -> Ticket | None:
         direct = self.direct[counter.id, priority]
-        best = direct[0] if direct else None
-        for service in counter.services:
-            lane = self.lanes[service, priority]
-            if lane and (best is None or lane[0].order < best.order):
-                best = lane[0]
-        return best
+        heads = [direct[0]] if direct else []
+        heads += [lane[0] for s in counter.services if (lane := self.lanes[s, priority])]
+        if due_only:
+            heads = [t for t in heads if self._due(counter, t)]
+        return min(heads, key=_order, default=None)
 
 
 class _DryRun:

@@ -95,6 +95,7 @@ class State:
         "day",
         "durations",
         "issued",
+        "lane_since",
         "last_at",
         "notices",
         "numbers",
@@ -112,6 +113,9 @@ class State:
         self.numbers: dict[str, int] = {}
         self.issued: dict[tuple[str, str], int] = {}
         self.counters: dict[str, CounterState] = {}
+        # Regular tickets called per lane (service) since its last priority one: the
+        # priority ratio of a venue whose `priority_scope` is "lane".
+        self.lane_since: dict[str, int] = {}
         # None until a manager sets it: the venue file's text applies.
         self.running_text: str | None = None
         # Service times in minutes, most recent last, per service; kept across days so the
@@ -130,6 +134,7 @@ class State:
         other.seq, other.day, other.last_at = self.seq, self.day, self.last_at
         other.tickets, other.numbers = dict(self.tickets), dict(self.numbers)
         other.issued, other.counters = dict(self.issued), dict(self.counters)
+        other.lane_since = dict(self.lane_since)
         other._back, other._front = self._back, self._front
         other.running_text = self.running_text
         other.durations, other.bookings = dict(self.durations), dict(self.bookings)
@@ -146,6 +151,7 @@ class State:
             "numbers": dict(self.numbers),
             "issued": {f"{s}/{c}": n for (s, c), n in self.issued.items()},
             "counters": msgspec.to_builtins(self.counters),
+            "lane_since": dict(self.lane_since),
             "order": (self._back, self._front),
             "running_text": self.running_text,
             "durations": dict(self.durations),
@@ -232,6 +238,7 @@ def _(event: ev.DayStarted, state: State) -> None:
     state.tickets.clear()
     state.numbers.clear()
     state.issued.clear()
+    state.lane_since.clear()
     state.counters = {cid: CounterState() for cid in state.counters}
     state.bookings = {k: b for k, b in state.bookings.items() if b.day >= event.day}
     state.acknowledged.clear()
@@ -286,6 +293,8 @@ def _(event: ev.TicketCalled, state: State) -> None:
         since = current.since_priority
     else:
         since = 0 if ticket.priority else current.since_priority + 1
+        lane = state.lane_since.get(ticket.service, 0)
+        state.lane_since[ticket.service] = 0 if ticket.priority else lane + 1
     _set_counter(state, event.counter, ticket=event.ticket, since_priority=since)
 
 

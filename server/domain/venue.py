@@ -17,6 +17,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Where a no-show visitor who comes back re-enters the lane.
 ReturnPolicy = Literal["front", "original"]
+# Whose count the priority ratio keeps: each counter's own calls, or each lane's (service's)
+# calls whichever counter makes them.
+PriorityScope = Literal["counter", "lane"]
 
 
 class Tenant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -122,6 +125,7 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     breaks: tuple[Break, ...] = ()
     holidays: tuple[Holiday, ...] = ()
     priority_ratio: int = 2
+    priority_scope: PriorityScope = "counter"
     max_recalls: int = 3
     return_policy: ReturnPolicy = "front"
     running_text: str = ""

@@ -365,6 +365,22 @@ class TestVenueSettings:
             "venue.priority_ratio",
         )
 
+    def test_priority_ratio_zero_means_priority_first(self) -> None:
+        assert load_venue_text(venue_toml({"venue.priority_ratio": "0"})).priority_ratio == 0
+
+    @pytest.mark.parametrize("scope", ["counter", "lane"])
+    def test_priority_scope(self, scope: str) -> None:
+        venue = load_venue_text(venue_toml({"venue.priority_scope": f'"{scope}"'}))
+        assert venue.priority_scope == scope
+
+    def test_unknown_priority_scope_names_the_choices(self) -> None:
+        problem = only_problem(
+            venue_toml({"venue.priority_scope": '"loket"'}),
+            "invalid_choice",
+            "venue.priority_scope",
+        )
+        assert "counter, lane" in problem.fix
+
     def test_max_recalls_below_one(self) -> None:
         only_problem(
             venue_toml({"venue.max_recalls": "0"}), "max_recalls_too_low", "venue.max_recalls"

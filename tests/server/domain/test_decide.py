@@ -115,6 +115,23 @@ class TestCalling:
             q(cmd.Done(counter="1"))
         assert "".join(kinds) == "RRPRRPRRP"
 
+    @pytest.mark.parametrize(
+        ("scope", "pattern"), [("counter", "RRRRPP"), ("lane", "RRPRRP")], ids=["counter", "lane"]
+    )
+    def test_the_ratio_per_counter_or_per_lane(self, scope: str, pattern: str) -> None:
+        """Two counters on one lane, calling in turn: each keeps its own count, or the lane
+        keeps one for both (`priority_scope = "lane"`)."""
+        q = Queue(small_venue(priority_ratio=2, priority_scope=scope))
+        for _ in range(6):
+            q.issue()
+            q.issue(priority=True)
+        q.open("1", "2")
+        calls = [q.call("1"), q.call("2")]
+        for _ in range(2):
+            calls += [q.call_after_done("1"), q.call_after_done("2")]
+        kinds = "".join("P" if q.ticket(label).priority else "R" for label in calls)
+        assert kinds == pattern
+
     def test_busy_counter_must_finish_first(self, q: Queue) -> None:
         q.issue(), q.issue()
         q.open("1")

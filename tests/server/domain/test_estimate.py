@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from server.domain import commands as cmd
 from server.domain import estimate
 from server.domain import events as ev
-from server.domain.decide import decide
+from server.domain.decide import decide, next_ticket
 from server.domain.errors import DomainError
 from server.domain.estimate import (
     WaitRange,
@@ -327,7 +327,9 @@ COUNTER_IDS = st.sampled_from(["1", "2", "3", "4"])
 def queues(draw: st.DrawFn) -> Queue:
     """A morning in any shape: lanes with and without staffed counters, calls, tickets sent
     to one counter (some of them closed since), any priority ratio including 0."""
-    q = Queue(venue_with(8.0, priority_ratio=draw(st.integers(min_value=0, max_value=3))))
+    ratio = draw(st.integers(min_value=0, max_value=3))
+    scope = draw(st.sampled_from(["counter", "lane"]))
+    q = Queue(venue_with(8.0, priority_ratio=ratio, priority_scope=scope))
     arrivals = st.tuples(st.sampled_from(["ktp", "kk", "sim"]), st.booleans())
     q.open(*sorted(draw(st.sets(COUNTER_IDS))))
     for service, priority in draw(st.lists(arrivals, min_size=1, max_size=30)):
@@ -361,6 +363,27 @@ def test_every_tile_at_once_equals_each_tile_alone(q: Queue) -> None:
     together = new_ticket_waits(q.venue, q.state, q.now)
     alone = {s: new_ticket_wait(q.venue, q.state, s, q.now) for s in q.venue.services}
     assert together == alone
+
+
+@settings(max_examples=200, deadline=None)
+@given(q=queues(), calls=st.lists(COUNTER_IDS, min_size=1, max_size=40))
+def test_the_dry_run_calls_as_call_next_does(q: Queue, calls: list[str]) -> None:
+    """The dry run picks what `decide.next_ticket` would, call after call, whichever
+    counters call and whatever the priority ratio and its scope."""
+    for counter in q.venue.counters:
+        with contextlib.suppress(DomainError):  # free every counter and open it
+            q(cmd.Done(counter=counter))
+        with contextlib.suppress(DomainError):
+            q(cmd.OpenCounter(counter=counter, officer="o"))
+    counters = list(q.venue.counters.values())
+    lanes = estimate._Lanes(q.venue, q.state, estimate._Waiting(q.state.waiting()), counters)
+    for counter in calls:
+        expected = next_ticket(q.venue, q.state, counter)
+        picked = lanes.pick(q.venue.counters[counter])
+        assert (picked and picked.id) == (expected and expected.id)
+        if expected is not None:
+            q(cmd.CallNext(counter=counter))
+            q(cmd.Done(counter=counter))
 
 
 def sent_to(q: Queue, counter: str, *, via: str = "1") -> Ticket:
