@@ -48,6 +48,7 @@ from server.service import VenueQueue
 from server.web import page
 from visitors.printing import PrintFailed, Slip, job, send
 from visitors.ticket import visitor_secret
+from visitors.views import OFFLOAD_FROM
 
 log = logging.getLogger(__name__)
 
@@ -478,7 +479,13 @@ async def overview(request: Request) -> JSONResponse:
     if device is None:
         return problem(request, "unpaired")
     queue: VenueQueue = request.app.state.queue
-    view = overview_view(queue.venue, queue.state, queue.clock(), language(request))
+    state, now, lang = queue.state, queue.clock(), language(request)
+    if sum(1 for _ in state.waiting()) < OFFLOAD_FROM:
+        view = overview_view(queue.venue, state, now, lang)
+    else:
+        # Every kiosk asks every 10 s: on a big day the tiles are worked out in a thread, on
+        # a copy (`evolve` changes the live state on the loop), as the phone pages are.
+        view = await asyncio.to_thread(overview_view, queue.venue, state.copy(), now, lang)
     view["device"] = {"name": device.name, "printer": bool(device.printer)}
     return JSONResponse(view)
 

@@ -257,16 +257,10 @@ def _check_issue_time(ctx: _Ctx, service: Service) -> None:
 def quota_used(state: State, service_id: str, day: dt.date) -> int:
     """Places of `service_id`'s daily quota on `day` that are taken or held: today's
     tickets, bookings not checked in yet, and later steps of today's open visits."""
-    held = sum(
-        1
-        for b in state.bookings.values()
-        if b.service == service_id and b.day == day and b.status == "booked"
-    )
+    held = state.tallies.held.get((service_id, day), 0)
     if day != state.day:
         return held
-    steps = sum(
-        t.itinerary.count(service_id) for t in state.tickets.values() if t.status not in FINISHED
-    )
+    steps = state.tallies.steps.get(service_id, 0)
     return state.numbers.get(service_id, 0) + held + steps
 
 
@@ -292,11 +286,7 @@ def _check_quota(
 
 
 def _booked(state: State, service_id: str, day: dt.date) -> int:
-    return sum(
-        1
-        for b in state.bookings.values()
-        if b.service == service_id and b.day == day and b.status != "cancelled"
-    )
+    return state.tallies.booked.get((service_id, day), 0)
 
 
 @_rule

@@ -663,11 +663,7 @@ def day_full(
     """
     left = venue.open_minutes_left(now)
     counters = sum(1 for c in venue.counters.values() if service.id in c.services)
-    pending = sum(
-        1
-        for t in state.tickets.values()
-        if t.service == service.id and t.status in ("waiting", "called", "serving")
-    )
+    pending = state.tallies.pending.get(service.id, 0)
     needed = (pending + reserved + 1) * service_minutes(venue, state, service.id) / max(counters, 1)
     return needed > left
 

@@ -9,9 +9,9 @@ checks that it never changes one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from functools import singledispatch
-from typing import Literal
+from typing import Literal, TypeVar
 
 import msgspec
 
@@ -22,6 +22,9 @@ TicketStatus = Literal[
 ]
 CounterStatus = Literal["closed", "open", "break"]
 FINISHED: frozenset[str] = frozenset({"done", "cancelled", "expired"})
+# Still to be served today: what the predicted cutoff counts.
+PENDING: frozenset[str] = frozenset({"waiting", "called", "serving"})
+K = TypeVar("K", bound=Hashable)
 # How many recent service times per service the estimates learn from.
 RECENT_DURATIONS = 30
 # Shorter than this is no service (a call closed by a double press, a correction): not
@@ -83,6 +86,76 @@ class CounterState(msgspec.Struct, frozen=True):
     since_priority: int = 0
 
 
+class Tallies:
+    """Counts kept up to date as tickets and bookings change, so that what a kiosk asks of
+    every service on each screen (quota left, the predicted cutoff) costs the same with 5
+    or 5,000 tickets waiting. Zero counts are dropped, so equal tallies compare equal."""
+
+    __slots__ = ("booked", "held", "pending", "steps")
+
+    def __init__(self) -> None:
+        # Per service: today's tickets still to be served (waiting, called or serving).
+        self.pending: dict[str, int] = {}
+        # Per service: later steps of today's unfinished visits, the places they hold.
+        self.steps: dict[str, int] = {}
+        # Per (service, day): bookings not cancelled, and of those the ones not checked in.
+        self.booked: dict[tuple[str, dt.date], int] = {}
+        self.held: dict[tuple[str, dt.date], int] = {}
+
+    @classmethod
+    def of(cls, tickets: Iterable[Ticket], bookings: Iterable[Booking]) -> Tallies:
+        """Counted from scratch (a new day's bookings, and tests that check the upkeep)."""
+        tallies = cls()
+        for ticket in tickets:
+            tallies.ticket(None, ticket)
+        for booking in bookings:
+            tallies.booking(None, booking)
+        return tallies
+
+    def copy(self) -> Tallies:
+        other = Tallies()
+        other.pending, other.steps = dict(self.pending), dict(self.steps)
+        other.booked, other.held = dict(self.booked), dict(self.held)
+        return other
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "pending": dict(self.pending),
+            "steps": dict(self.steps),
+            "booked": {f"{s}/{d}": n for (s, d), n in self.booked.items()},
+            "held": {f"{s}/{d}": n for (s, d), n in self.held.items()},
+        }
+
+    def ticket(self, old: Ticket | None, new: Ticket | None) -> None:
+        """`old` became `new` (None: did not exist / is gone)."""
+        for ticket, sign in ((old, -1), (new, 1)):
+            if ticket is None:
+                continue
+            if ticket.status in PENDING:
+                _add(self.pending, ticket.service, sign)
+            if ticket.status not in FINISHED:
+                for service in ticket.itinerary:
+                    _add(self.steps, service, sign)
+
+    def booking(self, old: Booking | None, new: Booking | None) -> None:
+        for booking, sign in ((old, -1), (new, 1)):
+            if booking is None:
+                continue
+            key = (booking.service, booking.day)
+            if booking.status != "cancelled":
+                _add(self.booked, key, sign)
+            if booking.status == "booked":
+                _add(self.held, key, sign)
+
+
+def _add(counts: dict[K, int], key: K, step: int) -> None:
+    count = counts.get(key, 0) + step
+    if count:
+        counts[key] = count
+    else:
+        counts.pop(key, None)
+
+
 class State:
     """One venue's queues at log position `seq`."""
 
@@ -101,6 +174,7 @@ class State:
         "numbers",
         "running_text",
         "seq",
+        "tallies",
         "tickets",
     )
 
@@ -126,6 +200,7 @@ class State:
         self.notices: dict[str, str] = {}
         # Today's acknowledged alerts, by alert id.
         self.acknowledged: dict[str, Ack] = {}
+        self.tallies = Tallies()
         self._back = 0
         self._front = 0
 
@@ -139,6 +214,7 @@ class State:
         other.running_text = self.running_text
         other.durations, other.bookings = dict(self.durations), dict(self.bookings)
         other.notices, other.acknowledged = dict(self.notices), dict(self.acknowledged)
+        other.tallies = self.tallies.copy()
         return other
 
     def snapshot(self) -> dict[str, object]:
@@ -158,6 +234,7 @@ class State:
             "bookings": msgspec.to_builtins(self.bookings),
             "notices": dict(self.notices),
             "acknowledged": msgspec.to_builtins(self.acknowledged),
+            "tallies": self.tallies.snapshot(),
         }
 
     def counter(self, counter_id: str) -> CounterState:
@@ -195,9 +272,16 @@ def evolve(state: State, event: ev.Event) -> State:
 
 
 def _put(state: State, ticket_id: str, **changes: object) -> Ticket:
-    ticket = msgspec.structs.replace(state.tickets[ticket_id], **changes)
+    old = state.tickets[ticket_id]
+    ticket = msgspec.structs.replace(old, **changes)
     state.tickets[ticket_id] = ticket
+    state.tallies.ticket(old, ticket)
     return ticket
+
+
+def _put_booking(state: State, booking: Booking) -> None:
+    state.tallies.booking(state.bookings.get(booking.id), booking)
+    state.bookings[booking.id] = booking
 
 
 def _set_counter(state: State, counter_id: str, **changes: object) -> None:
@@ -241,6 +325,7 @@ def _(event: ev.DayStarted, state: State) -> None:
     state.lane_since.clear()
     state.counters = {cid: CounterState() for cid in state.counters}
     state.bookings = {k: b for k, b in state.bookings.items() if b.day >= event.day}
+    state.tallies = Tallies.of((), state.bookings.values())
     state.acknowledged.clear()
     state._back = state._front = 0
 
@@ -256,7 +341,7 @@ def _(event: ev.TicketIssued, state: State) -> None:
     state.numbers[event.service] = event.number
     key = (event.service, event.channel)
     state.issued[key] = state.issued.get(key, 0) + 1
-    state.tickets[event.ticket] = Ticket(
+    ticket = Ticket(
         id=event.ticket,
         label=event.label,
         visit=event.visit,
@@ -271,10 +356,12 @@ def _(event: ev.TicketIssued, state: State) -> None:
         joined_at=event.at,
         itinerary=event.itinerary,
     )
+    state.tickets[event.ticket] = ticket
+    state.tallies.ticket(None, ticket)
     if event.booking in state.bookings:
         booking = state.bookings[event.booking]
-        state.bookings[event.booking] = msgspec.structs.replace(
-            booking, status="checked_in", ticket=event.ticket
+        _put_booking(
+            state, msgspec.structs.replace(booking, status="checked_in", ticket=event.ticket)
         )
 
 
@@ -433,7 +520,7 @@ def _(event: ev.ServiceRequested, state: State) -> None:
 
 @_apply.register
 def _(event: ev.BookingMade, state: State) -> None:
-    state.bookings[event.booking] = Booking(
+    booking = Booking(
         id=event.booking,
         visit=event.visit,
         service=event.service,
@@ -443,12 +530,13 @@ def _(event: ev.BookingMade, state: State) -> None:
         holder_masked=event.holder_masked,
         made_at=event.at,
     )
+    _put_booking(state, booking)
 
 
 @_apply.register
 def _(event: ev.BookingCancelled, state: State) -> None:
     booking = state.bookings[event.booking]
-    state.bookings[event.booking] = msgspec.structs.replace(booking, status="cancelled")
+    _put_booking(state, msgspec.structs.replace(booking, status="cancelled"))
 
 
 @_apply.register

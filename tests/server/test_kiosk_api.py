@@ -23,10 +23,12 @@ from server.app import Settings, create_app
 from server.demo import GUARD, GUARD_PIN, KIOSK_TOKEN
 from server.domain import commands as cmd
 from server.domain import events as ev
+from server.domain.estimate import new_ticket_waits
 from server.domain.events import decode_event
 from server.service import VenueQueue
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import FakeClock
+from visitors import kiosk as kiosk_module
 
 WIB = ZoneInfo("Asia/Jakarta")
 TUESDAY_NINE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
@@ -360,3 +362,27 @@ class TestFuzz:
         answer = await kiosk.client.post(path, json=body)
         assert answer.status_code < 500, (path, body, answer.text)
         assert answer.headers["content-type"].startswith("application/json")
+
+
+class TestBigDay:
+    """Every kiosk asks for its tiles every 10 s: on a big day they are worked out in a
+    worker thread, on a copy of the state, and still come back right."""
+
+    async def test_tiles_come_from_a_worker_thread(
+        self, kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        threads: list[str] = []
+
+        def recorded(venue: Any, state: Any, now: Any = None) -> Any:
+            threads.append(threading.current_thread().name)
+            return new_ticket_waits(venue, state, now)
+
+        monkeypatch.setattr(kiosk_module, "OFFLOAD_FROM", 1)
+        monkeypatch.setattr(kiosk_module, "new_ticket_waits", recorded)
+        for _ in range(3):
+            assert (await kiosk.issue("ktp")).status_code == 200
+        answer = await kiosk.client.get("/kiosk/api/overview")
+        assert answer.status_code == 200
+        tiles = {s["id"]: s for t in answer.json()["tenants"] for s in t["services"]}
+        assert tiles["ktp"]["waiting"] == 3
+        assert threads and threading.main_thread().name not in threads

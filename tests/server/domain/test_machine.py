@@ -27,7 +27,7 @@ from server.domain.events import (
     decode_event,
     encode_event,
 )
-from server.domain.state import MIN_SERVICE_MINUTES, State, evolve, fold
+from server.domain.state import MIN_SERVICE_MINUTES, State, Tallies, evolve, fold
 from server.domain.venue import BookingPolicy
 from tests.helpers import local_time, small_venue
 
@@ -247,6 +247,11 @@ class QueueMachine(RuleBasedStateMachine):
             self.send(cmd.ReturnTicket(ticket=ids[pick % len(ids)]))
 
     # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def the_tallies_are_what_a_count_gives(self) -> None:
+        counted = Tallies.of(self.state.tickets.values(), self.state.bookings.values())
+        assert counted.snapshot() == self.state.tallies.snapshot()
 
     @invariant()
     def the_log_never_runs_backwards(self) -> None:
