@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from server.app import Settings, create_app
 from server.demo import PASSWORD
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -156,6 +160,18 @@ class Queue:
         return self.state.tickets[called[0].ticket].label
 
 
+@asynccontextmanager
+async def serving(
+    settings: Settings, clock: Callable[[], dt.datetime] | None = None, host: str = "t"
+) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """The app through its whole lifespan, and an HTTP client talking to it in-process."""
+    app = create_app(settings, clock=clock) if clock is not None else create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+            yield app, client
+
+
 class SignedIn:
     """A signed-in user's browser session against the app, through its whole lifespan."""
 
@@ -187,4 +203,4 @@ class SignedIn:
         assert answer.json()["ok"], answer.json()
 
 
-__all__ = ["Break", "FakeClock", "Queue", "SignedIn", "local_time", "small_venue"]
+__all__ = ["Break", "FakeClock", "Queue", "SignedIn", "local_time", "serving", "small_venue"]

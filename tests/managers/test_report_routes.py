@@ -8,11 +8,10 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from server.app import Settings, create_app
-from tests.helpers import SignedIn
+from server.app import Settings
+from tests.helpers import SignedIn, serving
 
 DAY = "2026-11-24"
 
@@ -20,19 +19,16 @@ DAY = "2026-11-24"
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[SignedIn]:
     settings = Settings(data_dir=str(tmp_path), clock_start=f"{DAY}T09:00:00+07:00")
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            desk = SignedIn(client)
-            await desk.sign_in("manajer")
-            # A KTP ticket served at Loket 1, and a Samsat ticket left waiting.
-            await desk.send(type="issue_ticket", service="ktp", visit="v1", channel="staff")
-            await desk.send(type="issue_ticket", service="pkb", visit="v2", channel="staff")
-            await desk.send(type="open_counter", counter="1")
-            await desk.send(type="call_next", counter="1")
-            await desk.send(type="done", counter="1")
-            yield desk
+    async with serving(settings) as (_, client):
+        desk = SignedIn(client)
+        await desk.sign_in("manajer")
+        # A KTP ticket served at Loket 1, and a Samsat ticket left waiting.
+        await desk.send(type="issue_ticket", service="ktp", visit="v1", channel="staff")
+        await desk.send(type="issue_ticket", service="pkb", visit="v2", channel="staff")
+        await desk.send(type="open_counter", counter="1")
+        await desk.send(type="call_next", counter="1")
+        await desk.send(type="done", counter="1")
+        yield desk
 
 
 def rows(data: bytes) -> list[list[str]]:

@@ -7,14 +7,13 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from server.app import Settings, create_app
+from server.app import Settings
 from server.domain import commands as cmd
-from tests.helpers import SignedIn
+from tests.helpers import SignedIn, serving
 from tests.strategies import any_command
 
 DAY = "2026-11-24"
@@ -25,15 +24,12 @@ DEMO = ("1", "2", "5", "ktp", "kk", "pkb", "dispendukcapil", "A-001", "G-001", "
 @pytest.fixture
 async def manager(tmp_path: Path) -> AsyncIterator[SignedIn]:
     settings = Settings(data_dir=str(tmp_path), clock_start=f"{DAY}T09:00:00+07:00")
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            desk = SignedIn(client)
-            await desk.sign_in("manajer")
-            await desk.send(type="issue_ticket", service="ktp", visit="v1", channel="staff")
-            await desk.send(type="open_counter", counter="1")
-            yield desk
+    async with serving(settings) as (_, client):
+        desk = SignedIn(client)
+        await desk.sign_in("manajer")
+        await desk.send(type="issue_ticket", service="ktp", visit="v1", channel="staff")
+        await desk.send(type="open_counter", counter="1")
+        yield desk
 
 
 class TestEdges:

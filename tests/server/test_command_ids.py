@@ -15,21 +15,21 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.app import Settings, create_app
-from server.demo import KIOSK_TOKEN, PASSWORD
+from server.app import Settings
+from server.demo import KIOSK_TOKEN
 from server.service import VenueQueue
 from tests.conftest import AUDIO_CACHE
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, SignedIn, serving
 
 TUESDAY_NINE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
-class Mall:
+class Mall(SignedIn):
     """The demo app in its lifespan: a paired kiosk, a phone, and a manager's browser."""
 
     def __init__(self, app: Starlette, client: httpx.AsyncClient) -> None:
-        self.app, self.client = app, client
-        self.csrf = ""
+        super().__init__(client)
+        self.app = app
 
     @property
     def queue(self) -> VenueQueue:
@@ -50,21 +50,6 @@ class Mall:
     async def cancel_from_the_phone(self, visit: str) -> httpx.Response:
         return await self.client.post(f"/t/{visit}/cancel", data=await self.cancel_form(visit))
 
-    async def sign_in(self, username: str) -> None:
-        form = await self.client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        assert token
-        data = {"username": username, "password": PASSWORD, "csrf": token.group(1)}
-        await self.client.post("/login", data=data)
-        answer = await self.client.get("/manager/running-text")
-        found = re.search(r'name="csrf" content="([^"]+)"', answer.text)
-        assert found
-        self.csrf = found.group(1)
-
-    async def command(self, **command: Any) -> httpx.Response:
-        headers = {"X-CSRF-Token": self.csrf}
-        return await self.client.post("/api/commands", json=command, headers=headers)
-
     def status(self, label: str) -> str:
         return next(t.status for t in self.queue.state.tickets.values() if t.label == label)
 
@@ -72,11 +57,8 @@ class Mall:
 @pytest.fixture
 async def mall(tmp_path: Path) -> AsyncIterator[Mall]:
     settings = Settings(data_dir=str(tmp_path), audio_cache=str(AUDIO_CACHE))
-    app = create_app(settings, clock=FakeClock(TUESDAY_NINE))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mpp.test") as client:
-            yield Mall(app, client)
+    async with serving(settings, FakeClock(TUESDAY_NINE), host="mpp.test") as (app, client):
+        yield Mall(app, client)
 
 
 class TestVisitorIds:
@@ -134,11 +116,11 @@ class TestReusedIds:
     ) -> None:
         await mall.sign_in("manajer")
         command_id = uuid.uuid4().hex
-        opened = await mall.command(type="open_counter", counter="1", command_id=command_id)
+        opened = await mall.post(type="open_counter", counter="1", command_id=command_id)
         assert opened.json()["ok"]
-        again = await mall.command(type="open_counter", counter="1", command_id=command_id)
+        again = await mall.post(type="open_counter", counter="1", command_id=command_id)
         assert again.json()["duplicate"] is True
-        other = await mall.command(type="close_counter", counter="1", command_id=command_id)
+        other = await mall.post(type="close_counter", counter="1", command_id=command_id)
         assert other.status_code == 409
         assert other.json()["code"] == "command_id_reused"
         assert mall.queue.state.counters["1"].status == "open"
@@ -148,5 +130,5 @@ class TestReusedIds:
         await mall.kiosk("issue", service="ktp", command_id=command_id)
         await mall.sign_in("manajer")
         # The kiosk's id, sent by a signed-in user with a command the kiosk never sent.
-        answer = await mall.command(type="open_counter", counter="1", command_id=command_id)
+        answer = await mall.post(type="open_counter", counter="1", command_id=command_id)
         assert (answer.status_code, answer.json()["code"]) == (409, "command_id_reused")
