@@ -23,8 +23,9 @@ What the figures mean:
 - *served*: `TicketDone` events, under the service the ticket was in when done (after any
   transfer) and for the officer named by the event.
 - *service time*: minutes from `ServingStarted` (or, when the officer never pressed
-  start, from the last call) to `TicketDone`, time on hold left out, as the queue's own
-  estimates learn it. A transfer starts it over.
+  start, from the last call or recall) to `TicketDone`, time on hold left out; under
+  `MIN_SERVICE_MINUTES` (a double press) is no service time. The queue's own estimates
+  learn exactly these. A transfer starts it over.
 - *no-show*: tickets whose status at the end of their day is no-show. A visitor who came
   back and was served is not a no-show; the next morning's expiry does not undo one.
 - *cancelled*: `TicketCancelled` events, under the ticket's service at that moment.
@@ -49,6 +50,7 @@ from typing import Any, Literal
 import msgspec
 
 from server.domain import events as ev
+from server.domain.state import MIN_SERVICE_MINUTES
 from server.domain.venue import Venue
 from server.store import EventLog
 
@@ -303,6 +305,7 @@ class ReportBuilder:
         self._handlers: dict[type[Any], Callable[[dt.date, dt.datetime, Any], None]] = {
             ev.TicketIssued: self._issued,
             ev.TicketCalled: self._called,
+            ev.TicketRecalled: self._recalled,
             ev.TicketNoShow: self._no_show,
             ev.TicketReturned: self._returned,
             ev.ServingStarted: self._started,
@@ -426,6 +429,11 @@ class ReportBuilder:
             track.status = status
         return track
 
+    def _recalled(self, day: dt.date, at: dt.datetime, event: ev.TicketRecalled) -> None:
+        track = self._tickets.get(event.ticket)
+        if track is not None:
+            track.called_at = at
+
     def _no_show(self, day: dt.date, at: dt.datetime, event: ev.TicketNoShow) -> None:
         self._status(event.ticket, "no_show")
 
@@ -479,7 +487,7 @@ class ReportBuilder:
         officer.served += 1
         officer.counters.add(event.counter)
         minutes = track.service_minutes(at)
-        if minutes is not None:
+        if minutes is not None and minutes >= MIN_SERVICE_MINUTES:
             tally.service_times.append(minutes)
             officer.service_times.append(minutes)
 

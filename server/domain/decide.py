@@ -254,10 +254,21 @@ def _check_issue_time(ctx: _Ctx, service: Service) -> None:
         raise DomainError("issue_closed", service=service.name, time=f"{service.last_issue:%H.%M}")
 
 
-def quota_used(state: State, service_id: str, day: dt.date) -> int:
-    """Places of `service_id`'s daily quota on `day` that are taken or held: today's
-    tickets, bookings not checked in yet, and later steps of today's open visits."""
-    held = state.tallies.held.get((service_id, day), 0)
+def quota_used(venue: Venue, state: State, service_id: str, day: dt.date, at: dt.datetime) -> int:
+    """Places of `service_id`'s daily quota on `day` that are taken or held at `at`:
+    today's tickets, bookings not checked in yet, and later steps of today's open visits.
+
+    A booking holds its place until its check-in window closes; under `late_policy =
+    "join"` a late visitor may still come, so it holds it all day."""
+    slots = state.tallies.held.get((service_id, day), {})
+    policy = venue.booking
+    if day == at.date() and policy.late_policy == "refuse":
+        late = dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
+        held = sum(
+            n for slot, n in slots.items() if dt.datetime.combine(day, slot, at.tzinfo) + late >= at
+        )
+    else:
+        held = sum(slots.values())
     if day != state.day:
         return held
     steps = state.tallies.steps.get(service_id, 0)
@@ -268,7 +279,7 @@ def _check_quota(
     ctx: _Ctx, service: Service, channel: ev.Channel, *, places: int = 1, held: int = 0
 ) -> None:
     """Refuse unless `places` more fit in the quotas; `held` of them were held already."""
-    used = quota_used(ctx.state, service.id, ctx.at.date())
+    used = quota_used(ctx.venue, ctx.state, service.id, ctx.at.date(), ctx.at)
     if used - held + places > service.daily_quota:
         raise DomainError("quota_full", service=service.name)
     if held:
@@ -362,7 +373,7 @@ def _book(command: cmd.BookVisit, ctx: _Ctx) -> list[ev.Event]:
     ):
         raise DomainError("channel_quota_full", service=service.name, channel="online")
     # The booking holds its place in the day's quota now, as a visitor expects of it.
-    if quota_used(ctx.state, service.id, command.day) >= service.daily_quota:
+    if quota_used(ctx.venue, ctx.state, service.id, command.day, ctx.at) >= service.daily_quota:
         raise DomainError("quota_full", service=service.name)
     return [
         ev.BookingMade(
@@ -485,24 +496,25 @@ def next_ticket(venue: Venue, state: State, counter_id: str) -> Ticket | None:
     """The ticket *call next* would call at this counter, honouring the priority ratio."""
     counter = venue.counters[counter_id]
     regular: Ticket | None = None
-    # The oldest priority ticket of each lane this counter may call.
-    priority: dict[str, Ticket] = {}
+    priority: Ticket | None = None
     for ticket in state.waiting():
         if not callable_at(counter, ticket):
             continue
         if ticket.priority:
-            head = priority.get(ticket.service)
-            if head is None or ticket.order < head.order:
-                priority[ticket.service] = ticket
+            if priority is None or ticket.order < priority.order:
+                priority = ticket
         elif regular is None or ticket.order < regular.order:
             regular = ticket
-    due = [p for p in priority.values() if regular is None or _due(venue, state, counter, p)]
-    return min(due, key=lambda t: t.order) if due else regular
+    if priority is None or regular is None:
+        return priority or regular
+    return priority if _due(venue, state, counter, priority) else regular
 
 
 def _due(venue: Venue, state: State, counter: Counter, ticket: Ticket) -> bool:
-    """Whether a priority ticket's turn has come: `priority_ratio` regular calls since the
-    last priority one, counted at this counter or in its lane (`priority_scope`)."""
+    """Whether the oldest priority ticket's turn has come: `priority_ratio` regular calls
+    since the last priority one, counted at this counter or in its lane (`priority_scope`).
+    Always the oldest, under both scopes: a newcomer's wait then depends on its own lane
+    only, so every kiosk tile comes from one dry run."""
     if venue.priority_scope == "lane":
         since = state.lane_since.get(ticket.service, 0)
     else:

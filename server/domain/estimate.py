@@ -408,7 +408,9 @@ class _Lanes:
     def pick(self, counter: Counter) -> Ticket | None:
         """What *call next* takes at this counter: `decide.next_ticket`'s rule."""
         regular = self._head(counter, priority=False)
-        chosen = self._head(counter, priority=True, due_only=regular is not None) or regular
+        priority = self._head(counter, priority=True)
+        take_priority = priority is not None and (regular is None or self._due(counter, priority))
+        chosen = priority if take_priority else regular
         if chosen is None:
             return None
         if chosen.to_counter is not None:
@@ -425,20 +427,22 @@ class _Lanes:
         regular ticket is left before it and no priority ticket is due first."""
         if self._head(counter, priority=False) is not None:
             return False
-        return self._head(counter, priority=True, due_only=True) is None
+        priority = self._head(counter, priority=True)
+        return priority is None or not self._due(counter, priority)
 
     def _due(self, counter: Counter, ticket: Ticket) -> bool:
         """`decide._due`: the ratio counted at the counter, or in the ticket's lane."""
         since = self.lane_since.get(ticket.service, 0) if self.by_lane else self.since[counter.id]
         return since >= self.ratio
 
-    def _head(self, counter: Counter, *, priority: bool, due_only: bool = False) -> Ticket | None:
+    def _head(self, counter: Counter, *, priority: bool) -> Ticket | None:
         direct = self.direct[counter.id, priority]
-        heads = [direct[0]] if direct else []
-        heads += [lane[0] for s in counter.services if (lane := self.lanes[s, priority])]
-        if due_only:
-            heads = [t for t in heads if self._due(counter, t)]
-        return min(heads, key=_order, default=None)
+        best = direct[0] if direct else None
+        for service in counter.services:
+            lane = self.lanes[service, priority]
+            if lane and (best is None or lane[0].order < best.order):
+                best = lane[0]
+        return best
 
 
 class _DryRun:

@@ -98,9 +98,10 @@ class Tallies:
         self.pending: dict[str, int] = {}
         # Per service: later steps of today's unfinished visits, the places they hold.
         self.steps: dict[str, int] = {}
-        # Per (service, day): bookings not cancelled, and of those the ones not checked in.
+        # Per (service, day): bookings not cancelled; and per slot those not checked in
+        # yet, which hold their places until their check-in window closes.
         self.booked: dict[tuple[str, dt.date], int] = {}
-        self.held: dict[tuple[str, dt.date], int] = {}
+        self.held: dict[tuple[str, dt.date], dict[dt.time, int]] = {}
 
     @classmethod
     def of(cls, tickets: Iterable[Ticket], bookings: Iterable[Booking]) -> Tallies:
@@ -115,7 +116,8 @@ class Tallies:
     def copy(self) -> Tallies:
         other = Tallies()
         other.pending, other.steps = dict(self.pending), dict(self.steps)
-        other.booked, other.held = dict(self.booked), dict(self.held)
+        other.booked = dict(self.booked)
+        other.held = {key: dict(slots) for key, slots in self.held.items()}
         return other
 
     def snapshot(self) -> dict[str, object]:
@@ -123,7 +125,11 @@ class Tallies:
             "pending": dict(self.pending),
             "steps": dict(self.steps),
             "booked": {f"{s}/{d}": n for (s, d), n in self.booked.items()},
-            "held": {f"{s}/{d}": n for (s, d), n in self.held.items()},
+            "held": {
+                f"{s}/{d}/{slot}": n
+                for (s, d), slots in self.held.items()
+                for slot, n in slots.items()
+            },
         }
 
     def ticket(self, old: Ticket | None, new: Ticket | None) -> None:
@@ -145,7 +151,10 @@ class Tallies:
             if booking.status != "cancelled":
                 _add(self.booked, key, sign)
             if booking.status == "booked":
-                _add(self.held, key, sign)
+                slots = self.held.setdefault(key, {})
+                _add(slots, booking.slot, sign)
+                if not slots:
+                    del self.held[key]
 
 
 def _add(counts: dict[K, int], key: K, step: int) -> None:

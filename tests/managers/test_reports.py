@@ -25,9 +25,12 @@ from bench.busy_day import DAY, VENUE, busy_day, busy_days, venue_toml
 from managers.report_files import render_csv, render_pdf, service_header
 from managers.reports import Figures, Report, ReportBuilder, build_report, nearest_rank
 from server.cli import main
+from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.events import encode_event
+from server.domain.state import MIN_SERVICE_MINUTES
 from server.store import open_log
+from tests.helpers import Queue
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 MONTH_DAYS = (dt.date(2026, 11, 28), 3)  # the last three days of November
@@ -115,7 +118,7 @@ def independent(events: list[ev.Event]) -> dict[str, Any]:
         for e in ticket_events[1:]:
             if isinstance(e, ev.TicketTransferred):
                 service, started, called, on_hold = e.service, None, None, 0.0
-            elif isinstance(e, ev.TicketCalled):
+            elif isinstance(e, ev.TicketCalled | ev.TicketRecalled):
                 called = e.at
             elif isinstance(e, ev.ServingStarted):
                 started = e.at
@@ -131,6 +134,8 @@ def independent(events: list[ev.Event]) -> dict[str, Any]:
                 start = started or called
                 assert start is not None
                 minutes = (e.at - start).total_seconds() / 60 - on_hold
+                if minutes < MIN_SERVICE_MINUTES:
+                    continue  # a double press, not a service
                 per[service]["service_times"].append(minutes)
                 officers[e.officer].append(minutes)
             elif isinstance(e, ev.TicketCancelled):
@@ -491,3 +496,37 @@ class TestCommandLine:
         with pytest.raises(SystemExit):
             main(["report", "--month", "2026-13"])
         assert "not a month" in capsys.readouterr().err
+
+
+class TestServiceTimeAsTheQueueLearnsIt:
+    """The report's service time is the one the wait estimates learn: from Start, else
+    from the last call or recall, hold left out, a double press not counted."""
+
+    def test_equal_to_what_the_queue_learned(self) -> None:
+        q, log = Queue(), []
+
+        def send(command: cmd.Command, after: float = 0) -> None:
+            q.now += dt.timedelta(minutes=after)
+            log.extend(q(command))
+
+        send(cmd.OpenCounter(counter="1", officer="loket1"))
+        for visit in ("v1", "v2", "v3"):
+            send(cmd.IssueTicket(service="ktp", visit=visit))
+        # A-001 came only at the recall, and was done without Start: 5 minutes.
+        send(cmd.CallNext(counter="1"))
+        send(cmd.Recall(counter="1"), after=3)
+        send(cmd.Done(counter="1"), after=5)
+        # A-002: started, 2 minutes, held for 30, resumed, 4 more: 6 minutes.
+        send(cmd.CallNext(counter="1"))
+        send(cmd.StartServing(counter="1"), after=1)
+        send(cmd.Hold(counter="1"), after=2)
+        send(cmd.Resume(counter="1", ticket="A-002"), after=30)
+        send(cmd.Done(counter="1"), after=4)
+        # A-003: a double press, no service.
+        send(cmd.CallNext(counter="1"))
+        send(cmd.Done(counter="1"))
+        builder = ReportBuilder(q.venue, q.now.date(), q.now.date())
+        for event in log:
+            builder.add(event)
+        assert q.state.durations["ktp"] == (5.0, 6.0)
+        assert builder.finish().total.avg_service == pytest.approx(5.5)

@@ -283,6 +283,23 @@ class TestDailyQuotaOnEveryPath:
         q(cmd.CancelBooking(booking="B1"))
         q.issue()
 
+    def test_a_booking_past_its_window_gives_its_place_back(self) -> None:
+        q = Queue(tight(1, late_policy="refuse", late_minutes=15))
+        book(q, "B1", dt.time(9, 30))
+        assert q.refused(cmd.IssueTicket(service="ktp", visit="w")).code == "quota_full"
+        q.now = local_time(q.venue, 2026, 11, 24, 10, 15)  # the window closes at 10.15
+        assert q.refused(cmd.IssueTicket(service="ktp", visit="w")).code == "quota_full"
+        q.now += dt.timedelta(minutes=1)
+        q.issue()
+        assert q.refused(cmd.CheckIn(booking="B1")).code == "check_in_late"
+
+    def test_under_the_join_policy_a_late_booking_keeps_its_place(self) -> None:
+        q = Queue(tight(1, late_policy="join"))
+        book(q, "B1", dt.time(9, 30))
+        q.now = local_time(q.venue, 2026, 11, 24, 15, 0)
+        assert q.refused(cmd.IssueTicket(service="ktp", visit="w")).code == "quota_full"
+        q(cmd.CheckIn(booking="B1"))
+
     def test_a_later_days_bookings_count_only_on_that_day(self) -> None:
         q = Queue(tight(1))
         tomorrow = TODAY + dt.timedelta(days=1)

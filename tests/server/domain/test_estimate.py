@@ -386,6 +386,29 @@ def test_the_dry_run_calls_as_call_next_does(q: Queue, calls: list[str]) -> None
             q(cmd.Done(counter=counter))
 
 
+def test_under_a_lane_ratio_tickets_sent_to_a_counter_are_called_as_call_next_does() -> None:
+    """Two priority tickets sent to counter 2, of two services, and only KTP's lane due:
+    the dry run and call next agree on what counter 2 calls."""
+    q = Queue(small_venue(priority_scope="lane", priority_ratio=2))
+    q.open("1", "2")
+    q.issue("ktp", priority=True)
+    q(cmd.CallNext(counter="1"))
+    q(cmd.Transfer(counter="1", service="kk", to_counter="2"))
+    q.issue("ktp", priority=True)
+    q(cmd.CallNext(counter="1"))
+    q(cmd.Transfer(counter="1", to_counter="2"))
+    for _ in range(2):
+        q.issue("ktp")
+        q(cmd.CallNext(counter="1"))
+        q(cmd.Done(counter="1"))
+    q.issue("ktp")
+    expected = next_ticket(q.venue, q.state, "2")
+    waiting = estimate._Waiting(q.state.waiting())
+    lanes = estimate._Lanes(q.venue, q.state, waiting, [q.venue.counters["2"]])
+    picked = lanes.pick(q.venue.counters["2"])
+    assert expected is not None and picked is not None and picked.id == expected.id
+
+
 def sent_to(q: Queue, counter: str, *, via: str = "1") -> Ticket:
     """Call the lane's next ticket at `via` and transfer it to one `counter`'s own queue."""
     q(cmd.CallNext(counter=via))

@@ -269,7 +269,9 @@ class QueueMachine(RuleBasedStateMachine):
             return
         for sid, service in self.venue.services.items():
             assert self.state.numbers.get(sid, 0) <= service.daily_quota
-            assert quota_used(self.state, sid, self.state.day) <= service.daily_quota
+            at = max(self.now, self.state.last_at or self.now).astimezone(self.venue.tz)
+            used = quota_used(self.venue, self.state, sid, self.state.day, at)
+            assert used <= service.daily_quota
 
     @invariant()
     def priority_tickets_only_in_priority_lanes(self) -> None:
