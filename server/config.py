@@ -32,6 +32,7 @@ import datetime as dt
 import difflib
 import functools
 import itertools
+import math
 import os
 import re
 import string
@@ -601,17 +602,29 @@ _TYPICAL_FIX = "use the usual service time in minutes, e.g. 10"
 
 
 class _Bound(msgspec.Struct, frozen=True):
-    """A lower limit on one number, with the problem code and fix when it is broken."""
+    """Limits on one number, with the problem code and fix when they are broken."""
 
     key: str
     low: float
     code: str
     fix: str
     strict: bool = False  # True: the value must be above `low`, not merely reach it
+    # TOML has inf and nan: a number the estimates divide and multiply by must be finite.
+    high: float = math.inf
 
     def problem(self, path: str, value: float | None) -> Problem | None:
-        if value is None or value > self.low or (value == self.low and not self.strict):
+        if value is None:
             return None
+        above = value > self.low or (value == self.low and not self.strict)
+        if above and value <= self.high and math.isfinite(value):
+            return None
+        if above:
+            return Problem(
+                f"{path}.{self.key}",
+                f"{self.key} must be at most {self.high:g}, found {value:g}",
+                self.fix,
+                f"{self.key}_too_high",
+            )
         limit = f"{'greater than' if self.strict else 'at least'} {self.low:g}"
         return Problem(
             f"{path}.{self.key}",
@@ -630,7 +643,10 @@ _SERVICE_BOUNDS = (
     _Bound("kiosk_quota", 0, "negative_quota", "use 0 or more, or remove the key"),
     _Bound("online_quota", 0, "negative_quota", "use 0 or more, or remove the key"),
     _Bound("sla_minutes", 0, "sla_not_positive", "use the target wait, e.g. 30", strict=True),
-    _Bound("typical_minutes", 0, "typical_minutes_not_positive", _TYPICAL_FIX, strict=True),
+    # A service longer than a whole day is a typing mistake (and infinity breaks estimates).
+    _Bound(
+        "typical_minutes", 0, "typical_minutes_not_positive", _TYPICAL_FIX, strict=True, high=600
+    ),
 )
 
 _BOOKING_BOUNDS = (

@@ -373,8 +373,13 @@ def _book(command: cmd.BookVisit, ctx: _Ctx) -> list[ev.Event]:
     ):
         raise DomainError("channel_quota_full", service=service.name, channel="online")
     # The booking holds its place in the day's quota now, as a visitor expects of it.
-    if quota_used(ctx.venue, ctx.state, service.id, command.day, ctx.at) >= service.daily_quota:
+    used = quota_used(ctx.venue, ctx.state, service.id, command.day, ctx.at)
+    if used >= service.daily_quota:
         raise DomainError("quota_full", service=service.name)
+    # And, for today, its time in what is left of the day, as a walk-in's would.
+    held = used - ctx.state.numbers.get(service.id, 0)
+    if command.day == today and day_full(ctx.venue, ctx.state, service, ctx.at, reserved=held):
+        raise DomainError("day_full", service=service.name)
     return [
         ev.BookingMade(
             at=ctx.at,

@@ -506,6 +506,21 @@ class TestServices:
             "services.ktp.typical_minutes",
         )
 
+    @pytest.mark.parametrize(
+        ("value", "code"),
+        [
+            ("inf", "typical_minutes_too_high"),
+            ("601", "typical_minutes_too_high"),
+            ("nan", "typical_minutes_not_positive"),
+        ],
+    )
+    def test_typical_minutes_must_be_a_real_duration(self, value: str, code: str) -> None:
+        only_problem(
+            venue_toml({"services.ktp.typical_minutes": value}),
+            code,
+            "services.ktp.typical_minutes",
+        )
+
     def test_service_nobody_serves(self) -> None:
         extra = (
             '[services.kk]\ntenant = "dukcapil"\nname = "Kartu Keluarga"\nprefix = "B"\n'

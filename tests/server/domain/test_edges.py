@@ -361,6 +361,29 @@ class TestDailyQuotaOnEveryPath:
         assert caught.value.code == "day_full"
         assert issued <= 4
 
+    def test_a_booking_for_today_is_refused_when_the_day_is_full(self) -> None:
+        hours = OpeningHours(open=dt.time(8, 0), close=dt.time(16, 0))
+        q = Queue(small_venue(services=_slow_services(), hours=dict.fromkeys(WEEK, hours)))
+        q.now = local_time(q.venue, 2026, 11, 24, 15, 0)
+        with pytest.raises(DomainError) as caught:
+            for _ in range(20):
+                q.issue()
+        assert caught.value.code == "day_full"
+        with pytest.raises(DomainError) as caught:
+            book(q, "B1", dt.time(15, 30))
+        assert caught.value.code == "day_full"
+        book(q, "B2", dt.time(15, 30), day=TODAY + dt.timedelta(days=1))
+
+    def test_a_transfer_takes_no_new_place(self) -> None:
+        """The visitor already holds a ticket: moving it to a full service is allowed."""
+        q = Queue(tight(1))
+        q.issue("ktp")
+        q.issue("kk")
+        q.open("4")
+        q.call("4")
+        q(cmd.Transfer(counter="4", service="ktp"))
+        assert q.ticket("B-001").service == "ktp"
+
 
 class TestCheckInWindow:
     """A booking's check-in window is its own: the last-issue time and a break inside it
