@@ -457,7 +457,7 @@ class ReportBuilder:
         if track.started_at is None:
             track.started_at = at
         elif track.held_at is not None:
-            track.held_minutes += (at - track.held_at).total_seconds() / 60
+            track.held_minutes += max(0.0, (at - track.held_at).total_seconds() / 60)
         track.held_at = None
 
     def _transferred(self, day: dt.date, at: dt.datetime, event: ev.TicketTransferred) -> None:

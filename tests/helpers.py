@@ -138,7 +138,8 @@ class Queue:
     def issue(self, service: str = "ktp", **kw: object) -> Ticket:
         if kw.get("priority"):
             kw.setdefault("confirmed_by", "satpam")
-        events = self(cmd.IssueTicket(service=service, visit=f"v{len(self.state.tickets)}", **kw))  # type: ignore[arg-type]
+        kw.setdefault("visit", f"v{len(self.state.tickets)}")
+        events = self(cmd.IssueTicket(service=service, **kw))  # type: ignore[arg-type]
         issued = [e for e in events if isinstance(e, ev.TicketIssued)]
         return self.state.tickets[issued[-1].ticket]
 

@@ -598,19 +598,11 @@ def _done(command: cmd.Done, ctx: _Ctx) -> list[ev.Event]:
         # The visit goes on: the next service's lane is joined with a number of its own,
         # as priority only where that service has a priority lane.
         following = ctx.venue.services[steps[0]]
-        priority = following.priority_lane and _priority_visit(ctx.state, ticket)
-        events.append(
-            _issued(ctx, following, ticket.visit, "itinerary", priority, tuple(steps[1:]))
-        )
+        priority = following.priority_lane and ticket.entitled
+        issued = _issued(ctx, following, ticket.visit, "itinerary", priority, tuple(steps[1:]))
+        # The right to priority goes on with the visit, through lanes that have none.
+        events.append(msgspec.structs.replace(issued, entitled=ticket.entitled))
     return events
-
-
-def _priority_visit(state: State, ticket: Ticket) -> bool:
-    """Whether the visit is a priority one, though a lane without a priority lane on its
-    way may have taken this ticket as a regular one."""
-    return ticket.entitled or any(
-        t.entitled and t.visit == ticket.visit for t in state.tickets.values()
-    )
 
 
 @_rule
@@ -632,7 +624,7 @@ def _transfer(command: cmd.Transfer, ctx: _Ctx) -> list[ev.Event]:
             service=service.id,
             to_counter=command.to_counter,
             front=command.front,
-            priority=service.priority_lane and _priority_visit(ctx.state, ticket),
+            priority=service.priority_lane and ticket.entitled,
         )
     ]
 

@@ -48,6 +48,9 @@ class TicketIssued(_Event, frozen=True):
     confirmed_by: str = ""
     # The online booking checked in with this ticket.
     booking: str = ""
+    # The visitor's right to priority, carried along an itinerary through lanes without a
+    # priority lane (where `priority` is false); None (older logs): the same as `priority`.
+    entitled: bool | None = None
 
 
 class TurnedAway(_Event, frozen=True):

@@ -42,8 +42,8 @@ class Ticket(msgspec.Struct, frozen=True):
     priority: bool
     issued_at: dt.datetime
     status: TicketStatus = "waiting"
-    # Issued as priority: the visitor keeps the right after a lane without a priority lane
-    # took the ticket as a regular one (a transfer there and back).
+    # The visitor's right to priority (staff-confirmed at issue), kept when a lane without
+    # a priority lane takes the ticket, or the visit's next step, as a regular one.
     entitled: bool = False
     # Lane order: smaller is called first. Back of the lane counts up, front counts down.
     order: int = 0
@@ -358,7 +358,7 @@ def _(event: ev.TicketIssued, state: State) -> None:
         number=event.number,
         channel=event.channel,
         priority=event.priority,
-        entitled=event.priority,
+        entitled=event.priority if event.entitled is None else event.entitled,
         issued_at=event.at,
         order=order,
         original_order=order,

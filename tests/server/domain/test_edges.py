@@ -248,6 +248,16 @@ class TestPriorityOnlyWhereThereIsAPriorityLane:
         q(cmd.Transfer(counter="3", service="ktp"))
         assert q.ticket("A-001").priority
 
+    def test_a_reused_visit_id_lends_no_priority(self) -> None:
+        """Priority is the ticket's own (staff-confirmed), not anyone's with the same visit id."""
+        q = Queue()
+        q.issue("ktp", visit="loket", priority=True)
+        q.issue("ktp", visit="loket", itinerary=("kk",))
+        q.open("1", "4")
+        q(cmd.CallSpecific(counter="1", ticket="A-002", reason="uji"))
+        q(cmd.Done(counter="1"))
+        assert not q.ticket("B-001").priority
+
     def test_logs_from_before_the_field_keep_priority(self) -> None:
         old = b'{"type":"ticket_transferred","at":"2026-11-24T09:00:00+07:00","ticket":"t",'
         old += b'"counter":"1","officer":"o","service":"sim","to_counter":null,"front":false}'
