@@ -23,10 +23,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 
+from bench.replay import best_of
 from server.config import load_venue
 from server.domain import commands as cmd
 from server.domain.decide import decide
@@ -82,15 +81,6 @@ def issue_checks(venue: Venue, state: State, now: dt.datetime) -> None:
         probe = cmd.IssueTicket(service=service, visit="probe", channel="kiosk")
         with contextlib.suppress(DomainError):  # a refusal is an answer too
             decide(venue, state, probe, now)
-
-
-def best_of(runs: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - began)
-    return min(times)
 
 
 def measure(venue: Venue, waiting: int, scenario: str) -> tuple[float, ...]:

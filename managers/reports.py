@@ -50,7 +50,7 @@ from typing import Any, Literal
 import msgspec
 
 from server.domain import events as ev
-from server.domain.state import MIN_SERVICE_MINUTES
+from server.domain.state import service_minutes
 from server.domain.venue import Venue
 from server.store import EventLog
 
@@ -259,10 +259,7 @@ class _Track:
         self.status = "waiting"
 
     def service_minutes(self, done: dt.datetime) -> float | None:
-        start = self.started_at or self.called_at
-        if start is None:
-            return None
-        return (done - start).total_seconds() / 60 - self.held_minutes
+        return service_minutes(self.started_at, self.called_at, self.held_minutes, done)
 
 
 class _Officer:
@@ -487,7 +484,7 @@ class ReportBuilder:
         officer.served += 1
         officer.counters.add(event.counter)
         minutes = track.service_minutes(at)
-        if minutes is not None and minutes >= MIN_SERVICE_MINUTES:
+        if minutes is not None:
             tally.service_times.append(minutes)
             officer.service_times.append(minutes)
 

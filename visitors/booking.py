@@ -32,7 +32,6 @@ from server.domain.venue import Service, Venue
 from server.service import VenueQueue
 from server.web import page
 from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
-from visitors.views import check_in_window
 
 # No 0/O, 1/I: a code read aloud or typed from paper stays unambiguous.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -368,7 +367,7 @@ def _review(
 ) -> Response:
     venue: Venue = request.app.state.venue
     assert picked.service is not None and picked.day is not None
-    opens, closes = check_in_window(venue, picked.day, slot)
+    opens, closes = venue.check_in_window(picked.day, slot)
     response = page(
         request,
         "visitors/booking.html",

@@ -48,7 +48,7 @@ from server.service import VenueQueue
 from server.web import page
 from visitors.printing import PrintFailed, Slip, job, send
 from visitors.ticket import visitor_secret
-from visitors.views import OFFLOAD_FROM
+from visitors.views import crowded
 
 log = logging.getLogger(__name__)
 
@@ -480,7 +480,7 @@ async def overview(request: Request) -> JSONResponse:
         return problem(request, "unpaired")
     queue: VenueQueue = request.app.state.queue
     state, now, lang = queue.state, queue.clock(), language(request)
-    if sum(1 for _ in state.waiting()) < OFFLOAD_FROM:
+    if not crowded(state):
         view = overview_view(queue.venue, state, now, lang)
     else:
         # Every kiosk asks every 10 s: on a big day the tiles are worked out in a thread, on

@@ -33,6 +33,11 @@ AT_COUNTER = frozenset({"called", "serving", "held"})
 OFFLOAD_FROM = 500
 
 
+def crowded(state: State) -> bool:
+    """Whether the queue is long enough for views to be worked out off the event loop."""
+    return sum(1 for _ in state.waiting()) >= OFFLOAD_FROM
+
+
 class StepView(msgspec.Struct, frozen=True):
     """One service of the visit: a ticket already issued, or a service still to come."""
 
@@ -90,19 +95,9 @@ class VisitView(msgspec.Struct, frozen=True):
     finished: bool
 
 
-def check_in_window(venue: Venue, day: dt.date, slot: dt.time) -> tuple[dt.datetime, dt.datetime]:
-    """When the kiosk accepts a booking of this slot: from `early_minutes` before it to
-    `late_minutes` after it ends (the domain's rule, shown to the visitor)."""
-    policy = venue.booking
-    start = dt.datetime.combine(day, slot, venue.tz)
-    opens = start - dt.timedelta(minutes=policy.early_minutes)
-    closes = start + dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
-    return opens, closes
-
-
 def booking_view(venue: Venue, booking: Booking) -> BookingView:
     service = venue.service(booking.service)
-    opens, closes = check_in_window(venue, booking.day, booking.slot)
+    opens, closes = venue.check_in_window(booking.day, booking.slot)
     return BookingView(
         code=booking.id,
         service=service.id,
@@ -289,7 +284,7 @@ class VisitProjection:
         }
         if len(watched) <= 1:
             self._publish(self.state, watched, None)
-        elif sum(1 for _ in self.state.waiting()) < OFFLOAD_FROM:
+        elif not crowded(self.state):
             # One dry run for every waiting ticket, not one per phone: a call moves a lane.
             self._publish(self.state, watched, wait_ranges(self.venue, self.state))
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter as Tally
+from collections import Counter as Occurrences
 from collections.abc import Callable
 from functools import singledispatch
 from typing import Any, TypeVar
@@ -196,7 +196,7 @@ def _issue(command: cmd.IssueTicket, ctx: _Ctx) -> list[ev.Event]:
     _check_quota(ctx, service, command.channel)
     # Every later step holds its place in its service's quota from now on, so the visit
     # is never stopped halfway; one that cannot be held refuses the whole visit now.
-    steps = Tally(s.id for s in later)
+    steps = Occurrences(s.id for s in later)
     for step in {s.id: s for s in later}.values():
         _check_issue_time(ctx, step)
         places = steps[step.id] + (step.id == service.id)
@@ -261,12 +261,8 @@ def quota_used(venue: Venue, state: State, service_id: str, day: dt.date, at: dt
     A booking holds its place until its check-in window closes; under `late_policy =
     "join"` a late visitor may still come, so it holds it all day."""
     slots = state.tallies.held.get((service_id, day), {})
-    policy = venue.booking
-    if day == at.date() and policy.late_policy == "refuse":
-        late = dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
-        held = sum(
-            n for slot, n in slots.items() if dt.datetime.combine(day, slot, at.tzinfo) + late >= at
-        )
+    if day == at.date() and venue.booking.late_policy == "refuse":
+        held = sum(n for slot, n in slots.items() if venue.check_in_window(day, slot)[1] >= at)
     else:
         held = sum(slots.values())
     if day != state.day:
@@ -422,9 +418,7 @@ def _check_in(command: cmd.CheckIn, ctx: _Ctx) -> list[ev.Event]:
     policy = ctx.venue.booking
     if booking.day != ctx.at.date():
         raise DomainError("booking_other_day", day=f"{booking.day:%d-%m-%Y}")
-    start = dt.datetime.combine(booking.day, booking.slot, ctx.venue.tz)
-    opens = start - dt.timedelta(minutes=policy.early_minutes)
-    closes = start + dt.timedelta(minutes=policy.slot_minutes + policy.late_minutes)
+    opens, closes = ctx.venue.check_in_window(booking.day, booking.slot)
     if ctx.at < opens:
         raise DomainError("check_in_early", time=f"{opens:%H.%M}")
     late = ctx.at > closes

@@ -432,19 +432,24 @@ def _(event: ev.ServingStarted, state: State) -> None:
 def _(event: ev.TicketDone, state: State) -> None:
     ticket = _put(state, event.ticket, status="done")
     _free_counter(state, event.counter)
-    minutes = _service_minutes(ticket, event.at)
-    if minutes is not None and minutes >= MIN_SERVICE_MINUTES:
+    minutes = service_minutes(ticket.started_at, ticket.called_at, ticket.held_minutes, event.at)
+    if minutes is not None:
         recent = state.durations.get(ticket.service, ())
         state.durations[ticket.service] = (*recent, minutes)[-RECENT_DURATIONS:]
 
 
-def _service_minutes(ticket: Ticket, done: dt.datetime) -> float | None:
-    """Minutes of service, hold left out. Done without Start counts from the call (the
-    walk to the counter is then in it, as no start was ever marked)."""
-    start = ticket.started_at or ticket.called_at
+def service_minutes(
+    started: dt.datetime | None, called: dt.datetime | None, held: float, done: dt.datetime
+) -> float | None:
+    """Minutes of service of a ticket done at `done`, `held` minutes on hold left out, or
+    None when there was no real service (under MIN_SERVICE_MINUTES). Done without Start
+    counts from the (last) call: the walk to the counter is then in it. The estimates
+    learn these, and the reports count them."""
+    start = started or called
     if start is None:
         return None
-    return (done - start).total_seconds() / 60 - ticket.held_minutes
+    minutes = (done - start).total_seconds() / 60 - held
+    return minutes if minutes >= MIN_SERVICE_MINUTES else None
 
 
 @_apply.register

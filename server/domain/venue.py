@@ -152,6 +152,14 @@ class Venue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             priority_lane=False,
         )
 
+    def check_in_window(self, day: dt.date, slot: dt.time) -> tuple[dt.datetime, dt.datetime]:
+        """When a booking of this slot may be checked in: from `early_minutes` before it
+        to `late_minutes` after it ends."""
+        start = dt.datetime.combine(day, slot, self.tz)
+        opens = start - dt.timedelta(minutes=self.booking.early_minutes)
+        closes = start + dt.timedelta(minutes=self.booking.slot_minutes + self.booking.late_minutes)
+        return opens, closes
+
     def local(self, now: dt.datetime) -> dt.datetime:
         """`now` (timezone-aware) in the venue's own wall-clock time."""
         return now.astimezone(self.tz)

@@ -29,6 +29,7 @@ from server.service import VenueQueue
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import FakeClock
 from visitors import kiosk as kiosk_module
+from visitors import views as visitor_views
 
 WIB = ZoneInfo("Asia/Jakarta")
 TUESDAY_NINE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=WIB)
@@ -377,7 +378,7 @@ class TestBigDay:
             threads.append(threading.current_thread().name)
             return new_ticket_waits(venue, state, now)
 
-        monkeypatch.setattr(kiosk_module, "OFFLOAD_FROM", 1)
+        monkeypatch.setattr(visitor_views, "OFFLOAD_FROM", 1)
         monkeypatch.setattr(kiosk_module, "new_ticket_waits", recorded)
         for _ in range(3):
             assert (await kiosk.issue("ktp")).status_code == 200
