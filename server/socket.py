@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from starlette.routing import WebSocketRoute
@@ -23,12 +23,15 @@ from server.auth import paired_device, same_origin, signed_in
 from server.domain.venue import Venue
 from server.hub import Hub, Position, Subscriber
 from server.topics import TopicSource, Viewer, source_of
+from server.wire import decode
 
 log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 MAX_FRAME = 4096
 MAX_BAD_FRAMES = 5
+# What `server.views.call_id` makes (and so what displays/static/announce.js reports).
+CallId = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{16}\Z")]
 
 
 class ClientMessage(msgspec.Struct, tag_field="type"):
@@ -42,7 +45,7 @@ class Ping(ClientMessage, tag="ping"):
 class AudioReport(ClientMessage, tag="audio"):
     """A display says what became of an announcement it was to play."""
 
-    call: str
+    call: CallId
     status: Literal["played", "blocked", "failed"]
 
 
@@ -179,7 +182,7 @@ async def _receive(
 
 def _understood(data: bytes) -> Ping | AudioReport | None:
     try:
-        message: Ping | AudioReport = _client.decode(data)
+        message: Ping | AudioReport = decode(_client, data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     return message
@@ -194,6 +197,10 @@ def _refusal(ws: WebSocket, topics: list[str], user: User | None, device: Device
     """Why this caller may not have these topics, or "" when it may."""
     if not same_origin(ws):
         return "origin not allowed"
+    if device is not None and device.kind != "display":
+        # A kiosk's token opens the kiosk's API only: as a display it would take the zone's
+        # speaker role, and its audio reports would hide a silent hall from the managers.
+        return f"device {device.id} is a {device.kind}, not a display"
     if not topics or len(topics) > 8:
         return "name 1 to 8 topics"
     sources: list[TopicSource] = ws.app.state.topic_sources

@@ -266,11 +266,15 @@ class TestZoneSpeaker:
         )
         async with connect(url) as speaker:
             assert await _role(speaker) is True
-            await speaker.send(json.dumps({"type": "audio", "call": "abc", "status": "blocked"}))
-            await speaker.send(json.dumps({"type": "audio", "call": "abc", "status": "exploded"}))
+            await speaker.send(
+                json.dumps({"type": "audio", "call": "0123456789abcdef", "status": "blocked"})
+            )
+            await speaker.send(
+                json.dumps({"type": "audio", "call": "0123456789abcdef", "status": "exploded"})
+            )
             assert (await _error(speaker))["error"] == "pesan tidak dikenali"
         log = (live_server.data_dir / f"server-{live_server.port}.log").read_text()
-        assert "announcement abc blocked" in log
+        assert "announcement 0123456789abcdef blocked" in log
 
 
 async def _notice(ws: ClientConnection) -> str:
