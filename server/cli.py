@@ -13,6 +13,7 @@ from audio.cli import render_audio_main
 from server import cli_accounts, config, demo
 from server.app import Settings, create_app
 from server.domain.venue import Venue
+from server.socket import ScreenProtocol
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -83,9 +84,14 @@ def _run(args: argparse.Namespace) -> int:
         log_level="info",
         # The hub encodes a view once for every screen; per-connection compression would
         # undo that, and screens only ever send tiny frames.
-        ws="websockets-sansio",
+        ws=ScreenProtocol,
         ws_per_message_deflate=False,
         ws_max_size=64 * 1024,
+        # A screen that stops reading is the hub's to close (4008, a bounded outbox behind
+        # a small send buffer: see ScreenProtocol). The keepalive ping is for connections
+        # that went silent with nothing to send them; it must stay slower than that rule.
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
     )
     return 0
 

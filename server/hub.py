@@ -42,6 +42,9 @@ CLOSE_TOO_SLOW = 4008
 # An empty object, as centrifuge's JSON protocol pings: never mistaken for an envelope.
 PING = b"{}"
 BUFFER_SIZE = 256
+# At most this many bytes wait in one subscriber's outbox: what a stalled screen may cost. A
+# single message bigger than that still goes to an outbox that is otherwise empty.
+BUFFER_BYTES = 256 * 1024
 HISTORY_SIZE = 512
 # A topic without subscribers is forgotten after this long without a message or a visitor.
 IDLE_AFTER = 600.0
@@ -98,9 +101,11 @@ def encode(topic: str, epoch: str, seq: int, payload: Payload) -> bytes:
 class Subscriber:
     """One connection's bounded outbox and the task that writes it, oldest first.
 
-    Create it inside a running event loop. `offer` never waits: when the outbox is full the
-    subscriber closes itself with `CLOSE_TOO_SLOW`, so a stalled screen costs at most
-    `buffer_size` messages of memory and never slows anyone else.
+    Create it inside a running event loop. `offer` never waits: when the outbox is full (by
+    count or by bytes) the subscriber closes itself with `CLOSE_TOO_SLOW`, so a stalled screen
+    costs at most `buffer_size` messages and `buffer_bytes` of memory and never slows anyone
+    else. The bound holds only if `send` waits while the connection's own buffers are full,
+    as `server.socket.ScreenProtocol` makes uvicorn's do.
     """
 
     def __init__(
@@ -109,6 +114,7 @@ class Subscriber:
         close: Close | None = None,
         *,
         buffer_size: int = BUFFER_SIZE,
+        buffer_bytes: int = BUFFER_BYTES,
         send_timeout: float | None = None,
         name: str = "subscriber",
     ) -> None:
@@ -119,6 +125,8 @@ class Subscriber:
         self._close = close
         self._send_timeout = send_timeout
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue(buffer_size)
+        self._max_bytes = buffer_bytes
+        self._bytes = 0  # in the outbox now
         self._writer = asyncio.create_task(self._write(), name=f"write {name}")
         self._closing: asyncio.Task[None] | None = None
 
@@ -126,21 +134,30 @@ class Subscriber:
     def closed(self) -> bool:
         return self.close_code is not None
 
-    @property
-    def free(self) -> int:
-        """How many more messages fit in the outbox."""
-        return self._outbox.maxsize - self._outbox.qsize()
+    def fits(self, messages: tuple[bytes, ...]) -> bool:
+        """Whether all of `messages` fit in the outbox now."""
+        size = sum(map(len, messages))
+        room = self._outbox.maxsize - self._outbox.qsize()
+        return len(messages) <= room and self._bytes + size <= self._max_bytes
 
     def offer(self, data: bytes) -> bool:
         """Queue `data` without waiting; False when closed or (then closing) too slow."""
         if self.close_code is not None:
             return False
+        if self._bytes and self._bytes + len(data) > self._max_bytes:
+            self._too_slow()
+            return False
         try:
             self._outbox.put_nowait(data)
         except asyncio.QueueFull:
-            self.drop(CLOSE_TOO_SLOW, "too slow")
+            self._too_slow()
             return False
+        self._bytes += len(data)
         return True
+
+    def _too_slow(self) -> None:
+        log.warning("%s: too slow to read, closing with %d", self.name, CLOSE_TOO_SLOW)
+        self.drop(CLOSE_TOO_SLOW, "too slow")
 
     def drop(self, code: int, reason: str) -> None:
         """Stop writing and close the connection with `code`, in the background."""
@@ -161,6 +178,7 @@ class Subscriber:
     async def _write(self) -> None:
         while True:
             data = await self._outbox.get()
+            self._bytes -= len(data)
             try:
                 await self._send_one(data)
             except asyncio.CancelledError:
@@ -402,7 +420,7 @@ class Hub:
         if since is None or since.epoch != self._epoch or since.seq < entry.floor:
             return None
         missed = entry.since(since.seq)
-        return missed if len(missed) <= subscriber.free else None
+        return missed if subscriber.fits(missed) else None
 
     def _deliver(self, subscriber: Subscriber, messages: tuple[bytes, ...]) -> None:
         for data in messages:

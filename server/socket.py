@@ -8,15 +8,19 @@ tenant. Views arrive as binary JSON frames, encoded once for all subscribers.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
+import socket
 from collections.abc import Callable
 from typing import Annotated, Literal
 
 import msgspec
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from uvicorn._types import ASGISendEvent
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.accounts import Device, User
 from server.auth import paired_device, same_origin, signed_in
@@ -213,5 +217,38 @@ def _refusal(ws: WebSocket, topics: list[str], user: User | None, device: Device
             return f"not allowed: {topic}"
     return ""
 
+
+class ScreenProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets (sans-I/O) protocol with a small, fixed send buffer.
+
+    Left alone, the kernel grows a loopback or LAN socket's send buffer to megabytes and the
+    transport accepts everything below its 64 KiB mark, so a screen that stopped reading
+    never made a send wait: the hub's bounded outbox never filled, and the stalled screen
+    was only noticed by the keepalive ping (1011, after ~40 s) while megabytes piled up. Here
+    a send waits once about `SEND_BUFFER` bytes are pending in the kernel and as much in the
+    transport; the hub's outbox fills behind it and the hub closes the screen with 4008.
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        sock: socket.socket | None = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        self.transport.set_write_buffer_limits(high=SEND_BUFFER)
+
+    async def send(self, message: ASGISendEvent) -> None:
+        closing = message["type"] == "websocket.close" and self.handshake_complete
+        if closing:
+            # A close must not wait for a reader that stopped: the frame goes behind what
+            # is buffered, and a peer that has not read it after close_timeout is cut off.
+            self.writable.set()
+        await super().send(message)
+        if closing and self.close_timer is not None:
+            self.close_timer.cancel()
+            self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
+
+
+# What may wait in a screen's connection (kernel and transport each) before a send waits.
+SEND_BUFFER = 16 * 1024
 
 routes = [WebSocketRoute("/ws", endpoint)]

@@ -70,9 +70,20 @@ class Opened:
         self.items: list[Subscriber] = []
 
     def subscriber(
-        self, sink: Sink, *, buffer_size: int = 256, send_timeout: float | None = None
+        self,
+        sink: Sink,
+        *,
+        buffer_size: int = 256,
+        buffer_bytes: int = 256 * 1024,
+        send_timeout: float | None = None,
     ) -> Subscriber:
-        sub = Subscriber(sink.send, sink.close, buffer_size=buffer_size, send_timeout=send_timeout)
+        sub = Subscriber(
+            sink.send,
+            sink.close,
+            buffer_size=buffer_size,
+            buffer_bytes=buffer_bytes,
+            send_timeout=send_timeout,
+        )
         self.items.append(sub)
         return sub
 
@@ -165,6 +176,25 @@ class TestSlowSubscriber:
         assert hub.stats().subscribers == {"zone:lantai1": 1}
         assert hub.stats().dropped == 1
 
+    async def test_the_outbox_is_bounded_by_bytes_too(self, hub: Hub, opened: Opened) -> None:
+        stalled, fast = Sink(stall=True), Sink()
+        hub.subscribe("zone:lantai1", opened.subscriber(stalled, buffer_bytes=2000))
+        hub.subscribe("zone:lantai1", opened.subscriber(fast))
+        await asyncio.sleep(0)
+        sent = [hub.publish("zone:lantai1", seq, {"text": "x" * 500}) for seq in range(1, 11)]
+        assert await stalled.until_closed() == (CLOSE_TOO_SLOW, "too slow")
+        assert await fast.until(10) == sent
+        assert hub.stats().subscribers == {"zone:lantai1": 1}
+
+    async def test_a_message_bigger_than_the_bytes_bound_goes_to_an_empty_outbox(
+        self, hub: Hub, opened: Opened
+    ) -> None:
+        sink = Sink()
+        hub.subscribe("zone:lantai1", opened.subscriber(sink, buffer_bytes=100))
+        big = hub.publish("zone:lantai1", 1, {"text": "x" * 500})
+        assert await sink.until(1) == [big]
+        assert sink.closes == []
+
     async def test_a_send_that_hangs_past_its_timeout_is_too_slow(
         self, hub: Hub, opened: Opened
     ) -> None:
@@ -245,6 +275,16 @@ class TestResync:
     ) -> None:
         publish_range(hub, "zone:lantai1", 1, 20)
         sub = opened.subscriber(Sink(), buffer_size=8)
+        recovery = hub.subscribe("zone:lantai1", sub, Position(EPOCH, 0))
+        assert not recovery.recovered
+        assert not sub.closed
+
+    async def test_more_missed_bytes_than_the_outbox_holds_requires_a_snapshot(
+        self, hub: Hub, opened: Opened
+    ) -> None:
+        for seq in range(1, 5):
+            hub.publish("zone:lantai1", seq, {"text": "x" * 500})
+        sub = opened.subscriber(Sink(), buffer_bytes=1500)
         recovery = hub.subscribe("zone:lantai1", sub, Position(EPOCH, 0))
         assert not recovery.recovered
         assert not sub.closed
