@@ -33,7 +33,7 @@ from audio.engines import make_engines
 from audio.library import ClipLibrary
 from managers.dashboard import Dashboard
 from managers.webhook import Webhook
-from server import api, config, demo, login, socket
+from server import api, config, demo, login, openapi, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
 from server.domain.venue import Venue
@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     routes = [
         Route("/healthz", healthz),
+        Route("/openapi.json", openapi.openapi),
         *login.routes,
         *api.routes,
         *socket.routes,

@@ -85,11 +85,19 @@ def same_origin(conn: HTTPConnection) -> bool:
     if origin is None:
         # Non-browser clients (curl, tests, kiosk scripts) send none; cookies are SameSite.
         return True
-    return urlsplit(origin).netloc == conn.headers.get("host")
+    try:
+        return urlsplit(origin).netloc == conn.headers.get("host")
+    except ValueError:  # no URL at all ("http://["): not one of our pages
+        return False
 
 
 def csrf_ok(request: Request, session: Session, sent: str | None) -> bool:
-    return same_origin(request) and sent is not None and secrets.compare_digest(sent, session.csrf)
+    # As bytes: compare_digest refuses str beyond ASCII (a latin-1 header) with a TypeError.
+    return (
+        same_origin(request)
+        and sent is not None
+        and secrets.compare_digest(sent.encode(), session.csrf.encode())
+    )
 
 
 def language(conn: HTTPConnection) -> Lang:

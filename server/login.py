@@ -45,7 +45,11 @@ async def login(request: Request) -> Response:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     expected = request.cookies.get(LOGIN_COOKIE)
     sent = str(form.get("csrf", ""))
-    if not (same_origin(request) and expected and secrets.compare_digest(sent, expected)):
+    if not (
+        same_origin(request)
+        and expected
+        and secrets.compare_digest(sent.encode(), expected.encode())
+    ):
         return await login_form(
             request,
             say(

@@ -1,0 +1,452 @@
+"""`GET /openapi.json`: the OpenAPI 3.1 document of the public and device APIs.
+
+Every JSON or form endpoint that a visitor's phone, a kiosk, a display, a counter console
+or the managers' dashboard calls. Request bodies come from the msgspec types the handlers
+decode with, so the document cannot drift from what the server accepts; the route test
+(tests/server/test_openapi.py) checks it against the app's routes both ways, and the fuzz
+(tests/fuzz/) sends thousands of requests generated from it.
+
+The readers are developers, so the document is in English; the answers people see are
+Indonesian first (add `?lang=en` for English), as everywhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from server.auth import COOKIE
+from server.domain import commands as cmd
+from visitors.kiosk import CheckInBody, IssueBody, RequestBody
+
+Schema = dict[str, Any]
+
+_REF = "#/components/schemas/{name}"
+_JSON = "application/json"
+_HTML = "text/html"
+_FORM = "application/x-www-form-urlencoded"
+
+# The `command_id` rule every JSON command carries (checked in the handlers, not by msgspec).
+_COMMAND_ID: Schema = {"type": "string", "minLength": 8, "maxLength": 64}
+
+_STATUS_TEXT = {
+    200: "OK",
+    303: "Done: the browser goes on to the page in `Location`",
+    304: "Not modified (the `ETag` matched)",
+    400: "The request is malformed or invalid",
+    401: "Signed out, or the sign-in failed",
+    403: "Not allowed: no valid session, CSRF token, device token or form token",
+    404: "Not found",
+    409: "Refused by the queue's rules (the message says why, for the person)",
+    413: "The body is too large",
+    429: "Too many attempts; try again later",
+    503: "The event log (SQLite or Redis) is unavailable for now; retry",
+}
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": _REF.format(name=name)}
+
+
+def _problems(*statuses: int) -> dict[str, Schema]:
+    return {str(s): _answer(s, _JSON, _ref("Problem")) for s in statuses}
+
+
+def _pages(*statuses: int) -> dict[str, Schema]:
+    """Answers that are pages for people (a form shown again with its error, or a redirect)."""
+    answers: dict[str, Schema] = {}
+    for status in statuses:
+        if status == 303:
+            answers["303"] = {"description": _STATUS_TEXT[303]}
+        else:
+            answers[str(status)] = _answer(status, _HTML, {"type": "string"})
+    return answers
+
+
+def _answer(status: int, media: str, schema: Schema) -> Schema:
+    return {"description": _STATUS_TEXT[status], "content": {media: {"schema": schema}}}
+
+
+def _json_body(name: str) -> Schema:
+    return {"required": True, "content": {_JSON: {"schema": _ref(name)}}}
+
+
+def _form_body(fields: dict[str, str], required: tuple[str, ...] = ()) -> Schema:
+    properties = {name: {"type": "string", "description": text} for name, text in fields.items()}
+    schema: Schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return {"required": True, "content": {_FORM: {"schema": schema}}}
+
+
+_LANG: Schema = {
+    "name": "lang",
+    "in": "query",
+    "required": False,
+    "description": "`en` for English messages; Indonesian otherwise (also kept in a `lang` cookie).",
+    "schema": {"type": "string", "enum": ["id", "en"]},
+}
+
+
+def _path_param(name: str, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": "^[^/]+$"},
+    }
+
+
+def _operation(
+    summary: str,
+    tag: str,
+    responses: dict[str, Schema],
+    *,
+    security: Security | None = None,
+    body: Schema | None = None,
+    parameters: tuple[Schema, ...] = (),
+) -> Schema:
+    operation: Schema = {
+        "summary": summary,
+        "tags": [tag],
+        "parameters": [*parameters, _LANG],
+        "responses": responses,
+    }
+    if security is not None:
+        operation["security"] = security
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+Security = list[dict[str, list[str]]]
+_OFFICER: Security = [{"session": [], "csrf": []}]
+_SIGNED_IN: Security = [{"session": []}]
+_DEVICE: Security = [{"device": []}]
+
+_TICKET_ANSWER = _answer(200, _JSON, _ref("TicketAnswer"))
+
+
+def _paths() -> dict[str, Schema]:
+    token = _path_param("token", "The visit's secret token (from the ticket's QR code)")
+    return {
+        "/healthz": {
+            "get": _operation(
+                "Liveness and the log's position (monitoring, load balancers)",
+                "service",
+                {"200": _answer(200, _JSON, _ref("Health")), **_problems(503)},
+            )
+        },
+        "/api/commands": {
+            "post": _operation(
+                "Perintah petugas/manajer: one command from a console or the dashboard",
+                "console",
+                {
+                    "200": _answer(200, _JSON, _ref("CommandDone")),
+                    **_problems(400, 401, 403, 409, 413, 503),
+                },
+                security=_OFFICER,
+                body=_json_body("CommandRequest"),
+            )
+        },
+        "/kiosk/api/overview": {
+            "get": _operation(
+                "Ringkasan anjungan: tenants and services as the kiosk's tiles show them",
+                "kiosk",
+                {"200": _answer(200, _JSON, _ref("KioskOverview")), **_problems(403, 503)},
+                security=_DEVICE,
+            )
+        },
+        "/kiosk/api/issue": {
+            "post": _operation(
+                "Ambil nomor: issue a ticket (a priority one needs a staff PIN)",
+                "kiosk",
+                {"200": _TICKET_ANSWER, **_problems(400, 403, 404, 409, 413, 429, 503)},
+                security=_DEVICE,
+                body=_json_body("IssueBody"),
+            )
+        },
+        "/kiosk/api/check-in": {
+            "post": _operation(
+                "Check-in: an online booking's visitor arrived; their ticket joins the lane",
+                "kiosk",
+                {"200": _TICKET_ANSWER, **_problems(400, 403, 404, 409, 413, 503)},
+                security=_DEVICE,
+                body=_json_body("CheckInBody"),
+            )
+        },
+        "/kiosk/api/request": {
+            "post": _operation(
+                "Layanan tidak ada: note a service a visitor asked for and did not find",
+                "kiosk",
+                {
+                    "200": _answer(200, _JSON, _ref("Thanks")),
+                    **_problems(400, 403, 409, 413, 503),
+                },
+                security=_DEVICE,
+                body=_json_body("RequestBody"),
+            )
+        },
+        "/audio/call/{counter}/{ticket}.wav": {
+            "get": _operation(
+                "Suara panggilan: the spoken announcement of one call (hall displays)",
+                "display",
+                {
+                    "200": _answer(200, "audio/wav", {"type": "string", "format": "binary"}),
+                    "304": {"description": _STATUS_TEXT[304]},
+                    "404": _answer(404, _JSON, _ref("AudioProblem")),
+                    "503": _answer(503, _JSON, _ref("AudioProblem")),
+                },
+                parameters=(
+                    _path_param("counter", "The counter's id, e.g. `1`"),
+                    _path_param("ticket", "The ticket's label, e.g. `A-012`"),
+                    {
+                        "name": "recall",
+                        "in": "query",
+                        "required": False,
+                        "description": "`1` for the words of a recall",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ),
+            )
+        },
+        "/manager/reports/file": {
+            "get": _operation(
+                "Laporan: a day's or a month's report as CSV or PDF (managers, supervisors)",
+                "dashboard",
+                {
+                    "200": {
+                        "description": "The report file (an attachment)",
+                        "content": {
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "303": {"description": "Signed out: to the sign-in page"},
+                    "400": _answer(400, "text/plain", {"type": "string"}),
+                    **_pages(403),
+                    **_problems(503),
+                },
+                security=_SIGNED_IN,
+                parameters=tuple(_REPORT_QUERY),
+            )
+        },
+        "/login": {
+            "post": _operation(
+                "Masuk: sign in (the form's `csrf` must match the `antrean_login` cookie)",
+                "sign-in",
+                _pages(303, 400, 401, 429),
+                body=_form_body(
+                    {
+                        "username": "The user name",
+                        "password": "The password",
+                        "csrf": "The login form's token (double-submit, with its cookie)",
+                        "next": "Where to go after signing in (a path on this site)",
+                    }
+                ),
+            )
+        },
+        "/logout": {
+            "post": _operation(
+                "Keluar: sign out",
+                "sign-in",
+                _pages(303, 400),
+                body=_form_body({"csrf": "The session's CSRF token"}),
+            )
+        },
+        "/booking": {
+            "post": _operation(
+                "Pesan online: review (`action` other than `confirm`) or confirm a booking",
+                "phone",
+                _pages(200, 303, 400, 403, 409, 429),
+                body=_form_body(
+                    {
+                        "service": "The service's id",
+                        "day": "The day, YYYY-MM-DD",
+                        "slot": "The slot's start, HH:MM",
+                        "holder": "NIK (16 digits) or a phone number",
+                        "action": "`confirm` to book; anything else shows the review",
+                        "form": "The booking form's token",
+                    }
+                ),
+            )
+        },
+        "/t/{token}/cancel": {
+            "post": _operation(
+                "Batalkan tiket: the visitor cancels their own ticket",
+                "phone",
+                _pages(303, 400, 403, 404, 409),
+                parameters=(token,),
+                body=_form_body({"form": "The ticket page's cancel token"}),
+            )
+        },
+        "/t/{token}/cancel-booking": {
+            "post": _operation(
+                "Batalkan pesanan: the visitor cancels their own booking",
+                "phone",
+                _pages(303, 400, 403, 404, 409),
+                parameters=(token,),
+                body=_form_body({"form": "The ticket page's cancel-booking token"}),
+            )
+        },
+    }
+
+
+def _query(name: str, description: str, **schema: Any) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+_REPORT_QUERY = (
+    _query("format", "`pdf` (the default) or `csv`", enum=["pdf", "csv"]),
+    _query("date", "One day, YYYY-MM-DD (else `month`)", format="date"),
+    _query("month", "One month, YYYY-MM", pattern="^[0-9]{4}-[0-9]{2}$"),
+    _query("tenant", "One tenant's id (a supervisor always gets their own)"),
+)
+
+
+def _answers() -> dict[str, Schema]:
+    """The JSON answers' shapes (what a client may rely on; more fields may come)."""
+    text, integer = {"type": "string"}, {"type": "integer"}
+    return {
+        "Problem": {
+            "type": "object",
+            "description": "A refusal: `code` for machines, `message` for people.",
+            "required": ["ok", "code", "message"],
+            "properties": {"ok": {"const": False}, "code": text, "message": text},
+        },
+        "AudioProblem": {
+            "type": "object",
+            "required": ["message", "message_en"],
+            "properties": {"message": text, "message_en": text},
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "venue", "store", "epoch", "seq"],
+            "properties": {
+                "status": text,
+                "venue": text,
+                "venue_name": text,
+                "store": {"enum": ["sqlite", "redis"]},
+                "epoch": text,
+                "seq": integer,
+            },
+        },
+        "CommandDone": {
+            "type": "object",
+            "required": ["ok", "seq", "duplicate", "events"],
+            "properties": {
+                "ok": {"const": True},
+                "seq": integer,
+                "duplicate": {"type": "boolean"},
+                "events": {"type": "array", "items": text},
+            },
+        },
+        "KioskOverview": {
+            "type": "object",
+            "required": ["ok", "venue", "tenants", "device"],
+            "properties": {
+                "ok": {"const": True},
+                "venue": text,
+                "time": text,
+                "notice": text,
+                "tenants": {"type": "array", "items": {"type": "object"}},
+                "device": {"type": "object"},
+            },
+        },
+        "TicketAnswer": {
+            "type": "object",
+            "required": ["ok", "ticket", "print"],
+            "properties": {
+                "ok": {"const": True},
+                "ticket": {
+                    "type": "object",
+                    "required": ["label", "visit", "path", "qr"],
+                    "properties": {"label": text, "visit": text, "path": text, "qr": text},
+                },
+                "print": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {"status": {"enum": ["browser", "printed", "failed"]}},
+                },
+            },
+        },
+        "Thanks": {
+            "type": "object",
+            "required": ["ok", "message"],
+            "properties": {"ok": {"const": True}, "message": text},
+        },
+    }
+
+
+def _bodies() -> dict[str, Schema]:
+    """The request bodies, from the msgspec types the handlers decode them with."""
+    (command, *_), components = msgspec.json.schema_components(
+        (cmd.Command, IssueBody, CheckInBody, RequestBody), ref_template=_REF
+    )
+    for name in ("IssueBody", "CheckInBody", "RequestBody"):
+        components[name]["properties"]["command_id"] = _COMMAND_ID
+    envelope = {
+        "type": "object",
+        "required": ["command_id"],
+        "properties": {"command_id": _COMMAND_ID},
+    }
+    # msgspec decodes the envelope and the command from the same object.
+    components["Command"] = command
+    components["CommandRequest"] = {"allOf": [_ref("Command"), envelope]}
+    return dict(components)
+
+
+@functools.cache
+def document() -> Schema:
+    """The OpenAPI 3.1 document (built once: it depends only on the code)."""
+    built = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "antrean: public and device API",
+            "version": "1",
+            "description": __doc__,
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": _bodies() | _answers(),
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": COOKIE,
+                    "description": "The signed session cookie that POST /login sets.",
+                },
+                "csrf": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRF-Token",
+                    "description": "The session's CSRF token (in the console's and the "
+                    'dashboard\'s `<meta name="csrf">`).',
+                },
+                "device": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Device-Token",
+                    "description": "A paired device's token (`antrean devices add`).",
+                },
+            },
+        },
+    }
+    # Plain JSON types throughout (msgspec gives tuples for tuple defaults).
+    plain: Schema = msgspec.json.decode(msgspec.json.encode(built))
+    return plain
+
+
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(document())
