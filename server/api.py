@@ -5,9 +5,20 @@ taken from the body. The id is bound to that user and the command as the server 
 in: the same id with another command is refused as `command_id_reused` (HTTP 409). Answers
 are JSON: `{"ok": true, "seq": ...}` or `{"ok": false, "code": ..., "message": ...}` with
 the message in the user's language.
+
+Every JSON body the app reads goes through `read_json`: at most `MAX_BODY` bytes, read
+within `READ_SECONDS` (a client that declares a length and then stalls is answered 408),
+nested at most `MAX_DEPTH` deep (msgspec recurses on nesting; thousands of `[` would end
+in a RecursionError), and a body that does not fit is told, in Indonesian, which field is
+wrong and how (`detail` keeps msgspec's own words for developers).
 """
 
 from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -24,6 +35,8 @@ from server.domain.venue import Venue
 from server.service import VenueQueue
 
 MAX_BODY = 16 * 1024
+READ_SECONDS = 10.0
+MAX_DEPTH = 32
 
 
 class _Envelope(msgspec.Struct):
@@ -32,6 +45,12 @@ class _Envelope(msgspec.Struct):
 
 _envelope = msgspec.json.Decoder(_Envelope)
 _command = msgspec.json.Decoder(cmd.Command)
+
+
+def _command_with_id(body: bytes) -> tuple[cmd.Command, str]:
+    command_id = _envelope.decode(body).command_id  # first: a missing id is named first
+    return _command.decode(body), command_id
+
 
 PROBLEMS: dict[str, tuple[int, str, str]] = {
     "signed_out": (
@@ -46,14 +65,142 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     ),
     "forbidden": (403, "Anda tidak berwenang untuk tindakan ini.", "You may not do this."),
     "too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
-    "bad_request": (400, "Permintaan tidak valid: {detail}", "Invalid request: {detail}"),
+    "too_slow": (
+        408,
+        "Isi permintaan tidak terkirim lengkap tepat waktu. Silakan coba lagi.",
+        "The request body did not arrive in time. Please try again.",
+    ),
+    "too_deep": (
+        400,
+        "Permintaan tidak valid: isinya bersarang terlalu dalam.",
+        "Invalid request: it is nested too deeply.",
+    ),
+    "bad_request": (400, "Permintaan tidak valid: {why}.", "Invalid request: {why}."),
 }
 
 
-def problem(request: Request, code: str, **params: str) -> JSONResponse:
+def problem(request: Request, code: str, detail: str = "", **params: object) -> JSONResponse:
+    """A refusal from `PROBLEMS` in the user's language; `detail` is for developers."""
     status, indonesian, english = PROBLEMS[code]
     message = say(request, indonesian, english).format(**params)
-    return JSONResponse({"ok": False, "code": code, "message": message}, status_code=status)
+    body = {"ok": False, "code": code, "message": message}
+    if detail:
+        body["detail"] = detail
+    return JSONResponse(body, status_code=status)
+
+
+def bad_command_id(request: Request) -> JSONResponse:
+    return invalid(
+        request,
+        "kolom command_id harus 8-64 karakter",
+        "field command_id must be 8-64 characters",
+    )
+
+
+def invalid(request: Request, indonesian: str, english: str, detail: str = "") -> JSONResponse:
+    """A 400 `bad_request` saying why, in the user's language."""
+    return problem(request, "bad_request", detail, why=say(request, indonesian, english))
+
+
+# --- reading a body -------------------------------------------------------------------
+
+
+class BodyRefused(Exception):
+    """The body cannot be read: `code` is "too_large" or "too_slow" (from PROBLEMS)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, at most `limit` bytes (declared or streamed), read within
+    `READ_SECONDS`; else BodyRefused."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BodyRefused("too_large")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(READ_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyRefused("too_large")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyRefused("too_slow") from None
+    return b"".join(chunks)
+
+
+Value = TypeVar("Value")
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(body: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON `body` nests arrays/objects more than `limit` deep (strings aside)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # the common case, without a scan
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub(b'""', body)):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value | JSONResponse:
+    """The body as `decode` (msgspec) makes it, or the JSON refusal to answer with."""
+    try:
+        body = await read_body(request)
+    except BodyRefused as refused:
+        return problem(request, refused.code)
+    if too_deep(body):
+        return problem(request, "too_deep")
+    try:
+        return decode(body)
+    except RecursionError:  # a belt to `too_deep`'s braces
+        return problem(request, "too_deep")
+    except msgspec.ValidationError as error:  # before DecodeError: it is one
+        indonesian, english = explain(str(error))
+        return invalid(request, indonesian, english, str(error))
+    except msgspec.DecodeError as error:
+        return invalid(request, "isinya bukan JSON yang sah", "it is not valid JSON", str(error))
+
+
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_TYPES = {
+    "str": ("teks", "text"),
+    "int": ("bilangan bulat", "a whole number"),
+    "float": ("angka", "a number"),
+    "bool": ("true atau false", "true or false"),
+    "array": ("daftar", "a list"),
+    "object": ("objek", "an object"),
+    "null": ("kosong (null)", "null"),
+}
+
+
+def explain(message: str) -> tuple[str, str]:
+    """msgspec's validation message in (Indonesian, English) words a person can act on:
+    "Expected `str`, got `int` - at `$.counter`" -> "kolom counter harus berupa teks"."""
+    found = _AT.search(message)
+    path = found.group("path") if found else ""
+    what = message[: found.start()] if found else message
+    field_id, field_en = (f"kolom {path}", f"field {path}") if path else ("isinya", "the body")
+    if missing := re.match(r"Object missing required field `([^`]+)`", what):
+        name = f"{path}.{missing.group(1)}" if path else missing.group(1)
+        return f"kolom {name} wajib diisi", f"field {name} is required"
+    if expected := re.match(r"Expected `(\w+)`", what):
+        kind_id, kind_en = _TYPES.get(expected.group(1), (expected.group(1),) * 2)
+        if " of length <= " in what:
+            return f"{field_id} terlalu panjang", f"{field_en} is too long"
+        if "got" in what:
+            return f"{field_id} harus berupa {kind_id}", f"{field_en} must be {kind_en}"
+    if what.startswith(("Invalid value", "Invalid enum value")):
+        return f"nilai {field_id} tidak dikenal", f"{field_en} has an unknown value"
+    return f"{field_id} tidak sesuai", f"{field_en} does not fit"
 
 
 async def command(request: Request) -> JSONResponse:
@@ -63,16 +210,12 @@ async def command(request: Request) -> JSONResponse:
     user, session = who
     if not csrf_ok(request, session, request.headers.get("x-csrf-token")):
         return problem(request, "csrf")
-    body = await read_body(request)
-    if body is None:
-        return problem(request, "too_large")
-    try:
-        command_id = _envelope.decode(body).command_id
-        parsed = _command.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        return problem(request, "bad_request", detail=str(error))
+    body = await read_json(request, _command_with_id)
+    if isinstance(body, JSONResponse):
+        return body
+    parsed, command_id = body
     if not 8 <= len(command_id) <= 64:
-        return problem(request, "bad_request", detail="command_id must be 8-64 characters")
+        return bad_command_id(request)
     queue: VenueQueue = request.app.state.queue
     if not allowed(user, parsed, queue.venue, queue.state):
         return problem(request, "forbidden")
@@ -91,19 +234,6 @@ async def _execute(
     return JSONResponse(
         {"ok": True, "seq": outcome.last_seq, "duplicate": outcome.duplicate, "events": events}
     )
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes | None:
-    """The request body, or None when it is larger than `limit` (declared or streamed)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return body
 
 
 def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> bool:

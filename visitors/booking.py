@@ -30,7 +30,7 @@ from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
-from server.web import page
+from server.web import page, read_form
 from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
 
 # No 0/O, 1/I: a code read aloud or typed from paper stays unambiguous.
@@ -321,7 +321,9 @@ def _error(request: Request, code: str) -> str:
 
 async def book(request: Request) -> Response:
     venue: Venue = request.app.state.venue
-    form = await request.form()
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
     field = {k: str(form.get(k, "")) for k in ("service", "day", "slot", "holder", "action")}
     picked = _picked(venue, "", field["service"], field["day"])
     typed = field["holder"][:40]

@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from server import dates
 from server.accounts import AccountBook, Device, User
-from server.api import read_body
+from server.api import bad_command_id, invalid, read_json
 from server.auth import Lang, language, paired_device, say
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -65,8 +65,6 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "This kiosk is not paired. Ask an admin to pair it "
         "(antrean devices add --kind kiosk), then open /kiosk?device=TOKEN.",
     ),
-    "too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
-    "bad_request": (400, "Permintaan tidak valid: {detail}", "Invalid request: {detail}"),
     "pin_wrong": (
         403,
         "PIN petugas salah. Sisa percobaan: {left}.",
@@ -116,15 +114,11 @@ Body = TypeVar("Body", bound=_Request)
 
 
 async def _body(request: Request, kind: type[Body]) -> Body | JSONResponse:
-    body = await read_body(request)
-    if body is None:
-        return problem(request, "too_large")
-    try:
-        parsed = msgspec.json.decode(body, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        return problem(request, "bad_request", detail=str(error))
+    parsed = await read_json(request, lambda body: msgspec.json.decode(body, type=kind))
+    if isinstance(parsed, JSONResponse):
+        return parsed
     if not 8 <= len(parsed.command_id) <= 64:
-        return problem(request, "bad_request", detail="command_id must be 8-64 characters")
+        return bad_command_id(request)
     return parsed
 
 
@@ -498,7 +492,11 @@ async def issue(request: Request) -> JSONResponse:
     if isinstance(body, JSONResponse):
         return body
     if len(body.itinerary) > MAX_ITINERARY:
-        return problem(request, "bad_request", detail=f"at most {MAX_ITINERARY} more services")
+        return invalid(
+            request,
+            f"paling banyak {MAX_ITINERARY} layanan lanjutan",
+            f"at most {MAX_ITINERARY} more services",
+        )
     confirmed_by = ""
     if body.priority:
         staff = await _confirming_staff(request, device, body.pin)
@@ -545,7 +543,11 @@ async def check_in(request: Request) -> JSONResponse:
         return body
     code = body.booking.strip()
     if not 1 <= len(code) <= 64:
-        return problem(request, "bad_request", detail="booking code")
+        return invalid(
+            request,
+            "kode pemesanan kosong atau terlalu panjang",
+            "the booking code is empty or too long",
+        )
     queue: VenueQueue = request.app.state.queue
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))

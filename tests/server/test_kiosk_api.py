@@ -113,6 +113,31 @@ class TestRequests:
         answer = await kiosk.client.post("/kiosk/api/issue", json={"service": "ktp"})
         assert answer.status_code == 400 and "command_id" in answer.json()["message"]
 
+    @pytest.mark.parametrize(
+        "path", ["/kiosk/api/issue", "/kiosk/api/check-in", "/kiosk/api/request"]
+    )
+    @pytest.mark.parametrize("bracket", [b"[" * 7000, b'{"a":' * 3000], ids=["arrays", "objects"])
+    async def test_deep_nesting_is_a_400(self, kiosk: Kiosk, path: str, bracket: bytes) -> None:
+        body = b'{"command_id":"abcdefgh1","x":' + bracket
+        answer = await kiosk.client.post(
+            path, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 400
+        assert answer.json()["message"] == "Permintaan tidak valid: isinya bersarang terlalu dalam."
+
+    async def test_nesting_inside_strings_is_only_text(self, kiosk: Kiosk) -> None:
+        answer = await kiosk.client.post(
+            "/kiosk/api/request", json={"command_id": uuid.uuid4().hex, "text": "[" * 5000}
+        )
+        assert answer.status_code != 400, answer.text
+
+    async def test_a_wrong_type_is_named_in_indonesian(self, kiosk: Kiosk) -> None:
+        answer = await kiosk.issue(service=7)
+        assert answer.status_code == 400
+        assert (
+            answer.json()["message"] == "Permintaan tidak valid: kolom service harus berupa teks."
+        )
+
     async def test_ten_megabytes_is_a_413(self, kiosk: Kiosk) -> None:
         answer = await kiosk.client.post(
             "/kiosk/api/request",
