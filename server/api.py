@@ -28,6 +28,7 @@ from starlette.routing import Route
 from server.accounts import User
 from server.auth import csrf_ok, language, say, signed_in
 from server.domain import commands as cmd
+from server.domain.codes import canonical_code
 from server.domain.decide import find_ticket
 from server.domain.errors import DomainError
 from server.domain.state import State
@@ -253,7 +254,7 @@ def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> boo
         # An unknown ticket is for the domain to name; a known one must be of the user's tenant.
         return ticket is None or _for_tenant(user, venue.service(ticket.service).tenant or None)
     if isinstance(command, cmd.CheckIn | cmd.CancelBooking):
-        booking = state.bookings.get(command.booking.strip().upper())
+        booking = state.bookings.get(canonical_code(command.booking))
         return booking is None or _for_tenant(user, venue.service(booking.service).tenant or None)
     if isinstance(command, cmd.RecordTurnAway | cmd.RequestService | cmd.BookVisit):
         return False  # visitors' own channels (kiosk, booking page) send these

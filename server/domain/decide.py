@@ -18,6 +18,7 @@ import msgspec
 
 from server.domain import commands as cmd
 from server.domain import events as ev
+from server.domain.codes import canonical_code
 from server.domain.errors import CLOSED_REASONS, DomainError
 from server.domain.estimate import day_full
 from server.domain.state import FINISHED, Booking, State, Ticket, evolve
