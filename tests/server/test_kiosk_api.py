@@ -116,7 +116,11 @@ class TestRequests:
     @pytest.mark.parametrize(
         "path", ["/kiosk/api/issue", "/kiosk/api/check-in", "/kiosk/api/request"]
     )
-    @pytest.mark.parametrize("bracket", [b"[" * 7000, b'{"a":' * 3000], ids=["arrays", "objects"])
+    @pytest.mark.parametrize(
+        "bracket",
+        [b"[" * 7000, b'{"a":' * 3000, b"[[]," * 3000],
+        ids=["arrays", "objects", "with-siblings"],
+    )
     async def test_deep_nesting_is_a_400(self, kiosk: Kiosk, path: str, bracket: bytes) -> None:
         body = b'{"command_id":"abcdefgh1","x":' + bracket
         answer = await kiosk.client.post(
