@@ -37,6 +37,7 @@ from server import api, config, demo, login, openapi, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
 from server.domain.venue import Venue
+from server.headers import SecurityHeaders
 from server.hub import Hub
 from server.service import Clock, VenueQueue, shifted_clock, utc_now
 from server.store import open_log
@@ -225,7 +226,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     ]
     # Phones on a venue's crowded Wi-Fi load the ticket page in a third of the bytes.
     compress = Middleware(GZipMiddleware, minimum_size=1024)
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[compress])
+    app = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders), compress]
+    )
     app.state.settings = settings
     app.state.venue = venue
     app.state.sessions = Sessions(secret)

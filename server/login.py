@@ -11,7 +11,7 @@ from starlette.routing import Route
 from server.accounts import AccountBook
 from server.auth import COOKIE, SESSION_HOURS, csrf_ok, same_origin, say, signed_in
 from server.demo import display_token
-from server.web import page
+from server.web import page, read_form
 
 LOGIN_COOKIE = "antrean_login"
 
@@ -41,7 +41,9 @@ async def login_form(request: Request, error: str = "", username: str = "") -> R
 
 
 async def login(request: Request) -> Response:
-    form = await request.form()
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     expected = request.cookies.get(LOGIN_COOKIE)
     sent = str(form.get("csrf", ""))
@@ -79,7 +81,9 @@ async def login(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     who = await signed_in(request)
-    form = await request.form()
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
     if who is not None and csrf_ok(request, who[1], str(form.get("csrf", ""))):
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)

@@ -26,16 +26,14 @@ from starlette.routing import Route
 
 from server.auth import language, say
 from server.domain import commands as cmd
+from server.domain.codes import CODE_CHARS, CROCKFORD, format_code
 from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
-from server.web import page
+from server.web import page, read_form
 from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
 
-# No 0/O, 1/I: a code read aloud or typed from paper stays unambiguous.
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
 ATTEMPTS = 12
 WINDOW_SECONDS = 600.0
 PHONE = re.compile(r"08\d{8,11}")
@@ -112,7 +110,8 @@ def valid_nik(number: str) -> bool:
 
 
 def booking_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """A fresh code: 60 random bits, typeable (see server.domain.codes)."""
+    return format_code("".join(secrets.choice(CROCKFORD) for _ in range(CODE_CHARS)))
 
 
 class RateLimit:
@@ -321,7 +320,9 @@ def _error(request: Request, code: str) -> str:
 
 async def book(request: Request) -> Response:
     venue: Venue = request.app.state.venue
-    form = await request.form()
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
     field = {k: str(form.get(k, "")) for k in ("service", "day", "slot", "holder", "action")}
     picked = _picked(venue, "", field["service"], field["day"])
     typed = field["holder"][:40]

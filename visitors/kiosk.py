@@ -12,7 +12,8 @@ second ticket. The id is bound to this kiosk and the command; the same id with a
 request is refused as `command_id_reused`. So that a retry is the very same command, the
 ticket's visit token is derived from the kiosk and the id (keyed with the app secret), not
 drawn anew for each try. A priority ticket needs a staff member's 6-digit PIN; after 5
-wrong PINs a kiosk is locked out of PINs for 5 minutes.
+wrong PINs a kiosk is locked out of PINs for 5 minutes, and after 5 unknown booking codes
+out of check-in for 5 minutes (a booking code is 60 random bits; this keeps guessing slow).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from starlette.routing import Route
 
 from server import dates
 from server.accounts import AccountBook, Device, User
-from server.api import read_body
+from server.api import bad_command_id, invalid, read_json
 from server.auth import Lang, language, paired_device, say
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -54,8 +55,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "x-device-token"
 VISIT_BYTES = 18  # 144 bits: the phone page's token cannot be guessed
-PIN_TRIES = 5
-PIN_LOCK_SECONDS = 300.0
+# Wrong guesses in a row from one kiosk, then how long it may not guess again.
+LOCKOUTS = {"pin": (5, 300.0), "booking": (5, 300.0)}
 
 PROBLEMS: dict[str, tuple[int, str, str]] = {
     "unpaired": (
@@ -65,8 +66,6 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "This kiosk is not paired. Ask an admin to pair it "
         "(antrean devices add --kind kiosk), then open /kiosk?device=TOKEN.",
     ),
-    "too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
-    "bad_request": (400, "Permintaan tidak valid: {detail}", "Invalid request: {detail}"),
     "pin_wrong": (
         403,
         "PIN petugas salah. Sisa percobaan: {left}.",
@@ -78,6 +77,13 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         "Silakan minta bantuan petugas.",
         "Too many wrong PINs. Priority confirmation is locked for {minutes} minutes. "
         "Please ask a staff member.",
+    ),
+    "check_in_locked": (
+        429,
+        "Terlalu banyak kode pemesanan yang salah. Check-in di anjungan ini dikunci "
+        "{minutes} menit. Silakan minta bantuan petugas.",
+        "Too many wrong booking codes. Check-in at this kiosk is locked for {minutes} "
+        "minutes. Please ask a staff member.",
     ),
     "unknown_visit": (404, "Tiket tidak ditemukan.", "Ticket not found."),
 }
@@ -116,15 +122,11 @@ Body = TypeVar("Body", bound=_Request)
 
 
 async def _body(request: Request, kind: type[Body]) -> Body | JSONResponse:
-    body = await read_body(request)
-    if body is None:
-        return problem(request, "too_large")
-    try:
-        parsed = msgspec.json.decode(body, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
-        return problem(request, "bad_request", detail=str(error))
+    parsed = await read_json(request, lambda body: msgspec.json.decode(body, type=kind))
+    if isinstance(parsed, JSONResponse):
+        return parsed
     if not 8 <= len(parsed.command_id) <= 64:
-        return problem(request, "bad_request", detail="command_id must be 8-64 characters")
+        return bad_command_id(request)
     return parsed
 
 
@@ -151,17 +153,19 @@ def visit_token(request: Request, device: Device, command_id: str) -> str:
     return base64.urlsafe_b64encode(mac).decode()
 
 
-# --- PIN lockout ----------------------------------------------------------------------
+# --- lockouts -------------------------------------------------------------------------
 
 
-class PinGuard:
-    """Wrong PINs per kiosk: after `PIN_TRIES` wrong ones in a row, no PIN is tried there
-    for `PIN_LOCK_SECONDS`. Kept in this process's memory: a restart forgets, and with
-    several processes each counts its own tries (so a kiosk gets at most that many
-    times more guesses) — still nowhere near the million PINs there are."""
+class Lockout:
+    """Wrong guesses per kiosk: after `tries` wrong ones in a row, no guess is tried there
+    for `seconds`. Kept in this process's memory: a restart forgets, and with several
+    processes each counts its own tries (so a kiosk gets at most that many times more
+    guesses) — still nowhere near the million PINs or 2^60 booking codes there are."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+    def __init__(
+        self, tries: int, seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.tries, self.seconds, self._clock = tries, seconds, clock
         self._wrong: dict[str, int] = {}
         self._until: dict[str, float] = {}
 
@@ -169,39 +173,45 @@ class PinGuard:
         """Seconds the kiosk stays locked out (0 when it may try)."""
         return max(0.0, self._until.get(device, 0.0) - self._clock())
 
+    def minutes(self, device: str) -> int:
+        """The lockout left, in whole minutes for a sentence (at least 1)."""
+        return max(1, round(self.locked_for(device) / 60))
+
     def wrong(self, device: str) -> int:
-        """Count a wrong PIN; the tries left before the lockout (0: locked now)."""
+        """Count a wrong guess; the tries left before the lockout (0: locked now)."""
         count = self._wrong.get(device, 0) + 1
-        if count >= PIN_TRIES:
-            self._until[device] = self._clock() + PIN_LOCK_SECONDS
+        if count >= self.tries:
+            self._until[device] = self._clock() + self.seconds
             count = 0
         self._wrong[device] = count
-        return PIN_TRIES - count if count else 0
+        return self.tries - count if count else 0
 
     def right(self, device: str) -> None:
         self._wrong.pop(device, None)
 
 
-def pin_guard(request: Request) -> PinGuard:
-    """The app's PinGuard, made on first use."""
-    guard: PinGuard | None = getattr(request.app.state, "kiosk_pins", None)
-    if guard is None:
-        guard = request.app.state.kiosk_pins = PinGuard()
-    return guard
+def lockout(request: Request, what: str) -> Lockout:
+    """The app's lockout of `what` ("pin" or "booking"), made on first use."""
+    made: dict[str, Lockout] | None = getattr(request.app.state, "kiosk_lockouts", None)
+    if made is None:
+        made = request.app.state.kiosk_lockouts = {}
+    if what not in made:
+        tries, seconds = LOCKOUTS[what]
+        made[what] = Lockout(tries, seconds)
+    return made[what]
 
 
 async def _confirming_staff(request: Request, device: Device, pin: str) -> User | JSONResponse:
-    guard = pin_guard(request)
-    locked = guard.locked_for(device.id)
-    if locked:
-        return problem(request, "pin_locked", minutes=max(1, round(locked / 60)))
+    guard = lockout(request, "pin")
+    if guard.locked_for(device.id):
+        return problem(request, "pin_locked", minutes=guard.minutes(device.id))
     book: AccountBook = request.app.state.accounts
     accounts = await book.refresh()
     user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
     if user is None:
         left = guard.wrong(device.id)
         if left == 0:
-            return problem(request, "pin_locked", minutes=round(PIN_LOCK_SECONDS / 60))
+            return problem(request, "pin_locked", minutes=guard.minutes(device.id))
         return problem(request, "pin_wrong", left=left)
     guard.right(device.id)
     return user
@@ -498,7 +508,11 @@ async def issue(request: Request) -> JSONResponse:
     if isinstance(body, JSONResponse):
         return body
     if len(body.itinerary) > MAX_ITINERARY:
-        return problem(request, "bad_request", detail=f"at most {MAX_ITINERARY} more services")
+        return invalid(
+            request,
+            f"paling banyak {MAX_ITINERARY} layanan lanjutan",
+            f"at most {MAX_ITINERARY} more services",
+        )
     confirmed_by = ""
     if body.priority:
         staff = await _confirming_staff(request, device, body.pin)
@@ -545,12 +559,22 @@ async def check_in(request: Request) -> JSONResponse:
         return body
     code = body.booking.strip()
     if not 1 <= len(code) <= 64:
-        return problem(request, "bad_request", detail="booking code")
+        return invalid(
+            request,
+            "kode pemesanan kosong atau terlalu panjang",
+            "the booking code is empty or too long",
+        )
+    guard = lockout(request, "booking")
+    if guard.locked_for(device.id):
+        return problem(request, "check_in_locked", minutes=guard.minutes(device.id))
     queue: VenueQueue = request.app.state.queue
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
     except DomainError as error:
+        if error.code == "unknown_booking" and guard.wrong(device.id) == 0:
+            return problem(request, "check_in_locked", minutes=guard.minutes(device.id))
         return _refused(request, error)
+    guard.right(device.id)
     return await _issued_answer(request, device, outcome.events)
 
 

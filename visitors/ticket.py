@@ -32,7 +32,7 @@ from server.auth import language, load_secret, same_origin, say
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
 from server.service import VenueQueue
-from server.web import page
+from server.web import page, read_form
 from visitors.views import VisitProjection, VisitView
 
 FORM_MAX_AGE = 12 * 3600
@@ -153,7 +153,9 @@ async def ticket_page(request: Request, error: str = "", status: int = 200) -> R
 
 async def cancel_ticket(request: Request) -> Response:
     token = request.path_params["token"]
-    form = await request.form()
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
     if not form_ok(request, f"cancel:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
     visits: VisitProjection = request.app.state.visits
@@ -168,7 +170,9 @@ async def cancel_ticket(request: Request) -> Response:
 
 async def cancel_booking(request: Request) -> Response:
     token = request.path_params["token"]
-    form = await request.form()
+    form = await read_form(request)
+    if isinstance(form, Response):
+        return form
     if not form_ok(request, f"cancel-booking:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
     visits: VisitProjection = request.app.state.visits

@@ -18,6 +18,7 @@ import msgspec
 
 from server.domain import commands as cmd
 from server.domain import events as ev
+from server.domain.codes import canonical_code
 from server.domain.errors import CLOSED_REASONS, DomainError
 from server.domain.estimate import day_full
 from server.domain.state import FINISHED, Booking, State, Ticket, evolve
@@ -398,11 +399,12 @@ def _check_holder(state: State, command: cmd.BookVisit, service: Service) -> Non
     for b in state.bookings.values():
         same = (b.holder, b.service, b.day) == (command.holder, service.id, command.day)
         if same and b.status != "cancelled":
-            raise DomainError("booking_taken", service=service.name, day=f"{command.day:%d-%m-%Y}")
+            # Named in general terms: the refusal must not confirm who booked what.
+            raise DomainError("booking_taken")
 
 
 def _booking(ctx: _Ctx, code: str) -> Booking:
-    found = ctx.state.bookings.get(code.strip().upper())
+    found = ctx.state.bookings.get(canonical_code(code))
     if found is None:
         raise DomainError("unknown_booking", booking=code)
     if found.status == "cancelled":

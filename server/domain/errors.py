@@ -163,10 +163,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "booking_exists": ("Kode pemesanan {booking} sudah ada.", "Booking {booking} exists."),
     "booking_taken": (
-        "NIK/nomor ini sudah memesan {service} untuk tanggal {day}. Satu pemesanan per orang "
-        "per layanan per hari.",
-        "This NIK/number already booked {service} on {day}. One booking per person per "
-        "service per day.",
+        "Pemesanan tidak dapat dibuat untuk data ini. Satu NIK atau nomor HP hanya dapat "
+        "memesan satu kali per layanan per hari. Untuk mengubah jam, buka pemesanan Anda "
+        "dan batalkan dahulu, atau pilih hari lain.",
+        "The booking cannot be made for these details. One NIK or phone number may book "
+        "each service once a day. To change the time, open your booking and cancel it "
+        "first, or choose another day.",
     ),
     "unknown_booking": (
         "Kode pemesanan '{booking}' tidak ditemukan. Periksa kembali kodenya.",

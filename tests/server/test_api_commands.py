@@ -65,3 +65,37 @@ class TestFuzz:
         answer = await manager.post(**body)
         assert answer.status_code in (200, 400, 403, 409), (body, answer.text)
         assert answer.headers["content-type"].startswith("application/json")
+
+
+class TestBodies:
+    """Whatever the body, the answer is a 4xx JSON refusal in Indonesian, never a 500."""
+
+    @pytest.mark.parametrize("bracket", [b"[" * 7000, b'{"a":' * 3000], ids=["arrays", "objects"])
+    async def test_deep_nesting_is_refused(self, manager: SignedIn, bracket: bytes) -> None:
+        body = b'{"type":"call_next","counter":"1","command_id":"abcdefgh1","x":' + bracket
+        answer = await manager.client.post(
+            "/api/commands",
+            content=body,
+            headers={"X-CSRF-Token": manager.csrf, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "too_deep"
+        assert answer.json()["message"] == "Permintaan tidak valid: isinya bersarang terlalu dalam."
+
+    async def test_a_wrong_type_is_named_in_indonesian(self, manager: SignedIn) -> None:
+        answer = await manager.post(type="call_next", counter=7)
+        assert answer.status_code == 400
+        body = answer.json()
+        assert body["message"] == "Permintaan tidak valid: kolom counter harus berupa teks."
+        assert "Expected" in body["detail"]
+
+    async def test_a_missing_field_and_an_unknown_type(self, manager: SignedIn) -> None:
+        missing = (await manager.post(type="call_next")).json()["message"]
+        assert missing == "Permintaan tidak valid: kolom counter wajib diisi."
+        unknown = (await manager.post(type="fly_away")).json()["message"]
+        assert unknown == "Permintaan tidak valid: nilai kolom type tidak dikenal."
+
+    async def test_english_when_asked(self, manager: SignedIn) -> None:
+        manager.client.cookies.set("lang", "en")
+        answer = await manager.post(type="call_next", counter=7)
+        assert answer.json()["message"] == "Invalid request: field counter must be text."

@@ -113,6 +113,35 @@ class TestRequests:
         answer = await kiosk.client.post("/kiosk/api/issue", json={"service": "ktp"})
         assert answer.status_code == 400 and "command_id" in answer.json()["message"]
 
+    @pytest.mark.parametrize(
+        "path", ["/kiosk/api/issue", "/kiosk/api/check-in", "/kiosk/api/request"]
+    )
+    @pytest.mark.parametrize(
+        "bracket",
+        [b"[" * 7000, b'{"a":' * 3000, b"[[]," * 3000],
+        ids=["arrays", "objects", "with-siblings"],
+    )
+    async def test_deep_nesting_is_a_400(self, kiosk: Kiosk, path: str, bracket: bytes) -> None:
+        body = b'{"command_id":"abcdefgh1","x":' + bracket
+        answer = await kiosk.client.post(
+            path, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert answer.status_code == 400
+        assert answer.json()["message"] == "Permintaan tidak valid: isinya bersarang terlalu dalam."
+
+    async def test_nesting_inside_strings_is_only_text(self, kiosk: Kiosk) -> None:
+        answer = await kiosk.client.post(
+            "/kiosk/api/request", json={"command_id": uuid.uuid4().hex, "text": "[" * 5000}
+        )
+        assert answer.status_code != 400, answer.text
+
+    async def test_a_wrong_type_is_named_in_indonesian(self, kiosk: Kiosk) -> None:
+        answer = await kiosk.issue(service=7)
+        assert answer.status_code == 400
+        assert (
+            answer.json()["message"] == "Permintaan tidak valid: kolom service harus berupa teks."
+        )
+
     async def test_ten_megabytes_is_a_413(self, kiosk: Kiosk) -> None:
         answer = await kiosk.client.post(
             "/kiosk/api/request",
@@ -264,6 +293,49 @@ class TestItineraryCheckInAndRequests:
         body["command_id"] = uuid.uuid4().hex
         used = await kiosk.client.post("/kiosk/api/check-in", json=body)
         assert used.status_code == 409 and "sudah digunakan" in used.json()["message"]
+
+    async def check_in(self, kiosk: Kiosk, code: str) -> httpx.Response:
+        body = {"command_id": uuid.uuid4().hex, "booking": code}
+        return await kiosk.client.post("/kiosk/api/check-in", json=body)
+
+    async def book(self, kiosk: Kiosk, code: str) -> None:
+        booking = cmd.BookVisit(
+            service="kk",
+            day=TUESDAY_NINE.date(),
+            slot=dt.time(9, 0),
+            booking=code,
+            visit="w" * 24,
+            holder="digest",
+            holder_masked="3573********0001",
+        )
+        await kiosk.queue.execute(booking, uuid.uuid4().hex)
+
+    async def test_a_new_code_is_read_as_typed(self, kiosk: Kiosk) -> None:
+        await self.book(kiosk, "AB10-CD1E-FGH0")
+        answer = await self.check_in(kiosk, " ab1o cdlE fghO ")
+        assert answer.status_code == 200, answer.text
+
+    async def test_five_unknown_codes_lock_check_in(self, kiosk: Kiosk) -> None:
+        await self.book(kiosk, "AB10-CD1E-FGH0")
+        for _ in range(4):
+            assert (await self.check_in(kiosk, "ZZZZ-ZZZZ-ZZZZ")).json()[
+                "code"
+            ] == "unknown_booking"
+        locked = await self.check_in(kiosk, "ZZZZ-ZZZZ-ZZZZ")
+        assert locked.status_code == 429
+        assert locked.json()["code"] == "check_in_locked"
+        assert "dikunci 5 menit" in locked.json()["message"]
+        # Locked even for the right code; issuing a number goes on.
+        assert (await self.check_in(kiosk, "AB10-CD1E-FGH0")).status_code == 429
+        assert (await kiosk.issue()).status_code == 200
+
+    async def test_a_right_code_resets_the_count(self, kiosk: Kiosk) -> None:
+        await self.book(kiosk, "AB10-CD1E-FGH0")
+        for _ in range(4):
+            await self.check_in(kiosk, "ZZZZ-ZZZZ-ZZZZ")
+        assert (await self.check_in(kiosk, "AB10-CD1E-FGH0")).status_code == 200
+        for _ in range(4):
+            assert (await self.check_in(kiosk, "ZZZZ-ZZZZ-ZZZZ")).status_code == 409
 
     async def test_a_missing_service_request_is_recorded(self, kiosk: Kiosk) -> None:
         body = {"command_id": uuid.uuid4().hex, "tenant": "samsat", "text": "Balik nama  motor"}

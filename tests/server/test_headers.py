@@ -1,0 +1,57 @@
+"""Every answer carries the security headers: a strict CSP, no framing by other sites, no
+sniffing, no referrer to other sites, no camera/microphone/location."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from server.app import Settings
+from tests.helpers import serving
+
+PAGES = [
+    "/",
+    "/login",
+    "/booking",
+    "/kiosk",
+    "/display/lantai1-timur",
+    "/t/bukan-token",
+    "/healthz",
+]
+
+
+@pytest.fixture
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(data_dir=str(tmp_path), clock_start="2026-11-24T09:00:00+07:00")
+    async with serving(settings) as (_, http):
+        yield http
+
+
+class TestHeaders:
+    @pytest.mark.parametrize("path", PAGES)
+    async def test_every_answer_is_guarded(self, client: httpx.AsyncClient, path: str) -> None:
+        headers = (await client.get(path)).headers
+        policy = headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "script-src 'self'" in policy
+        assert "'unsafe-inline'" not in policy
+        assert "frame-ancestors 'none'" in policy and headers["x-frame-options"] == "DENY"
+        assert "connect-src 'self' ws: wss:" in policy
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "camera=()" in headers["permissions-policy"]
+        assert "microphone=()" in headers["permissions-policy"]
+        assert "geolocation=()" in headers["permissions-policy"]
+
+    async def test_static_files_and_refusals_too(self, client: httpx.AsyncClient) -> None:
+        for path in ("/static/server/antrean.css", "/kiosk/api/overview", "/no-such-page"):
+            headers = (await client.get(path)).headers
+            assert headers["x-content-type-options"] == "nosniff", path
+            assert "content-security-policy" in headers, path
+
+    async def test_the_kiosk_frames_its_own_print_page(self, client: httpx.AsyncClient) -> None:
+        headers = (await client.get("/kiosk/ticket/bukan-token-yang-ada/print")).headers
+        assert "frame-ancestors 'self'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "SAMEORIGIN"
