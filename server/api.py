@@ -8,7 +8,7 @@ the message in the user's language.
 
 Every JSON body the app reads goes through `read_json`: at most `MAX_BODY` bytes, read
 within `READ_SECONDS` (a client that declares a length and then stalls is answered 408),
-nested at most `MAX_DEPTH` deep (msgspec recurses on nesting; thousands of `[` would end
+nested at most `wire.MAX_DEPTH` deep (msgspec recurses on nesting; thousands of `[` would end
 in a RecursionError), and a body that does not fit is told, in Indonesian, which field is
 wrong and how (`detail` keeps msgspec's own words for developers).
 """
@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from server import wire
 from server.accounts import User
 from server.auth import csrf_ok, language, say, signed_in
 from server.domain import commands as cmd
@@ -37,7 +38,6 @@ from server.service import VenueQueue
 
 MAX_BODY = 16 * 1024
 READ_SECONDS = 10.0
-MAX_DEPTH = 32
 
 
 class _Envelope(msgspec.Struct):
@@ -136,23 +136,6 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 
 Value = TypeVar("Value")
 
-_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_OPENED = re.compile(rb"[\[{]{%d}" % (MAX_DEPTH + 1))
-
-
-def too_deep(body: bytes) -> bool:
-    """Whether JSON `body` opens more than `MAX_DEPTH` arrays/objects in a row (strings
-    aside): `[[[[...` and `{"a":{"a":...` alike, found by C-speed byte operations.
-
-    Deep nesting of another shape (`[[],[[],[[],...`) is left to the decoder, whose
-    RecursionError `read_json` catches.
-    """
-    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
-        return False  # the common case, without a scan
-    brackets = _STRINGS.sub(b"", body).translate(None, _NOT_BRACKETS)
-    return _OPENED.search(brackets) is not None
-
 
 async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value | JSONResponse:
     """The body as `decode` (msgspec) makes it, or the JSON refusal to answer with."""
@@ -160,11 +143,9 @@ async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value
         body = await read_body(request)
     except BodyRefused as refused:
         return problem(request, refused.code)
-    if too_deep(body):
-        return problem(request, "too_deep")
     try:
-        return decode(body)
-    except RecursionError:  # a belt to `too_deep`'s braces
+        return wire.decode(decode, body)
+    except wire.TooDeep:
         return problem(request, "too_deep")
     except msgspec.ValidationError as error:  # before DecodeError: it is one
         indonesian, english = explain(str(error))

@@ -186,7 +186,7 @@ async def _receive(
 
 def _understood(data: bytes) -> Ping | AudioReport | None:
     try:
-        message: Ping | AudioReport = decode(_client, data)
+        message: Ping | AudioReport = decode(_client.decode, data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     return message
