@@ -41,6 +41,7 @@ _STATUS_TEXT = {
     401: "Signed out, or the sign-in failed",
     403: "Not allowed: no valid session, CSRF token, device token or form token",
     404: "Not found",
+    408: "The body did not arrive in time (a declared length that never came)",
     409: "Refused by the queue's rules (the message says why, for the person)",
     413: "The body is too large",
     429: "Too many attempts; try again later",
@@ -148,7 +149,7 @@ def _paths() -> dict[str, Schema]:
                 "console",
                 {
                     "200": _answer(200, _JSON, _ref("CommandDone")),
-                    **_problems(400, 401, 403, 409, 413, 503),
+                    **_problems(400, 401, 403, 408, 409, 413, 503),
                 },
                 security=_OFFICER,
                 body=_json_body("CommandRequest"),
@@ -166,7 +167,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Ambil nomor: issue a ticket (a priority one needs a staff PIN)",
                 "kiosk",
-                {"200": _TICKET_ANSWER, **_problems(400, 403, 404, 409, 413, 429, 503)},
+                {"200": _TICKET_ANSWER, **_problems(400, 403, 404, 408, 409, 413, 429, 503)},
                 security=_DEVICE,
                 body=_json_body("IssueBody"),
             )
@@ -175,7 +176,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Check-in: an online booking's visitor arrived; their ticket joins the lane",
                 "kiosk",
-                {"200": _TICKET_ANSWER, **_problems(400, 403, 404, 409, 413, 503)},
+                {"200": _TICKET_ANSWER, **_problems(400, 403, 404, 408, 409, 413, 429, 503)},
                 security=_DEVICE,
                 body=_json_body("CheckInBody"),
             )
@@ -186,7 +187,7 @@ def _paths() -> dict[str, Schema]:
                 "kiosk",
                 {
                     "200": _answer(200, _JSON, _ref("Thanks")),
-                    **_problems(400, 403, 409, 413, 503),
+                    **_problems(400, 403, 408, 409, 413, 503),
                 },
                 security=_DEVICE,
                 body=_json_body("RequestBody"),
@@ -240,7 +241,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Masuk: sign in (the form's `csrf` must match the `antrean_login` cookie)",
                 "sign-in",
-                _pages(303, 400, 401, 429),
+                _pages(303, 400, 401, 408, 413, 429),
                 body=_form_body(
                     {
                         "username": "The user name",
@@ -255,7 +256,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Keluar: sign out",
                 "sign-in",
-                _pages(303, 400),
+                _pages(303, 400, 408, 413),
                 body=_form_body({"csrf": "The session's CSRF token"}),
             )
         },
@@ -263,7 +264,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Pesan online: review (`action` other than `confirm`) or confirm a booking",
                 "phone",
-                _pages(200, 303, 400, 403, 409, 429),
+                _pages(200, 303, 400, 403, 408, 409, 413, 429),
                 body=_form_body(
                     {
                         "service": "The service's id",
@@ -280,7 +281,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Batalkan tiket: the visitor cancels their own ticket",
                 "phone",
-                _pages(303, 400, 403, 404, 409),
+                _pages(303, 400, 403, 404, 408, 409, 413),
                 parameters=(token,),
                 body=_form_body({"form": "The ticket page's cancel token"}),
             )
@@ -289,7 +290,7 @@ def _paths() -> dict[str, Schema]:
             "post": _operation(
                 "Batalkan pesanan: the visitor cancels their own booking",
                 "phone",
-                _pages(303, 400, 403, 404, 409),
+                _pages(303, 400, 403, 404, 408, 409, 413),
                 parameters=(token,),
                 body=_form_body({"form": "The ticket page's cancel-booking token"}),
             )

@@ -176,10 +176,19 @@ _HUGE = st.one_of(
 # bytes beyond ASCII in a token, another site, a cookie header that is not one.
 _TRICKY = st.sampled_from(
     ["http://[", "http://]", "null", f"http://{HOST}", "https://evil.example", "\xe9", "=;;="]
+    + ["multipart/form-data", "multipart/form-data; boundary=", "text/plain; charset=x-nope"]
 )
 _GARBAGE_HEADERS = st.dictionaries(
     st.sampled_from(
-        ["x-csrf-token", "x-device-token", "origin", "cookie", "accept-language", "referer"]
+        [
+            "x-csrf-token",
+            "x-device-token",
+            "origin",
+            "cookie",
+            "accept-language",
+            "referer",
+            "content-type",
+        ]
     ),
     st.one_of(_LATIN1, _TRICKY),
     max_size=3,
@@ -187,8 +196,8 @@ _GARBAGE_HEADERS = st.dictionaries(
 
 
 # Bodies no generator writes from a schema: not UTF-8, a BOM, duplicate keys, numbers past
-# 64 bits or past a float, NUL and lone surrogates, nesting (up to 1,000 deep: deeper is
-# the known RecursionError, fixed elsewhere; raise this once it is merged).
+# 64 bits or past a float, NUL and lone surrogates, nesting far past the recursion limit in
+# three shapes (a run of `[`, of `{"a":`, and `[[],[[],...` that no run-length check sees).
 _ID = b'"command_id":"fuzz-raw-0001"'
 _RAW_BODIES = st.one_of(
     st.binary(max_size=64),
@@ -205,8 +214,9 @@ _RAW_BODIES = st.one_of(
             b"{" + _ID + b',"type":"call_next","counter":' + b"1" * 400 + b"}",
             b'{"command_id":"fuzz\\u0000raw","service":"ktp","booking":"A","text":"x"}',
             b'{"command_id":"\\ud800\\ud800fuzzraw","booking":"\\udfff","text":"x"}',
-            b"{" + _ID + b',"extra":' + b"[" * 1000 + b"]" * 1000 + b"}",
-            b'{"a":' * 1000 + b"1" + b"}" * 1000,
+            b"{" + _ID + b',"extra":' + b"[" * 7000 + b"]" * 7000 + b"}",
+            b'{"a":' * 3000 + b"1" + b"}" * 3000,
+            b"{" + _ID + b',"extra":' + b"[[]," * 3000 + b"]" * 3000 + b"}",
         ]
     ),
 )
