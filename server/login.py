@@ -260,17 +260,24 @@ def _signed_in(request: Request, user: User, target: str) -> Response:
 
 
 def _locked(request: Request, username: str, seconds: float) -> Response:
-    minutes = math.ceil(seconds / 60)
-    wait_id = f"{minutes} menit" if seconds > 60 else f"{math.ceil(seconds)} detik"
-    wait_en = f"{minutes} minutes" if seconds > 60 else f"{math.ceil(seconds)} seconds"
     message = say(
         request,
-        f"Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {wait_id}.",
-        f"Too many failed sign-in attempts. Try again in {wait_en}.",
+        f"Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {_wait(seconds, 'id')}.",
+        f"Too many failed sign-in attempts. Try again in {_wait(seconds, 'en')}.",
     )
     response = _form(request, message, username, 429)
     response.headers["Retry-After"] = str(math.ceil(seconds))
     return response
+
+
+def _wait(seconds: float, lang: str) -> str:
+    """ "3 menit" / "3 minutes"; under a minute in seconds, so nobody retries too early."""
+    count, unit = (
+        (math.ceil(seconds / 60), "minute") if seconds > 59 else (math.ceil(seconds), "second")
+    )
+    if lang == "id":
+        return f"{count} {'menit' if unit == 'minute' else 'detik'}"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def _busy(request: Request, username: str) -> Response:
