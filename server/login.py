@@ -9,13 +9,17 @@ attempt never reaches argon2, so it cannot tell whether the password was right.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import os
 import re
 import secrets
+import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from starlette.requests import Request
@@ -44,6 +48,7 @@ T = TypeVar("T")
 USER_TRIES, ADDRESS_TRIES = 5, 30
 WINDOW_SECONDS = 15 * 60
 FIRST_LOCK_SECONDS, MAX_LOCK_SECONDS = 60.0, 3600.0
+HASH_NICENESS = 10
 
 
 class Throttle:
@@ -107,26 +112,35 @@ class Throttle:
         return self._seen[oldest] < now - 86400 and self.locked_for(oldest) == 0
 
 
-class Busy(Exception):
-    """Every hashing slot is taken and enough requests wait already."""
-
-
 class HashSlots:
-    """Password hashing in worker threads, `size` at once, at most `waiting` more queued."""
+    """Password hashing in worker threads, `size` at once, at most `waiting` more queued.
+
+    The threads are their own pool at a lower CPU priority (Linux: per thread, and argon2's
+    lane threads inherit it), so under a flood of sign-ins the event loop, and with it every
+    screen, still gets the CPU first; an idle loop leaves the hashes all of it.
+    """
 
     def __init__(self, size: int, waiting: int) -> None:
-        self._slots = asyncio.Semaphore(size)
-        self._size, self._limit, self._inside = size, size + waiting, 0
+        self._pool = ThreadPoolExecutor(size, "antrean-hash", initializer=_lower_priority)
+        self._limit, self._inside = size + waiting, 0
+
+    @property
+    def full(self) -> bool:
+        """Every slot taken and enough waiting: answer "busy" rather than queue more."""
+        return self._inside >= self._limit
 
     async def run(self, work: Callable[[], T]) -> T:
-        if self._inside >= self._limit:
-            raise Busy
         self._inside += 1
         try:
-            async with self._slots:
-                return await asyncio.to_thread(work)
+            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
         finally:
             self._inside -= 1
+
+
+def _lower_priority() -> None:
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
 
 
 class SignIns:
@@ -135,7 +149,7 @@ class SignIns:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.users = Throttle(USER_TRIES, clock=clock)
         self.addresses = Throttle(ADDRESS_TRIES, clock=clock)
-        # argon2 releases the GIL: one hash per core keeps the loop a core's share of time.
+        # argon2 releases the GIL; more hashes at once than cores only make each one slower.
         size = max(2, min(4, os.cpu_count() or 1))
         self.slots = HashSlots(size, waiting=4 * size)
 
@@ -195,34 +209,37 @@ async def login(request: Request) -> Response:
         return _form(request, message, username, 401)
     name, address = _typed_name(username), client_address(request)
     guards = sign_ins(request)
+    accounts = await request.app.state.accounts.refresh()
+    # From here to the slot taken nothing awaits: tries at once see each other's counts.
     locked = guards.locked_for(name, address)
     if locked:
         _audit(name, address, "locked")
         return _locked(request, username, locked)
-    accounts = await request.app.state.accounts.refresh()
-    try:
-        user = await guards.slots.run(lambda: accounts.authenticate(username, password))
-    except Busy:
+    if guards.slots.full:
         _audit(name, address, "busy")
         return _busy(request, username)
+    # Counted as a failure before the check, so tries running at once cannot slip past the
+    # limit; a right password clears it again.
+    starts_lockout = guards.users.failed(name)
+    user = await guards.slots.run(lambda: accounts.authenticate(username, password))
     if user is None:
-        return await _wrong_password(request, guards, username, address)
+        return await _wrong_password(request, guards, username, address, starts_lockout)
     guards.users.succeeded(name)
     audit.info("sign_in username=%s address=%s", user.username, address)
     return _signed_in(request, user, str(form.get("next", "")))
 
 
 async def _wrong_password(
-    request: Request, guards: SignIns, username: str, address: str
+    request: Request, guards: SignIns, username: str, address: str, starts_lockout: float
 ) -> Response:
     name = _typed_name(username)
     _audit(name, address, "wrong_password")
-    for_address = guards.addresses.failed(address)
-    for_user = guards.users.failed(name)
-    if for_user:
-        await _record_lockout(request.app.state.accounts, name, address, for_user)
-    if for_user or for_address:
-        return _locked(request, username, max(for_user, for_address))
+    guards.addresses.failed(address)
+    if starts_lockout and guards.users.locked_for(name):
+        await _record_lockout(request.app.state.accounts, name, address, starts_lockout)
+    locked = guards.locked_for(name, address)
+    if locked:
+        return _locked(request, username, locked)
     message = say(request, "Nama pengguna atau kata sandi salah.", "Wrong username or password.")
     return _form(request, message, username, 401)
 
