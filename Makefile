@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report
+.PHONY: run test setup lint bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login
 
 run: .venv/.synced
 	@scripts/ensure-system run
@@ -43,6 +43,10 @@ bench-fanout: .venv/.synced
 bench-audio: .venv/.synced
 	@scripts/ensure-system run
 	$(UV) run python -m bench.audio_call
+
+bench-login: .venv/.synced
+	@scripts/ensure-system run
+	$(UV) run python -m bench.login
 
 # The environment is rebuilt whenever the lock file changes.
 .venv/.synced: pyproject.toml uv.lock | $(UV)

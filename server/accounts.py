@@ -3,6 +3,8 @@
 Accounts are events in a log of their own (`<venue>.accounts`) on the same backend as the
 queue, so every process sees a new user or a revoked screen at once, and every change is
 on record. Passwords are argon2 hashes; device tokens are kept only as SHA-256 digests.
+Ending sessions is on the log too (signing out, or every session of a user at once), and so
+is each lockout of an account after too many wrong passwords.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ _hasher = PasswordHasher()
 _pin_hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 PIN = re.compile(r"^[0-9]{6}$")
 PRINTER = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
+# A session lives this long at most; an ended one is forgotten after it, as it expired anyway.
+SESSION_HOURS = 12
 
 
 class _AccountEvent(msgspec.Struct, frozen=True, tag_field="type", tag=snake_tag):
@@ -84,8 +88,38 @@ class DeviceRevoked(_AccountEvent, frozen=True):
     device: str
 
 
+class SessionEnded(_AccountEvent, frozen=True):
+    """One session ended (its user signed out): its cookie opens nothing any more."""
+
+    username: str
+    session: str
+
+
+class SessionsEnded(_AccountEvent, frozen=True):
+    """Every session of the user issued before `at` ended (`antrean users sign-out`)."""
+
+    username: str
+
+
+class SignInLocked(_AccountEvent, frozen=True):
+    """Too many wrong passwords for this account: sign-ins refused for `seconds` (on record)."""
+
+    username: str
+    address: str
+    seconds: int
+
+
 AccountEvent = (
-    UserAdded | PasswordSet | UserDisabled | PinSet | DeviceAdded | DevicePrinterSet | DeviceRevoked
+    UserAdded
+    | PasswordSet
+    | UserDisabled
+    | PinSet
+    | DeviceAdded
+    | DevicePrinterSet
+    | DeviceRevoked
+    | SessionEnded
+    | SessionsEnded
+    | SignInLocked
 )
 _decoder = msgspec.json.Decoder(AccountEvent)
 
@@ -141,6 +175,26 @@ class Accounts:
         self.users: dict[str, User] = {}
         self.devices: dict[str, Device] = {}
         self._by_digest: dict[str, str] = {}
+        # Sessions issued before a user's time here are over (password set, disabled).
+        self.not_before: dict[str, dt.datetime] = {}
+        # Ended session ids, and when to forget each, oldest first (the log's order).
+        self._ended: dict[str, dt.datetime] = {}
+
+    def session_ended(self, session: str, issued: float, user: User) -> bool:
+        """Whether the session `session` of `user`, issued at `issued` (epoch s), has ended."""
+        if session in self._ended:
+            return True
+        not_before = self.not_before.get(user.username)
+        return not_before is not None and issued < not_before.timestamp()
+
+    def _end_session(self, session: str, at: dt.datetime) -> None:
+        # Keep memory bounded: a session ended more than its lifetime ago expired anyway.
+        while self._ended:
+            oldest, forget_at = next(iter(self._ended.items()))
+            if forget_at > at:
+                break
+            del self._ended[oldest]
+        self._ended[session] = at + dt.timedelta(hours=SESSION_HOURS)
 
     def authenticate(self, username: str, password: str) -> User | None:
         user = self.users.get(username.strip().lower())
@@ -199,6 +253,8 @@ def _(event: PasswordSet, accounts: Accounts) -> None:
     accounts.users[event.username] = msgspec.structs.replace(
         user, password_hash=event.password_hash, active=True
     )
+    # Whoever knew the old password may have a session: the new password ends them all.
+    accounts.not_before[event.username] = event.at
 
 
 @_apply.register
@@ -206,6 +262,8 @@ def _(event: UserDisabled, accounts: Accounts) -> None:
     accounts.users[event.username] = msgspec.structs.replace(
         accounts.users[event.username], active=False
     )
+    # Enabling the user again (a new password) must not bring the old sessions back.
+    accounts.not_before[event.username] = event.at
 
 
 @_apply.register
@@ -235,6 +293,22 @@ def _(event: DeviceRevoked, accounts: Accounts) -> None:
     accounts.devices[event.device] = msgspec.structs.replace(
         accounts.devices[event.device], active=False
     )
+
+
+@_apply.register
+def _(event: SessionEnded, accounts: Accounts) -> None:
+    accounts._end_session(event.session, event.at)
+
+
+@_apply.register
+def _(event: SessionsEnded, accounts: Accounts) -> None:
+    accounts.not_before[event.username] = event.at
+
+
+@_apply.register
+def _(event: SignInLocked, accounts: Accounts) -> None:
+    # On record only: each process keeps its own sign-in throttle (server/login.py).
+    pass
 
 
 class AccountBook:
@@ -319,6 +393,23 @@ class AccountBook:
         await self._append(
             lambda a: _known_user(a, username), UserDisabled(at=_now(), username=username)
         )
+
+    async def end_session(self, username: str, session: str) -> None:
+        """End one session (signing out), on every process."""
+        await self._append(
+            lambda a: None, SessionEnded(at=_now(), username=username, session=session)
+        )
+
+    async def end_sessions(self, username: str) -> None:
+        """End every session the user has now, on every process (they must sign in again)."""
+        await self._append(
+            lambda a: _known_user(a, username), SessionsEnded(at=_now(), username=username)
+        )
+
+    async def record_lockout(self, username: str, address: str, seconds: int) -> None:
+        """Put an account's sign-in lockout on record, for every process and the audit."""
+        event = SignInLocked(at=_now(), username=username, address=address, seconds=seconds)
+        await self._append(lambda a: _known_user(a, username), event)
 
     async def add_device(
         self, kind: DeviceKind, zone: str, name: str, token: str = "", printer: str = ""

@@ -1,14 +1,17 @@
 """Signing in: signed session cookies with a CSRF token, device tokens for paired screens.
 
-Sessions hold only the username, a CSRF token and when they were issued, signed with the
-venue's secret (itsdangerous); the user's role and tenant are looked up on every request,
-so disabling an account takes effect at once. Every state-changing request must carry the
-session's CSRF token and come from our own origin.
+Sessions hold only the username, a session id, a CSRF token and when they were issued,
+signed with the venue's secret (itsdangerous); the user's role and tenant are looked up on
+every request, so disabling an account takes effect at once. A session ends early through
+the accounts log, so on every process: signing out ends its id, disabling a user or setting
+their password ends every session of theirs issued before. Every state-changing request
+must carry the session's CSRF token and come from our own origin.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -18,16 +21,19 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse
 
-from server.accounts import AccountBook, Device, User
+from server.accounts import SESSION_HOURS, AccountBook, Device, User
 
 COOKIE = "antrean_session"
-SESSION_HOURS = 12
 Lang = Literal["id", "en"]
 
 
 class Session(msgspec.Struct, frozen=True):
     username: str
     csrf: str
+    # Names the session on the accounts log when it ends (signing out).
+    id: str
+    # Wall-clock seconds: sessions issued before a user's password change or disabling end.
+    issued: float
 
 
 def load_secret(data_dir: str, configured: str = "") -> str:
@@ -47,7 +53,12 @@ class Sessions:
         self._signer = URLSafeTimedSerializer(secret, salt="antrean-session")
 
     def issue(self, username: str) -> tuple[str, Session]:
-        session = Session(username=username, csrf=secrets.token_urlsafe(16))
+        session = Session(
+            username=username,
+            csrf=secrets.token_urlsafe(16),
+            id=secrets.token_urlsafe(12),
+            issued=time.time(),
+        )
         return self._signer.dumps(msgspec.to_builtins(session)), session
 
     def read(self, cookie: str | None) -> Session | None:
@@ -66,8 +77,9 @@ async def signed_in(conn: HTTPConnection) -> tuple[User, Session] | None:
     if session is None:
         return None
     book: AccountBook = conn.app.state.accounts
-    user = (await book.refresh()).users.get(session.username)
-    if user is None or not user.active:
+    accounts = await book.refresh()
+    user = accounts.users.get(session.username)
+    if user is None or not user.active or accounts.session_ended(session.id, session.issued, user):
         return None
     return user, session
 
@@ -89,6 +101,20 @@ def same_origin(conn: HTTPConnection) -> bool:
         return urlsplit(origin).netloc == conn.headers.get("host")
     except ValueError:  # no URL at all ("http://["): not one of our pages
         return False
+
+
+def over_https(conn: HTTPConnection) -> bool:
+    """Whether the browser reached us over HTTPS, so cookies may be marked Secure.
+
+    Behind a reverse proxy the scheme is the proxy's `X-Forwarded-Proto`, applied by uvicorn
+    only for the proxies it trusts (`FORWARDED_ALLOW_IPS`, by default 127.0.0.1 and ::1).
+    """
+    return conn.url.scheme in ("https", "wss")
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The client's address: uvicorn takes it from `X-Forwarded-For` of trusted proxies only."""
+    return conn.client.host if conn.client is not None else "unknown"
 
 
 def csrf_ok(request: Request, session: Session, sent: str | None) -> bool:

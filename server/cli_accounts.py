@@ -29,6 +29,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _action(user_actions, "list", "list users", _list_users)
     disable = _action(user_actions, "disable", "stop a user from signing in", _disable_user)
     disable.add_argument("username")
+    sign_out = _action(
+        user_actions, "sign-out", "end every session of a user, on every process", _sign_out
+    )
+    sign_out.add_argument("username")
     pin = _action(user_actions, "pin", "set the 6-digit kiosk PIN (priority tickets)", _set_pin)
     pin.add_argument("username")
     pin.add_argument("--pin", default=None, help="the PIN, for scripts (else asked twice)")
@@ -128,6 +132,12 @@ async def _list_users(book: AccountBook, venue: Venue, args: argparse.Namespace)
 async def _disable_user(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
     await book.disable_user(args.username)
     print(f"disabled {args.username}")
+
+
+async def _sign_out(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:
+    username = args.username.strip().lower()
+    await book.end_sessions(username)
+    print(f"signed out {username} everywhere: they must sign in again")
 
 
 async def _add_device(book: AccountBook, venue: Venue, args: argparse.Namespace) -> None:

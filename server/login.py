@@ -1,19 +1,168 @@
-"""The sign-in and sign-out pages, and the front page that lists the screens."""
+"""The sign-in and sign-out pages, and the front page that lists the screens.
+
+A password check is an argon2 hash (~0.3 s of CPU): it runs in a worker thread, a few at
+once (`HashSlots`), and when too many wait the answer is "busy" at once instead of a pile-up.
+Wrong passwords are throttled per username and per client address (`Throttle`); a locked
+attempt never reaches argon2, so it cannot tell whether the password was right.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import re
 import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.accounts import AccountBook
-from server.auth import COOKIE, SESSION_HOURS, csrf_ok, same_origin, say, signed_in
+from server.accounts import SESSION_HOURS, AccountBook, AccountError, User
+from server.auth import (
+    COOKIE,
+    client_address,
+    csrf_ok,
+    over_https,
+    same_origin,
+    say,
+    signed_in,
+)
 from server.demo import display_token
 from server.web import page, read_form
 
 LOGIN_COOKIE = "antrean_login"
+audit = logging.getLogger("antrean.audit")
+T = TypeVar("T")
+
+# Per username: 5 wrong passwords within 15 minutes lock it for 1 minute, doubling with
+# every lockout after (2, 4, 8 ... at most 60 minutes) until a right password.
+USER_TRIES, ADDRESS_TRIES = 5, 30
+WINDOW_SECONDS = 15 * 60
+FIRST_LOCK_SECONDS, MAX_LOCK_SECONDS = 60.0, 3600.0
+HASH_NICENESS = 10
+
+
+class Throttle:
+    """Failures per key (a username, an address) in this process's memory.
+
+    `limit` failures within `window` seconds lock the key; each lockout in a row lasts
+    twice the one before. A key idle for a day is forgotten, and at most `capacity` keys are
+    kept (the longest idle go first), so a flood of made-up names cannot grow memory.
+    One class on purpose: sharing the counts between processes only has to change this.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        capacity: int = 10_000,
+    ) -> None:
+        self.limit, self.window, self.capacity = limit, window, capacity
+        self._clock = clock
+        # key -> [failure times in the window], lockouts in a row, locked until, last seen.
+        self._failures: dict[str, list[float]] = {}
+        self._lockouts: dict[str, int] = {}
+        self._until: dict[str, float] = {}
+        self._seen: dict[str, float] = {}
+
+    def locked_for(self, key: str) -> float:
+        """Seconds `key` stays locked (0 when it may try)."""
+        return max(0.0, self._until.get(key, 0.0) - self._clock())
+
+    def failed(self, key: str) -> float:
+        """Count a failure; the seconds of the lockout it starts (0 when none)."""
+        now = self._clock()
+        self._touch(key, now)
+        recent = [t for t in self._failures.get(key, []) if t > now - self.window]
+        recent.append(now)
+        if len(recent) < self.limit:
+            self._failures[key] = recent
+            return 0.0
+        lockouts = self._lockouts.get(key, 0) + 1
+        seconds: float = min(FIRST_LOCK_SECONDS * 2.0 ** (lockouts - 1), MAX_LOCK_SECONDS)
+        self._lockouts[key], self._until[key] = lockouts, now + seconds
+        self._failures[key] = []
+        return seconds
+
+    def succeeded(self, key: str) -> None:
+        """A right password: the key starts afresh."""
+        self._failures.pop(key, None)
+        self._lockouts.pop(key, None)
+        self._until.pop(key, None)
+        self._seen.pop(key, None)
+
+    def _touch(self, key: str, now: float) -> None:
+        self._seen.pop(key, None)
+        self._seen[key] = now  # the most recent last: the oldest is first to forget
+        while len(self._seen) > self.capacity or self._idle_first(now):
+            self.succeeded(next(iter(self._seen)))
+
+    def _idle_first(self, now: float) -> bool:
+        oldest = next(iter(self._seen))
+        return self._seen[oldest] < now - 86400 and self.locked_for(oldest) == 0
+
+
+class HashSlots:
+    """Password hashing in worker threads, `size` at once, at most `waiting` more queued.
+
+    The threads are their own pool at a lower CPU priority (Linux: per thread, and argon2's
+    lane threads inherit it), so under a flood of sign-ins the event loop, and with it every
+    screen, still gets the CPU first; an idle loop leaves the hashes all of it.
+    """
+
+    def __init__(self, size: int, waiting: int) -> None:
+        self._pool = ThreadPoolExecutor(size, "antrean-hash", initializer=_lower_priority)
+        self._limit, self._inside = size + waiting, 0
+
+    @property
+    def full(self) -> bool:
+        """Every slot taken and enough waiting: answer "busy" rather than queue more."""
+        return self._inside >= self._limit
+
+    async def run(self, work: Callable[[], T]) -> T:
+        self._inside += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+        finally:
+            self._inside -= 1
+
+
+def _lower_priority() -> None:
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+class SignIns:
+    """This process's sign-in guards: the two throttles and the hashing slots."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.users = Throttle(USER_TRIES, clock=clock)
+        self.addresses = Throttle(ADDRESS_TRIES, clock=clock)
+        # argon2 releases the GIL; more hashes at once than cores only make each one slower.
+        size = max(2, min(4, os.cpu_count() or 1))
+        self.slots = HashSlots(size, waiting=4 * size)
+
+    def locked_for(self, username: str, address: str) -> float:
+        return max(self.users.locked_for(username), self.addresses.locked_for(address))
+
+
+def sign_ins(request: Request) -> SignIns:
+    """The app's SignIns, made on first use."""
+    guards: SignIns | None = getattr(request.app.state, "sign_ins", None)
+    if guards is None:
+        guards = request.app.state.sign_ins = SignIns()
+    return guards
 
 
 async def index(request: Request) -> Response:
@@ -23,20 +172,26 @@ async def index(request: Request) -> Response:
     return page(request, "index.html", zones=zones, tokens=tokens, demo=settings.demo)
 
 
-async def login_form(request: Request, error: str = "", username: str = "") -> Response:
+async def login_form(request: Request) -> Response:
+    return _form(request)
+
+
+def _form(request: Request, error: str = "", username: str = "", status: int = 200) -> Response:
     # Login CSRF: a double-submit token, since there is no session yet.
     token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
     nxt = _safe_next(request.query_params.get("next", ""))
     response = page(
         request,
         "login.html",
-        status_code=401 if error else 200,
+        status_code=status,
         csrf=token,
         next=nxt,
         error=error,
         username=username,
     )
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict")
+    response.set_cookie(
+        LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=over_https(request)
+    )
     return response
 
 
@@ -52,31 +207,127 @@ async def login(request: Request) -> Response:
         and expected
         and secrets.compare_digest(sent.encode(), expected.encode())
     ):
-        return await login_form(
+        message = say(
             request,
-            say(
-                request,
-                "Formulir kedaluwarsa, silakan coba lagi.",
-                "The form expired; please try again.",
-            ),
-            username,
+            "Formulir kedaluwarsa, silakan coba lagi.",
+            "The form expired; please try again.",
         )
-    book: AccountBook = request.app.state.accounts
-    user = (await book.refresh()).authenticate(username, password)
+        return _form(request, message, username, 401)
+    name, address = _typed_name(username), client_address(request)
+    guards = sign_ins(request)
+    accounts = await request.app.state.accounts.refresh()
+    # From here to the slot taken nothing awaits: tries at once see each other's counts.
+    locked = guards.locked_for(name, address)
+    if locked:
+        _audit(name, address, "locked")
+        return _locked(request, username, locked)
+    if guards.slots.full:
+        _audit(name, address, "busy")
+        return _busy(request, username)
+    # Counted as a failure before the check, so tries running at once cannot slip past the
+    # limit; a right password clears it again.
+    starts_lockout = guards.users.failed(name)
+    user = await guards.slots.run(lambda: accounts.authenticate(username, password))
     if user is None:
-        return await login_form(
-            request,
-            say(request, "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
-            username,
-        )
+        return await _wrong_password(request, guards, username, address, starts_lockout)
+    guards.users.succeeded(name)
+    audit.info("sign_in username=%s address=%s", user.username, address)
+    return _signed_in(request, user, str(form.get("next", "")))
+
+
+async def _wrong_password(
+    request: Request, guards: SignIns, username: str, address: str, starts_lockout: float
+) -> Response:
+    name = _typed_name(username)
+    _audit(name, address, "wrong_password")
+    guards.addresses.failed(address)
+    if starts_lockout and guards.users.locked_for(name):
+        await _record_lockout(request.app.state.accounts, name, address, starts_lockout)
+    locked = guards.locked_for(name, address)
+    if locked:
+        return _locked(request, username, locked)
+    message = say(request, "Nama pengguna atau kata sandi salah.", "Wrong username or password.")
+    return _form(request, message, username, 401)
+
+
+async def _record_lockout(book: AccountBook, name: str, address: str, seconds: float) -> None:
+    audit.warning(
+        "sign_in_locked username=%s address=%s seconds=%d",
+        name,
+        address,
+        seconds,
+        extra={"username": name, "address": address, "seconds": seconds},
+    )
+    if name not in book.accounts.users:
+        # Only real accounts go on the log: made-up names would only fill it.
+        return
+    try:
+        await book.record_lockout(name, address, int(seconds))
+    except AccountError as error:  # the account went away meanwhile
+        audit.error("sign_in_locked not recorded on the accounts log: %s", error)
+
+
+def _signed_in(request: Request, user: User, target: str) -> Response:
     cookie, _ = request.app.state.sessions.issue(user.username)
-    target = _safe_next(str(form.get("next", ""))) or "/counter"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(_safe_next(target) or "/counter", status_code=303)
     response.set_cookie(
-        COOKIE, cookie, max_age=SESSION_HOURS * 3600, httponly=True, samesite="strict"
+        COOKIE,
+        cookie,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=over_https(request),
     )
     response.delete_cookie(LOGIN_COOKIE)
     return response
+
+
+def _locked(request: Request, username: str, seconds: float) -> Response:
+    message = say(
+        request,
+        f"Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {_wait(seconds, 'id')}.",
+        f"Too many failed sign-in attempts. Try again in {_wait(seconds, 'en')}.",
+    )
+    response = _form(request, message, username, 429)
+    response.headers["Retry-After"] = str(math.ceil(seconds))
+    return response
+
+
+def _wait(seconds: float, lang: str) -> str:
+    """ "3 menit" / "3 minutes"; under a minute in seconds, so nobody retries too early."""
+    count, unit = (
+        (math.ceil(seconds / 60), "minute") if seconds > 59 else (math.ceil(seconds), "second")
+    )
+    if lang == "id":
+        return f"{count} {'menit' if unit == 'minute' else 'detik'}"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def _busy(request: Request, username: str) -> Response:
+    message = say(
+        request,
+        "Server sedang sibuk, coba lagi sebentar.",
+        "The server is busy; please try again in a moment.",
+    )
+    response = _form(request, message, username, 503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def _typed_name(username: str) -> str:
+    """The username as the throttle and the audit know it: normalised, printable, bounded."""
+    return re.sub(r"[^a-z0-9._@-]", "?", username.strip().lower()[:64])
+
+
+def _audit(name: str, address: str, reason: str) -> None:
+    # Never the password: only who was named, from where, and why it was refused.
+    audit.warning(
+        "sign_in_failed username=%s address=%s reason=%s",
+        name,
+        address,
+        reason,
+        extra={"username": name, "address": address, "reason": reason},
+    )
 
 
 async def logout(request: Request) -> Response:
@@ -85,6 +336,9 @@ async def logout(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     if who is not None and csrf_ok(request, who[1], str(form.get("csrf", ""))):
+        user, session = who
+        # On the accounts log: the cookie stops working on every process, not only here.
+        await request.app.state.accounts.end_session(user.username, session.id)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response

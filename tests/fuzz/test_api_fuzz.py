@@ -175,8 +175,11 @@ _HUGE = st.one_of(
 # Values that broke (or nearly broke) a parser once: a bracket that is no IPv6 address,
 # bytes beyond ASCII in a token, another site, a cookie header that is not one.
 _TRICKY = st.sampled_from(
-    ["http://[", "http://]", "null", f"http://{HOST}", "https://evil.example", "\xe9", "=;;="]
-    + ["multipart/form-data", "multipart/form-data; boundary=", "text/plain; charset=x-nope"]
+    [
+        *("http://[", "http://]", "null", f"http://{HOST}", "https://evil.example"),
+        *("\xe9", "=;;=", "multipart/form-data", "multipart/form-data; boundary="),
+        "text/plain; charset=x-nope",
+    ]
 )
 _GARBAGE_HEADERS = st.dictionaries(
     st.sampled_from(

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
-from server.accounts import AccountBook, AccountError, User
-from server.auth import Sessions, load_secret
+from server.accounts import (
+    SESSION_HOURS,
+    AccountBook,
+    AccountError,
+    Accounts,
+    SessionEnded,
+    User,
+    UserAdded,
+)
+from server.app import Settings
+from server.auth import COOKIE, Sessions, load_secret
+from server.demo import PASSWORD
 from server.store import open_log
+from tests.helpers import SignedIn, serving
 
 
 class TestSessions:
@@ -72,3 +86,77 @@ class TestAccountBook:
             assert accounts.authenticate("nobody", "kata-sandi-1") is None
         finally:
             await log.close()
+
+
+async def sign_in(client: httpx.AsyncClient, username: str) -> str:
+    """Sign in through the form; the session cookie it set."""
+    await SignedIn(client).sign_in(username)
+    cookie = client.cookies.get(COOKIE)
+    assert cookie
+    return cookie
+
+
+async def opens(app: Starlette, cookie: str, path: str = "/manager/running-text") -> bool:
+    """Whether a browser holding only this session cookie gets the page (not the sign-in)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as browser:
+        browser.cookies.set(COOKIE, cookie)
+        return (await browser.get(path)).status_code == 200
+
+
+class TestEndingSessions:
+    """Signing out, a new password or disabling a user end sessions before their 12 hours."""
+
+    async def test_sign_out_ends_the_session_not_only_the_cookie(self, tmp_path: Path) -> None:
+        async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
+            user = SignedIn(client)
+            await user.sign_in("manajer")
+            cookie = client.cookies.get(COOKIE)
+            assert cookie and await opens(app, cookie)
+            async with httpx_client(app) as elsewhere:
+                other = await sign_in(elsewhere, "manajer")
+            answer = await client.post("/logout", data={"csrf": user.csrf})
+            assert answer.status_code == 303 and answer.headers["location"] == "/login"
+            # A copy of the old cookie (another tab kept it, someone copied it) opens nothing.
+            assert not await opens(app, cookie)
+            # The same user's other session, in another browser, goes on.
+            assert await opens(app, other)
+
+    async def test_new_password_and_disabling_end_every_session(self, tmp_path: Path) -> None:
+        async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
+            book: AccountBook = app.state.accounts
+            cookie = await sign_in(client, "manajer")
+            await book.disable_user("manajer")
+            assert not await opens(app, cookie)
+            # Enabling the account again with a new password does not bring the session back.
+            await book.set_password("manajer", "kata-sandi-baru")
+            assert not await opens(app, cookie)
+            admin = await sign_in(client, "admin")
+            await book.set_password("admin", PASSWORD)
+            assert not await opens(app, admin)
+            assert await opens(app, await sign_in(client, "admin"))
+
+    async def test_end_sessions_ends_those_issued_before(self, tmp_path: Path) -> None:
+        async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
+            before = await sign_in(client, "manajer")
+            await app.state.accounts.end_sessions("manajer")
+            assert not await opens(app, before)
+            assert await opens(app, await sign_in(client, "manajer"))
+
+    def test_ended_sessions_are_forgotten_once_they_expired_anyway(self) -> None:
+        accounts, start = Accounts(), dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+        accounts.apply(UserAdded(start, "ani", "Ani", "manager", None, (), "hash"))
+        ani = accounts.users["ani"]
+        for hour in range(30):
+            at = start + dt.timedelta(hours=hour)
+            accounts.apply(SessionEnded(at=at, username="ani", session=f"s{hour}"))
+        issued = start.timestamp()
+        assert accounts.session_ended("s29", issued, ani)
+        assert accounts.session_ended("s18", issued, ani)
+        # s0 ended 29 hours ago: a cookie of it is past its 12 hours, refused by its age.
+        assert not accounts.session_ended("s0", issued, ani)
+        assert len(accounts._ended) <= SESSION_HOURS + 1
+
+
+def httpx_client(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,22 @@ class TestUsers:
         assert "Budi Santoso" in run(capsys, "users", "list", "--data", str(tmp_path))[1]
         assert run(capsys, "users", "disable", "budi", "--data", str(tmp_path))[0] == 0
         assert accounts(tmp_path).authenticate("budi", "kata-sandi-kuat") is None
+
+    def test_sign_out_ends_the_sessions_issued_before(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-kuat\n"))
+        data = ("--data", str(tmp_path))
+        run(capsys, "users", "add", "siti", "--role", "manager", "--password-stdin", *data)
+        issued = time.time()
+        code, out, _ = run(capsys, "users", "sign-out", "Siti", *data)
+        assert code == 0 and "signed out siti" in out
+        book = accounts(tmp_path)
+        siti = book.users["siti"]
+        assert book.session_ended("s1", issued, siti)
+        assert not book.session_ended("s2", time.time(), siti)
+        code, _, err = run(capsys, "users", "sign-out", "nobody", *data)
+        assert code == 1 and "no user 'nobody'" in err
 
     def test_empty_list_says_what_to_do(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

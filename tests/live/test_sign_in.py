@@ -1,0 +1,85 @@
+"""Signing in and out against real server processes: what one process ends, all refuse."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+
+from server.auth import COOKIE
+from server.demo import PASSWORD
+from tests.conftest import LiveServer, RedisServer
+
+
+def sign_in(client: httpx.Client, username: str, password: str = PASSWORD, **headers: str) -> str:
+    """Sign in through the form; the CSRF token of the signed-in session ("" if refused)."""
+    form = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    data = {"username": username, "password": password, "csrf": csrf}
+    answer = client.post("/login", data=data, headers=headers)
+    if answer.status_code != 303:
+        return ""
+    page = client.get("/manager/running-text")
+    found = re.search(r'name="csrf" content="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def opens(server: LiveServer, cookie: str) -> bool:
+    """Whether a browser holding only this session cookie gets a manager's page there."""
+    with httpx.Client(base_url=server.url, cookies={COOKIE: cookie}) as browser:
+        return browser.get("/manager/running-text").status_code == 200
+
+
+class TestSessionsAcrossProcesses:
+    """Two processes on one Redis: signing out on one ends the session on the other too."""
+
+    def test_sign_out_on_one_process_is_refused_on_the_other(
+        self, tmp_path: Path, redis_server: RedisServer
+    ) -> None:
+        # One data folder: both processes sign with the same secret, as one venue's hosts do.
+        one = LiveServer(tmp_path, redis_server.url).start()
+        two = LiveServer(tmp_path, redis_server.url).start()
+        try:
+            with httpx.Client(base_url=one.url) as browser:
+                csrf = sign_in(browser, "manajer")
+                cookie = browser.cookies[COOKIE]
+                assert opens(two, cookie)
+                assert browser.post("/logout", data={"csrf": csrf}).status_code == 303
+            assert not opens(one, cookie)
+            assert not opens(two, cookie)
+        finally:
+            one.stop()
+            two.stop()
+
+
+class TestBehindAProxy:
+    """Behind a local reverse proxy, its X-Forwarded-* headers say who and how."""
+
+    def test_https_at_the_proxy_makes_the_cookie_secure(self, live_server: LiveServer) -> None:
+        with httpx.Client(base_url=live_server.url) as browser:
+            form = browser.get("/login", headers={"X-Forwarded-Proto": "https"})
+            assert "secure" in form.headers["set-cookie"].lower()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+            # The browser speaks HTTPS to the proxy, so it sends the Secure cookie back.
+            answer = browser.post(
+                "/login",
+                data={"username": "manajer", "password": PASSWORD, "csrf": csrf},
+                headers={"X-Forwarded-Proto": "https", "Cookie": f"antrean_login={csrf}"},
+            )
+            assert answer.status_code == 303
+            assert "secure" in answer.headers["set-cookie"].lower()
+            plain = browser.get("/login")
+            assert "secure" not in plain.headers["set-cookie"].lower()
+
+    def test_each_forwarded_address_is_throttled_on_its_own(self, live_server: LiveServer) -> None:
+        with httpx.Client(base_url=live_server.url) as browser:
+            for i in range(30):
+                sign_in(browser, f"orang{i}", "salah", **{"X-Forwarded-For": "203.0.113.7"})
+            form = browser.get("/login")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+            data = {"username": "manajer", "password": PASSWORD, "csrf": csrf}
+            locked = browser.post("/login", data=data, headers={"X-Forwarded-For": "203.0.113.7"})
+            assert locked.status_code == 429 and "Terlalu banyak percobaan" in locked.text
+            assert sign_in(browser, "manajer", **{"X-Forwarded-For": "203.0.113.8"})
