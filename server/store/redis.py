@@ -15,9 +15,9 @@ The digest is written by the append script with the events, so the binding is as
 the append. Entries and hash values written before digests existed ("first:last", no `h`)
 read as "" (unbound).
 
-A blip is retried twice with a short jittered backoff; an outage raises `StoreUnavailable`
-within about a second (connection refused: a few milliseconds), so a request is answered 503
-at once instead of after redis-py's default ten tries. Commands and the follower use
+A dropped connection is retried twice with a short jittered backoff; an outage raises
+`StoreUnavailable` within about a second (a stuck server: the 1 s command timeout; refused:
+about 0.1 s), so a request is answered 503 at once instead of after redis-py's ten tries. Commands and the follower use
 separate connections: the follower's socket timeout must outlast its blocking XREAD, the
 commands' one must not. A retried append whose first try did land answers
 `duplicate=True`: that is the command_id doing its job, not an error. Only `follow` waits an
@@ -176,8 +176,11 @@ class RedisLog:
 def _client(url: str, timeout: float) -> Redis:
     # Bytes in, bytes out: event payloads are opaque and need not be UTF-8. The retry is
     # explicit because `from_url`, unlike `Redis()`, builds connections that never retry:
-    # two more tries, 10 .. 100 ms apart, ride out a dropped connection, not an outage.
-    retry = Retry(ExponentialWithJitterBackoff(cap=0.1, base=0.01), retries=2)
+    # two more tries, 10 .. 100 ms apart, ride out a dropped connection, not an outage. A
+    # timeout is not tried again: a server that did not answer in time will not answer the
+    # next try sooner, and three waits would be three times as slow.
+    backoff = ExponentialWithJitterBackoff(cap=0.1, base=0.01)
+    retry = Retry(backoff, retries=2, supported_errors=(exceptions.ConnectionError,))
     return Redis.from_url(
         url,
         decode_responses=False,

@@ -99,6 +99,20 @@ class TestWhileDown:
         print(f"503 after {time.monotonic() - began:.3f} s")
         assert_store_down(answer)
 
+    async def test_a_hung_redis_is_answered_503_too(
+        self, mall: Mall, redis_server: RedisServer
+    ) -> None:
+        # It accepts connections but never answers: the command timeout gives up, once.
+        redis_server.freeze()
+        try:
+            began = time.monotonic()
+            answer = await mall.post(type="open_counter", counter="1")
+            print(f"503 after {time.monotonic() - began:.3f} s")
+            assert_store_down(answer)
+        finally:
+            redis_server.freeze(False)
+        await mall.send(type="open_counter", counter="1")
+
     async def test_the_kiosk_issue_and_overview_are_answered_503(
         self, mall: Mall, redis_server: RedisServer
     ) -> None:
