@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -251,6 +252,28 @@ class TestAfterwards:
                 break
             await asyncio.sleep(0.1)
         assert mall.queue.state.numbers == {"ktp": 1}
+
+
+class TestSqlite:
+    """The embedded default answers the same way when its file stays locked."""
+
+    @pytest.mark.slow
+    async def test_a_file_locked_past_the_busy_timeout_is_answered_503(
+        self, tmp_path: Path
+    ) -> None:
+        settings = Settings(data_dir=str(tmp_path), audio_cache=str(AUDIO_CACHE))
+        async with serving(settings, FakeClock(TUESDAY_NINE)) as (app, client):
+            mall = Mall(app, client)
+            await mall.sign_in("manajer")
+            # Another process holds the write lock for longer than the busy timeout (10 s).
+            other = sqlite3.connect(tmp_path / "antrean.db", isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            try:
+                assert_store_down(await mall.post(type="open_counter", counter="1"))
+            finally:
+                other.execute("ROLLBACK")
+                other.close()
+            await mall.send(type="open_counter", counter="1")
 
 
 @pytest.fixture
