@@ -18,7 +18,7 @@ export class Retryable extends Error {
 }
 
 /**
- * resend(attempt, {giveUpAfter, onOffline}) -> {answer} | {failure}
+ * resend(attempt, {giveUpAfter, onOffline}) -> {answer} | {failure}; never throws.
  * `attempt()` resolves to the answer, or throws Retryable / fetch's TypeError to be tried
  * again. onOffline(true) is called before the first pause, onOffline(false) once it is over.
  */
@@ -34,9 +34,13 @@ export async function resend(attempt, { giveUpAfter, onOffline = () => {} }) {
     try {
       return over({ answer: await attempt() });
     } catch (error) {
-      if (!(error instanceof Retryable || error instanceof TypeError)) throw error;
-      if (Date.now() - started + pause > giveUpAfter) return over({ failure: error });
-      if (!offline) onOffline((offline = true));
+      // Anything else (a body that is not JSON after all) is not worth a second try.
+      const retryable = error instanceof Retryable || error instanceof TypeError;
+      if (!retryable || Date.now() - started + pause > giveUpAfter) return over({ failure: error });
+      if (!offline) {
+        offline = true;
+        onOffline(true);
+      }
       await sleep(pause * (0.75 + Math.random() / 2));
       pause = Math.min(LONGEST_PAUSE, pause * 2);
     }
