@@ -33,19 +33,21 @@ from audio.engines import make_engines
 from audio.library import ClipLibrary
 from managers.dashboard import Dashboard
 from managers.webhook import Webhook
-from server import api, config, demo, login, openapi, socket
+from server import api, config, demo, faults, login, openapi, socket
 from server.accounts import AccountBook
 from server.auth import Sessions, load_secret
 from server.domain.venue import Venue
 from server.headers import SecurityHeaders
 from server.hub import Hub
 from server.service import Clock, VenueQueue, shifted_clock, utc_now
-from server.store import open_log
+from server.store import StoreUnavailable, open_log
 from server.views import Projection
 from server.web import static_mounts
 from visitors.views import VisitProjection
 
 HEARTBEAT_SECONDS = 25.0
+# How long /healthz waits for the store to answer before calling it unreachable.
+HEALTH_PROBE_SECONDS = 2.0
 
 
 class Settings(msgspec.Struct, frozen=True):
@@ -146,17 +148,34 @@ def offset_clock(base: Clock, path: Path, every: float = 0.5) -> Clock:
 
 
 async def healthz(request: Request) -> JSONResponse:
+    """The venue, the log's position, and whether the store answers now (503 when not)."""
     queue: VenueQueue = request.app.state.queue
+    store = await _probe(queue)
     return JSONResponse(
         {
-            "status": "ok",
+            "status": "ok" if store["ok"] else "store_unavailable",
             "venue": queue.venue.id,
             "venue_name": queue.venue.name,
-            "store": queue.log.backend,
+            "store": store,
             "epoch": queue.epoch,
             "seq": queue.state.seq,
-        }
+        },
+        status_code=200 if store["ok"] else 503,
     )
+
+
+async def _probe(queue: VenueQueue) -> dict[str, object]:
+    # A real read of the venue's log: it answers only when the store does. This is the one
+    # route that reports the outage instead of failing on it, so it catches it itself.
+    report: dict[str, object] = {"backend": queue.log.backend, "ok": True}
+    try:
+        async with asyncio.timeout(HEALTH_PROBE_SECONDS):
+            report["head"] = await queue.log.head(queue.venue.id)
+    except StoreUnavailable as error:
+        report |= {"ok": False, "error": error.reason}
+    except TimeoutError:
+        report |= {"ok": False, "error": f"no answer within {HEALTH_PROBE_SECONDS:g} s"}
+    return report
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
@@ -227,7 +246,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # Phones on a venue's crowded Wi-Fi load the ticket page in a third of the bytes.
     compress = Middleware(GZipMiddleware, minimum_size=1024)
     app = Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeaders), compress]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders), compress],
+        exception_handlers=faults.HANDLERS,
     )
     app.state.settings = settings
     app.state.venue = venue

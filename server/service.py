@@ -30,7 +30,14 @@ from server.domain.errors import DomainError
 from server.domain.events import DayStarted, Event, decode_event, encode_event
 from server.domain.state import State, evolve
 from server.domain.venue import Venue
-from server.store import CommandIdReused, Conflict, EventLog, Record, same_command
+from server.store import (
+    CommandIdReused,
+    Conflict,
+    EventLog,
+    Record,
+    StoreUnavailable,
+    same_command,
+)
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +222,11 @@ class VenueQueue:
                             await self._catch_up()
             except asyncio.CancelledError:
                 raise
+            except StoreUnavailable as error:
+                # A Redis restart, a locked file: expected, so one line, no traceback. The
+                # next try re-follows from our seq, so nothing is missed meanwhile.
+                log.warning("venue %s: %s; following again in 1 s", self.venue.id, error)
+                await asyncio.sleep(1.0)
             except Exception:
-                # The log's backend went away (a Redis restart): retry with backoff.
                 log.exception("venue %s: following the log failed; retrying", self.venue.id)
                 await asyncio.sleep(1.0)

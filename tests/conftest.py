@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +54,12 @@ class RedisServer:
     def stop(self) -> None:
         process, self._process = self._process, None
         _terminate(process)
+
+    def freeze(self, frozen: bool = True) -> None:
+        """Stop (SIGSTOP) or resume (SIGCONT) the process: a hung server that still accepts
+        connections, as a swapping or stuck host does."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP if frozen else signal.SIGCONT)
 
     @property
     def _log(self) -> Path:

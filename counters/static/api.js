@@ -1,13 +1,14 @@
-// Sending one command to POST /api/commands, safely retried.
-// Each command gets one command_id; a retry after a network failure re-sends the SAME id,
-// so the server answers it with the first outcome instead of calling a second ticket.
+// Sending one command to POST /api/commands, safely resent.
+// Each command gets one command_id; a resend after a network failure or a 503 (the store is
+// away) re-sends the SAME id, so the server answers it with the first outcome instead of
+// calling a second ticket.
 
+import { Retryable, RETRY_STATUS, resend } from "/static/server/resend.js";
 import { say } from "./i18n.js";
 
-const RETRY_DELAYS = [400, 1200]; // ms before the 2nd and 3rd attempt
-const RETRY_STATUS = new Set([502, 503, 504]);
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// An officer sees "offline, retrying" meanwhile; after this long the command is given up
+// and the console says so, since a call made minutes late would surprise everyone.
+const GIVE_UP_AFTER = 60000; // ms
 
 function newId() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -23,7 +24,7 @@ async function attempt(body, csrf) {
     body,
     credentials: "same-origin",
   });
-  if (RETRY_STATUS.has(response.status)) throw new RetryableStatus(response.status);
+  if (RETRY_STATUS.has(response.status)) throw new Retryable(response.status);
   const type = response.headers.get("content-type") || "";
   if (!type.includes("application/json")) {
     return { ok: false, code: "http", message: say("serverTrouble", { status: response.status }) };
@@ -31,26 +32,19 @@ async function attempt(body, csrf) {
   return response.json();
 }
 
-class RetryableStatus extends Error {
-  constructor(status) { super(`HTTP ${status}`); this.status = status; }
-}
-
 /**
- * send(command, csrf) -> {ok: true, seq, ...} | {ok: false, code, message}
- * Never throws: a network failure after the retries is answered as code "network".
+ * send(command, csrf, {onOffline}) -> {ok: true, seq, ...} | {ok: false, code, message}
+ * Never throws: a network failure that outlasts the resends is answered as code "network".
+ * onOffline(true | false) says when the resending starts and ends.
  */
-export async function send(command, csrf) {
+export async function send(command, csrf, { onOffline = () => {} } = {}) {
   const body = JSON.stringify({ ...command, command_id: newId() });
-  let failure = null;
-  for (let i = 0; i <= RETRY_DELAYS.length; i += 1) {
-    if (i > 0) await sleep(RETRY_DELAYS[i - 1]);
-    try {
-      return await attempt(body, csrf);
-    } catch (error) {
-      failure = error; // fetch's TypeError (network) or a gateway status: try again
-    }
-  }
-  if (failure instanceof RetryableStatus) {
+  const { answer, failure } = await resend(() => attempt(body, csrf), {
+    giveUpAfter: GIVE_UP_AFTER,
+    onOffline,
+  });
+  if (!failure) return answer;
+  if (failure instanceof Retryable) {
     return { ok: false, code: "http", message: say("serverTrouble", { status: failure.status }) };
   }
   return { ok: false, code: "network", message: say("networkDown") };

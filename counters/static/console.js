@@ -20,7 +20,11 @@ const STATUS_SHOWN = 8000;
 
 let view = JSON.parse(document.getElementById("initial-view").textContent);
 let seq = -1; // log position of `view`; the embedded one predates every socket message
-const pending = new Set(); // actions sent and not yet reflected in a view
+const sending = new Set(); // actions sent and not yet reflected in a view
+// While a command is being resent through an outage every button says "sending", so no
+// press sends a second, different command meanwhile; otherwise only the sent action waits.
+let resending = 0; // commands being resent now
+const pending = { has: (action) => resending > 0 || sending.has(action) };
 const waiters = []; // {seq, resolve}: commands waiting for the view that shows them
 
 // --- messages ----------------------------------------------------------------------------
@@ -37,6 +41,17 @@ function clearError() {
   const box = document.getElementById("alert");
   box.hidden = true;
   box.textContent = "";
+  delete box.dataset.kind;
+}
+
+/** The server or its store is away: the command is being resent, the same one, until it lands. */
+function showOffline(now) {
+  resending += now ? 1 : -1;
+  root.dataset.offline = String(resending > 0);
+  renderActions(view, pending);
+  if (resending === 0) return clearError();
+  showError(say("offlineRetrying"));
+  document.getElementById("alert").dataset.kind = "offline";
 }
 
 function showStatus(message, kind = "ok") {
@@ -102,10 +117,11 @@ function confirmation(action, before, context) {
 
 /** Send `action`; resolves to the API's answer once the view shows it (or it failed). */
 async function run(action, fields = {}, context = {}) {
+  if (pending.has(action)) return { ok: false, code: "pending", message: say("whyPending") };
   const before = view;
-  pending.add(action);
+  sending.add(action);
   renderActions(view, pending);
-  const result = await send(command(action, fields), csrf);
+  const result = await send(command(action, fields), csrf, { onOffline: showOffline });
   if (result.ok) {
     clearError();
     await viewAt(result.seq);
@@ -113,7 +129,7 @@ async function run(action, fields = {}, context = {}) {
   } else {
     showError(result.message);
   }
-  pending.delete(action);
+  sending.delete(action);
   renderActions(view, pending);
   return result;
 }

@@ -47,6 +47,10 @@ const WORDS = {
   connecting: ["Menyambung…", "Connecting…"],
   reconnecting: ["Menyambung ulang…", "Reconnecting…"],
   networkDown: ["Koneksi terputus, coba lagi.", "The connection dropped; please try again."],
+  offlineRetrying: [
+    "Offline, mencoba lagi… Perintah dikirim ulang sendiri dan dijalankan sekali saja.",
+    "Offline, retrying… The command is resent by itself and carried out only once.",
+  ],
   serverTrouble: [
     "Server tidak dapat menjawab (HTTP {status}). Coba lagi sebentar lagi.",
     "The server could not answer (HTTP {status}). Try again in a moment.",

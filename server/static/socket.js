@@ -30,6 +30,7 @@ export function connect({ topics, device = "", onMessage, onStatus = () => {}, o
     onStatus("connecting");
     socket = new WebSocket(url());
     socket.binaryType = "arraybuffer";
+    const tries = attempt;
     socket.onopen = () => { attempt = 0; onStatus("online"); };
     socket.onmessage = (frame) => {
       const text = typeof frame.data === "string" ? frame.data : decoder.decode(frame.data);
@@ -41,6 +42,8 @@ export function connect({ topics, device = "", onMessage, onStatus = () => {}, o
       onMessage(message);
     };
     socket.onclose = (event) => {
+      // 1013 "try again later" (the store is away): accepted, yet no better than a failed try.
+      if (event.code === 1013) attempt = tries;
       onStatus("offline", event.code, event.reason);
       if (!closed) schedule();
     };

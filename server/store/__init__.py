@@ -16,6 +16,11 @@ of "" binds nothing and matches any retry: logs that never see one (the accounts
 commands stored before digests existed.
 Each log also has an `epoch`, an id that changes when the log is recreated, so screens can
 tell a restored log from the one they followed.
+
+When the log cannot be reached (Redis down or still loading, SQLite locked by another
+process beyond its busy timeout, a disk that fails), every backend raises the one
+`StoreUnavailable`; the app answers it with 503 in one place (`server.faults`). An append
+that raised it may or may not have landed: resending it with the same command id is safe.
 """
 
 from __future__ import annotations
@@ -61,6 +66,19 @@ class CommandIdReused(Exception):
         super().__init__(f"command id {command_id!r} of venue {venue!r} names another command")
         self.venue = venue
         self.command_id = command_id
+
+
+class StoreUnavailable(Exception):
+    """The log cannot be reached now (down, busy, failing disk): try again later.
+
+    Raised from the backend's own error (kept as `__cause__`) by every backend alike, so
+    nothing above the store needs to know which backend failed, or how.
+    """
+
+    def __init__(self, backend: str, reason: str) -> None:
+        super().__init__(f"the {backend} event log cannot be reached: {reason}")
+        self.backend = backend
+        self.reason = reason
 
 
 def same_command(stored: str, digest: str) -> bool:

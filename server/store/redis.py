@@ -15,29 +15,51 @@ The digest is written by the append script with the events, so the binding is as
 the append. Entries and hash values written before digests existed ("first:last", no `h`)
 read as "" (unbound).
 
-Transient connection errors are retried with jittered exponential backoff (a few seconds in
-all); a longer outage raises `redis.ConnectionError` to the caller, which re-follows from its
-last seq. A retried append whose first try did land answers `duplicate=True`: that is the
-command_id doing its job, not an error.
+A dropped connection is retried twice with a short jittered backoff; an outage raises
+`StoreUnavailable` within about a second (a stuck server: the 1 s command timeout; refused:
+about 0.1 s), so a request is answered 503 at once instead of after redis-py's ten tries. Commands and the follower use
+separate connections: the follower's socket timeout must outlast its blocking XREAD, the
+commands' one must not. A retried append whose first try did land answers
+`duplicate=True`: that is the command_id doing its job, not an error. Only `follow` waits an
+outage out (it runs for ever anyway): it retries with backoff and resumes from its seq.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import secrets
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from typing import Literal
 
+from redis import exceptions
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.typing import StreamEntry, StreamRangeResponse, XReadResponse
 
-from server.store import Appended, CommandIdReused, Conflict, Record
+from server.store import Appended, CommandIdReused, Conflict, Record, StoreUnavailable
 
 # How long one XREAD waits for news before asking again; short enough that a dead
 # connection is noticed soon, long enough to cost nothing while idle.
 _BLOCK_MS = 1_000
 _FOLLOW_BATCH = 1_000
+# A LAN connect takes a millisecond; a host that does not answer in half a second is down.
+_CONNECT_TIMEOUT = 0.5
+# An append or a read takes milliseconds on a live Redis; one that hangs for a second is
+# stuck (a frozen or swapping server), and the caller is better told so than kept waiting.
+_COMMAND_TIMEOUT = 1.0
+# The follower's reads block for _BLOCK_MS by design.
+_FOLLOW_TIMEOUT = _BLOCK_MS / 1000 + _COMMAND_TIMEOUT
+# What redis-py raises when Redis cannot be reached (BusyLoadingError, still loading its
+# data after a restart, is a ConnectionError).
+_UNREACHABLE = (exceptions.ConnectionError, exceptions.TimeoutError)
+
+# How long a follower waits before asking a Redis it could not reach again: doubling, capped.
+_RECONNECT_FIRST, _RECONNECT_MAX = 0.1, 2.0
+
+log = logging.getLogger(__name__)
 
 # Statuses returned by the append script, first element of its reply.
 _APPENDED, _DUPLICATE, _CONFLICT, _REUSED = 0, 1, 2, 3
@@ -79,20 +101,21 @@ class RedisLog:
     backend = "redis"
 
     def __init__(self, url: str) -> None:
-        # Bytes in, bytes out: event payloads are opaque and need not be UTF-8. The retry is
-        # explicit because `from_url`, unlike `Redis()`, builds connections that never retry.
-        self._redis = Redis.from_url(url, decode_responses=False, retry=_retry())
+        self._redis = _client(url, _COMMAND_TIMEOUT)
+        self._follower = _client(url, _FOLLOW_TIMEOUT)
         self._append = self._redis.register_script(_APPEND)
 
     async def epoch(self, venue: str) -> str:
         token = secrets.token_hex(8)
         # NX + GET: creates the epoch only if absent and returns the one that was already
         # there, in one atomic step, so two processes can never disagree.
-        existing = await self._redis.set(_key(venue, "epoch"), token, nx=True, get=True)
+        with _reachable():
+            existing = await self._redis.set(_key(venue, "epoch"), token, nx=True, get=True)
         return _text(existing) if isinstance(existing, bytes | str) else token
 
     async def head(self, venue: str) -> int:
-        newest = await self._redis.xrevrange(_key(venue, "log"), count=1)
+        with _reachable():
+            newest = await self._redis.xrevrange(_key(venue, "log"), count=1)
         return _seq(newest[0][0]) if newest else 0
 
     async def append(
@@ -106,7 +129,8 @@ class RedisLog:
         if not events:
             raise ValueError("append needs at least one event")
         keys = [_key(venue, "log"), _key(venue, "cmd")]
-        reply = await self._append(keys=keys, args=[expected_seq, command_id, digest, *events])
+        with _reachable():
+            reply = await self._append(keys=keys, args=[expected_seq, command_id, digest, *events])
         status, first, last = (int(value) for value in reply)
         if status == _CONFLICT:
             raise Conflict(venue, expected_seq, first)
@@ -116,14 +140,29 @@ class RedisLog:
 
     async def read(self, venue: str, after: int, limit: int = 10_000) -> list[Record]:
         # "(" makes the start exclusive: records strictly after `after`.
-        entries = await self._redis.xrange(_key(venue, "log"), min=f"({_id(after)}", count=limit)
+        with _reachable():
+            entries = await self._redis.xrange(
+                _key(venue, "log"), min=f"({_id(after)}", count=limit
+            )
         return [_record(entry) for entry in entries or ()]
 
     async def follow(self, venue: str, after: int) -> AsyncGenerator[Record, None]:
         """Yield every record after `after`, then each new one as it lands, forever."""
-        key = _key(venue, "log")
+        key, pause = _key(venue, "log"), 0.0
         while True:
-            reply = await self._redis.xread({key: _id(after)}, count=_FOLLOW_BATCH, block=_BLOCK_MS)
+            try:
+                reply = await self._follower.xread(
+                    {key: _id(after)}, count=_FOLLOW_BATCH, block=_BLOCK_MS
+                )
+            except _UNREACHABLE as error:
+                if not pause:
+                    log.warning("following %s: Redis unreachable (%s); retrying", venue, error)
+                pause = min(_RECONNECT_MAX, pause * 2 or _RECONNECT_FIRST)
+                await asyncio.sleep(pause)
+                continue
+            if pause:
+                log.info("following %s: Redis reachable again", venue)
+                pause = 0.0
             for entry in _entries(reply):
                 record = _record(entry)
                 after = record.seq
@@ -131,11 +170,33 @@ class RedisLog:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._follower.aclose()
 
 
-def _retry() -> Retry:
-    # redis-py's own default for `Redis()`: up to 10 tries, jittered backoff 10 ms .. 1 s.
-    return Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.01), retries=10)
+def _client(url: str, timeout: float) -> Redis:
+    # Bytes in, bytes out: event payloads are opaque and need not be UTF-8. The retry is
+    # explicit because `from_url`, unlike `Redis()`, builds connections that never retry:
+    # two more tries, 10 .. 100 ms apart, ride out a dropped connection, not an outage. A
+    # timeout is not tried again: a server that did not answer in time will not answer the
+    # next try sooner, and three waits would be three times as slow.
+    backoff = ExponentialWithJitterBackoff(cap=0.1, base=0.01)
+    retry = Retry(backoff, retries=2, supported_errors=(exceptions.ConnectionError,))
+    return Redis.from_url(
+        url,
+        decode_responses=False,
+        retry=retry,
+        socket_connect_timeout=_CONNECT_TIMEOUT,
+        socket_timeout=timeout,
+    )
+
+
+@contextlib.contextmanager
+def _reachable() -> Iterator[None]:
+    """Turn redis-py's "cannot reach Redis" errors into the store's own."""
+    try:
+        yield
+    except _UNREACHABLE as error:
+        raise StoreUnavailable("redis", str(error) or type(error).__name__) from error
 
 
 def _key(venue: str, kind: Literal["log", "cmd", "epoch"]) -> str:

@@ -5,6 +5,10 @@ append survive a power cut; `BEGIN IMMEDIATE` takes the write lock *before* the 
 so the check-then-insert of an append is atomic even between OS processes sharing the file.
 sqlite3 blocks, so every call runs in a worker thread (`asyncio.to_thread`).
 
+A file that stays locked beyond the busy timeout, that cannot be opened or written, or a disk
+that fails or fills raises `StoreUnavailable` (the app answers 503); SQLite rolls the
+transaction back, so nothing of that append was written.
+
 A command's digest lives in its `commands` row; records read it by joining that table on
 the command id. Files made before digests existed get the column on first open (`ALTER
 TABLE`, under the write lock so two processes opening the file do not both add it); their
@@ -23,7 +27,14 @@ from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from server.store import Appended, CommandIdReused, Conflict, Record, same_command
+from server.store import (
+    Appended,
+    CommandIdReused,
+    Conflict,
+    Record,
+    StoreUnavailable,
+    same_command,
+)
 
 T = TypeVar("T")
 
@@ -32,6 +43,16 @@ _BUSY_TIMEOUT = 10.0
 # How often `follow` looks for appends made by other processes, which cannot notify us.
 _POLL_INTERVAL = 0.2
 _FOLLOW_BATCH = 1_000
+# SQLite's primary result codes that mean "cannot be reached now", not "wrong request":
+# another process holds the lock, the file cannot be opened or written, the disk fails.
+_UNREACHABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_READONLY,
+}
 
 # WITHOUT ROWID: every lookup is by primary key, so the table *is* the index.
 _SCHEMA = """
@@ -64,11 +85,11 @@ class SqliteLog:
 
     backend = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, busy_timeout: float = _BUSY_TIMEOUT) -> None:
         # Two connections, so reads (and every follower's poll) never queue behind an
         # append that is waiting for another process to release the write lock.
-        self._writer = _Connection(Path(path))
-        self._reader = _Connection(Path(path))
+        self._writer = _Connection(Path(path), busy_timeout)
+        self._reader = _Connection(Path(path), busy_timeout)
         self._appended: dict[str, asyncio.Event] = {}
 
     async def epoch(self, venue: str) -> str:
@@ -126,8 +147,9 @@ class SqliteLog:
 class _Connection:
     """One SQLite connection, opened on first use and used by one worker thread at a time."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float) -> None:
         self._path = path
+        self._busy_timeout = busy_timeout
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._closed = False
@@ -136,9 +158,15 @@ class _Connection:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the event log at {self._path} is closed")
-            if self._db is None:
-                self._db = _connect(self._path)
-            return work(self._db)
+            try:
+                if self._db is None:
+                    self._db = _connect(self._path, self._busy_timeout)
+                return work(self._db)
+            except sqlite3.OperationalError as error:
+                # Extended codes (SQLITE_IOERR_WRITE, ...) carry the primary in the low byte.
+                if getattr(error, "sqlite_errorcode", 0) & 0xFF not in _UNREACHABLE:
+                    raise
+                raise StoreUnavailable("sqlite", str(error)) from error
 
     def close(self) -> None:
         with self._lock:
@@ -148,13 +176,13 @@ class _Connection:
                 self._db = None
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, busy_timeout: float) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: we open transactions ourselves (BEGIN IMMEDIATE); `timeout`
     # is SQLite's busy_timeout, how long to wait for another process's lock.
-    db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     try:
-        _use_wal(db)
+        _use_wal(db, busy_timeout)
         db.execute("PRAGMA synchronous = FULL")
         db.executescript(_SCHEMA)
         _add_digests(db)
@@ -164,11 +192,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _use_wal(db: sqlite3.Connection) -> None:
+def _use_wal(db: sqlite3.Connection, busy_timeout: float) -> None:
     # Switching a fresh file to WAL needs an exclusive lock, and SQLite answers BUSY at once
     # (no busy_timeout wait) when another connection is opening the same file right now.
     # The mode is stored in the file, so only the first opens of a new file ever retry.
-    deadline = time.monotonic() + _BUSY_TIMEOUT
+    deadline = time.monotonic() + busy_timeout
     while True:
         try:
             (mode,) = db.execute("PRAGMA journal_mode = WAL").fetchone()

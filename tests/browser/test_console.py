@@ -302,8 +302,13 @@ class TestHoldAndErrors:
         await page.unroute("**/api/commands")
         await page.route("**/api/commands", lambda route: route.abort("internetdisconnected"))
         await page.keyboard.press("d")
-        await expect(page.locator("#alert")).to_have_text("Koneksi terputus, coba lagi.")
-        await expect(action(page, "done")).to_be_enabled()
+        # Still offline: the console says so and keeps the command, resending it.
+        await expect(page.locator("#alert")).to_contain_text("Offline, mencoba lagi")
+        await expect(action(page, "done")).to_be_disabled()
+        await page.unroute("**/api/commands")
+        await expect(page.locator("#current-ticket")).to_be_hidden()
+        await expect(page.locator("#alert")).to_be_hidden()
+        await expect(action(page, "call_next")).to_be_enabled()
 
     async def test_another_tenants_counter_is_forbidden(
         self, live_server: LiveServer, page: Page

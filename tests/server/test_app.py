@@ -33,13 +33,15 @@ class TestApp:
         response = await get(app, "/healthz")
         body = response.json()
         assert response.status_code == 200
-        assert (body["venue"], body["store"], body["seq"]) == ("merdeka-malang", "sqlite", 0)
+        assert (body["venue"], body["status"], body["seq"]) == ("merdeka-malang", "ok", 0)
+        assert body["store"] == {"backend": "sqlite", "ok": True, "head": 0}
         assert len(body["epoch"]) >= 8
         assert (tmp_path / "antrean.db").exists()
 
     async def test_healthz_on_redis(self, tmp_path: Path, redis_url: str) -> None:
         app = create_app(Settings(data_dir=str(tmp_path), redis_url=redis_url))
-        assert (await get(app, "/healthz")).json()["store"] == "redis"
+        store = (await get(app, "/healthz")).json()["store"]
+        assert (store["backend"], store["ok"]) == ("redis", True)
 
     def test_settings_come_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("ANTREAN_VENUE", raising=False)

@@ -3,6 +3,7 @@ sniffing, no referrer to other sites, no camera/microphone/location."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -55,3 +56,23 @@ class TestHeaders:
         headers = (await client.get("/kiosk/ticket/bukan-token-yang-ada/print")).headers
         assert "frame-ancestors 'self'" in headers["content-security-policy"]
         assert headers["x-frame-options"] == "SAMEORIGIN"
+
+
+# What the CSP (no 'unsafe-inline') would block in a page: an inline script (data blocks of
+# type application/json are not run), a style attribute or element, an inline handler.
+_INLINE = re.compile(
+    r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>|<style\b|\sstyle=|\son[a-z]+=",
+    re.I,
+)
+
+
+def test_no_template_holds_what_the_policy_blocks() -> None:
+    """Templates the browser test does not open (the outage page, a form refusal) too."""
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}: {match.group(0).strip()}"
+        for room in ("server", "displays", "counters", "visitors", "managers", "audio")
+        for path in sorted((root / room).glob("templates/**/*.html"))
+        for match in _INLINE.finditer(path.read_text())
+    ]
+    assert found == []

@@ -1,4 +1,5 @@
-"""What only the Redis log must do: read logs written by older versions."""
+"""What only the Redis log must do: read logs written by older versions, and say plainly
+when Redis cannot be reached."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from server.store import Appended, Record
+from server.store import Appended, Record, StoreUnavailable
 from server.store.redis import RedisLog
+from tests.conftest import RedisServer
 
 VENUE = "mpp-surabaya"
 
@@ -37,3 +39,40 @@ class TestOlderLogs:
     async def test_an_old_command_is_answered_as_a_retry(self, upgraded: RedisLog) -> None:
         again = await upgraded.append(VENUE, 1, [b"a"], "old", digest="d1")
         assert again == Appended(1, 1, duplicate=True)
+
+
+class TestOutage:
+    """A stopped Redis raises the store's own `StoreUnavailable` (a follower waits it out, see
+    the contract's TestRedisRestart); a restarted one serves the same log object again."""
+
+    async def test_every_call_raises_store_unavailable(self, redis_server: RedisServer) -> None:
+        log = RedisLog(redis_server.url)
+        try:
+            redis_server.stop()
+            calls = [
+                log.epoch(VENUE),
+                log.head(VENUE),
+                log.read(VENUE, 0),
+                log.append(VENUE, 0, [b"a"], "c1"),
+            ]
+            for call in calls:
+                with pytest.raises(StoreUnavailable) as caught:
+                    await call
+                assert caught.value.backend == "redis"
+        finally:
+            await log.close()
+
+    async def test_the_same_log_serves_again_after_a_restart(
+        self, redis_server: RedisServer
+    ) -> None:
+        log = RedisLog(redis_server.url)
+        try:
+            assert await log.head(VENUE) == 0
+            redis_server.stop()
+            with pytest.raises(StoreUnavailable):
+                await log.append(VENUE, 0, [b"a"], "c1")
+            redis_server.start()
+            assert await log.append(VENUE, 0, [b"a"], "c1") == Appended(1, 1)
+            assert await log.append(VENUE, 0, [b"a"], "c1") == Appended(1, 1, duplicate=True)
+        finally:
+            await log.close()

@@ -1,4 +1,5 @@
-"""What only the SQLite log must do: open database files written by older versions."""
+"""What only the SQLite log must do: open database files written by older versions, and say
+plainly when the file stays locked or cannot be opened."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.store import Appended, CommandIdReused
+from server.store import Appended, CommandIdReused, StoreUnavailable
 from server.store.sqlite import SqliteLog
 
 VENUE = "mpp-surabaya"
@@ -67,3 +68,37 @@ class TestOlderFiles:
                 await upgraded.append(VENUE, 2, [b"x"], "new", digest="d2")
         finally:
             await upgraded.close()
+
+
+class TestUnavailable:
+    """A file locked beyond the busy timeout, or one that cannot be opened, is unavailable."""
+
+    async def test_a_lock_held_past_the_busy_timeout(self, tmp_path: Path) -> None:
+        path = tmp_path / "log.db"
+        log = SqliteLog(str(path), busy_timeout=0.1)
+        try:
+            assert await log.append(VENUE, 0, [b"a"], "c1") == Appended(1, 1)
+            other = sqlite3.connect(path, isolation_level=None)
+            other.execute("BEGIN EXCLUSIVE")
+            try:
+                with pytest.raises(StoreUnavailable) as caught:
+                    await log.append(VENUE, 1, [b"b"], "c2")
+                assert caught.value.backend == "sqlite"
+                assert "locked" in caught.value.reason
+            finally:
+                other.execute("ROLLBACK")
+                other.close()
+            # Nothing of the refused append was written; the resend lands once.
+            assert await log.append(VENUE, 1, [b"b"], "c2") == Appended(2, 2)
+        finally:
+            await log.close()
+
+    async def test_a_file_that_cannot_be_opened(self, tmp_path: Path) -> None:
+        # A folder where the database file should be: SQLite cannot open it.
+        (tmp_path / "log.db").mkdir()
+        log = SqliteLog(str(tmp_path / "log.db"))
+        try:
+            with pytest.raises(StoreUnavailable):
+                await log.head(VENUE)
+        finally:
+            await log.close()

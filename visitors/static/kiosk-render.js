@@ -98,4 +98,13 @@ export function showTicket(root, ticket, text) {
   if (svg) svg.setAttribute("role", "img");
 }
 
+/** The busy overlay saying "offline, retrying" while a request is resent, or "working". */
+export function offlineState(overlay, offline, text) {
+  const box = overlay.querySelector(".k-box");
+  if (!("working" in box.dataset)) box.dataset.working = box.textContent;
+  box.textContent = offline ? text.offline : box.dataset.working;
+  overlay.classList.toggle("k-offline", offline);
+  if (offline) overlay.hidden = false;
+}
+
 export { fill };

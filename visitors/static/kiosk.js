@@ -7,7 +7,15 @@ import { deviceToken, getJSON, post, remember } from "./kiosk-api.js";
 import { arrowNavigation } from "./kiosk-grid.js";
 import { IdleTimer } from "./kiosk-idle.js";
 import { PinPad } from "./kiosk-pin.js";
-import { chosenList, fill, planBar, serviceTile, showTicket, tenantTile } from "./kiosk-render.js";
+import {
+  chosenList,
+  fill,
+  offlineState,
+  planBar,
+  serviceTile,
+  showTicket,
+  tenantTile,
+} from "./kiosk-render.js";
 
 const IDLE_SECONDS = 45;
 const TICKET_SECONDS = 60;
@@ -184,7 +192,7 @@ function removeFromPlan(index) {
 async function issue(priority, pin = "") {
   const [first, ...rest] = state.plan;
   const body = { service: first.id, itinerary: rest.map((s) => s.id), priority, pin };
-  const answer = await busy(() => post("/kiosk/api/issue", body, text));
+  const answer = await busy((onOffline) => post("/kiosk/api/issue", body, text, { onOffline }));
   if (answer.ok) {
     pinPad.hide();
     ticketScreen(answer);
@@ -238,7 +246,9 @@ async function checkIn(event) {
     error.hidden = false;
     return;
   }
-  const answer = await busy(() => post("/kiosk/api/check-in", { booking: code }, text));
+  const answer = await busy((onOffline) =>
+    post("/kiosk/api/check-in", { booking: code }, text, { onOffline }),
+  );
   if (answer.ok) {
     input.value = "";
     ticketScreen(answer);
@@ -261,7 +271,7 @@ async function requestService(event) {
     form.elements.text.focus();
     return;
   }
-  const answer = await busy(() => post("/kiosk/api/request", body, text));
+  const answer = await busy((onOffline) => post("/kiosk/api/request", body, text, { onOffline }));
   if (!answer.ok) {
     error.textContent = answer.message;
     error.hidden = false;
@@ -274,15 +284,18 @@ async function requestService(event) {
   idle.start(15);
 }
 
+/** Run `work(onOffline)` with every button locked; the overlay says "working", or "offline,
+ * retrying" while the server or its store is away and the same request is being resent. */
 async function busy(work) {
   if (state.busy) return { ok: false, code: "busy", message: "" };
   state.busy = true;
   const overlay = field("busy");
   const later = setTimeout(() => (overlay.hidden = false), 300);
   try {
-    return await work();
+    return await work((offline) => offlineState(overlay, offline, text));
   } finally {
     clearTimeout(later);
+    offlineState(overlay, false, text);
     overlay.hidden = true;
     state.busy = false;
   }

@@ -1,0 +1,81 @@
+"""The one place that turns "the event log cannot be reached" into an answer.
+
+Any route may raise `StoreUnavailable` (from the store, through the service or the account
+book); none catches it. Registered as a Starlette exception handler in `server.app`, this
+answers it: 503 with Retry-After, as JSON `{"ok": false, "code": "store_unavailable", ...}`
+for machines (the APIs, or whoever asks for JSON), as an Indonesian page that reloads itself
+for people, and on `/ws` an accepted socket closed with 1013 ("try again later"), because a
+handshake refused with HTTP reaches a browser only as an anonymous 1006.
+
+A command that got the 503 may or may not have landed; the page scripts resend it with the
+same command_id, which the log answers with the first outcome if it did.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ExceptionHandler
+from starlette.websockets import WebSocket, WebSocketState
+
+from server.auth import say
+from server.store import StoreUnavailable
+from server.web import page
+
+log = logging.getLogger(__name__)
+
+CODE = "store_unavailable"
+# Seconds a client should wait before asking again: a Redis restart takes about this long.
+RETRY_AFTER = 5
+CLOSE_TRY_AGAIN_LATER = 1013
+_JSON_PATHS = ("/api/", "/kiosk/api/")
+
+
+async def store_unavailable(conn: HTTPConnection, error: Exception) -> Response | None:
+    """Starlette's handler for `StoreUnavailable`, on HTTP requests and websockets alike."""
+    log.warning("%s %s: %s", conn.scope["type"], conn.url.path, error)
+    if isinstance(conn, WebSocket):
+        await _close(conn)
+        return None
+    assert isinstance(conn, Request)
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    if wants_json(conn):
+        body = {"ok": False, "code": CODE, "message": message(conn)}
+        return JSONResponse(body, status_code=503, headers=headers)
+    response = page(
+        conn, "outage.html", status_code=503, message=message(conn), retry_after=RETRY_AFTER
+    )
+    response.headers.update(headers)
+    return response
+
+
+def message(conn: HTTPConnection) -> str:
+    return say(
+        conn,
+        "Data antrean sedang tidak dapat dihubungi. Sistem mencoba lagi; tunggu sebentar.",
+        "The queue's data cannot be reached right now. The system is retrying; please wait.",
+    )
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    accept = request.headers.get("accept", "")
+    return path.startswith(_JSON_PATHS) or "application/json" in accept
+
+
+async def _close(ws: WebSocket) -> None:
+    if ws.application_state == WebSocketState.DISCONNECTED:
+        return
+    if ws.application_state == WebSocketState.CONNECTING:
+        await ws.accept()
+    await ws.close(code=CLOSE_TRY_AGAIN_LATER, reason="store unavailable, try again later")
+
+
+# What `server.app` registers. Starlette calls the same handler for requests and websockets,
+# while its type names the two apart: hence the cast.
+HANDLERS: dict[Any, ExceptionHandler] = {
+    StoreUnavailable: cast(ExceptionHandler, store_unavailable)
+}
