@@ -140,7 +140,11 @@ def _paths() -> dict[str, Schema]:
             "get": _operation(
                 "Liveness and the log's position (monitoring, load balancers)",
                 "service",
-                {"200": _answer(200, _JSON, _ref("Health")), **_problems(503)},
+                {
+                    "200": _answer(200, _JSON, _ref("Health")),
+                    # The same report, saying which part is down: not a refusal.
+                    "503": _answer(503, _JSON, _ref("Health")),
+                },
             )
         },
         "/api/commands": {
@@ -335,10 +339,20 @@ def _answers() -> dict[str, Schema]:
             "type": "object",
             "required": ["status", "venue", "store", "epoch", "seq"],
             "properties": {
-                "status": text,
+                "status": {"enum": ["ok", "store_unavailable"]},
                 "venue": text,
                 "venue_name": text,
-                "store": {"enum": ["sqlite", "redis"]},
+                "store": {
+                    "type": "object",
+                    "description": "Whether the event log answered a read just now.",
+                    "required": ["backend", "ok"],
+                    "properties": {
+                        "backend": {"enum": ["sqlite", "redis"]},
+                        "ok": {"type": "boolean"},
+                        "head": integer,
+                        "error": text,
+                    },
+                },
                 "epoch": text,
                 "seq": integer,
             },
