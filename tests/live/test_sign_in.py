@@ -83,3 +83,28 @@ class TestBehindAProxy:
             locked = browser.post("/login", data=data, headers={"X-Forwarded-For": "203.0.113.7"})
             assert locked.status_code == 429 and "Terlalu banyak percobaan" in locked.text
             assert sign_in(browser, "manajer", **{"X-Forwarded-For": "203.0.113.8"})
+
+
+class TestLockoutAcrossProcesses:
+    """An account locked after wrong passwords on one process is locked on every process."""
+
+    def test_a_name_locked_on_one_process_is_locked_on_the_other(
+        self, tmp_path: Path, redis_server: RedisServer
+    ) -> None:
+        one = LiveServer(tmp_path, redis_server.url).start()
+        two = LiveServer(tmp_path, redis_server.url).start()
+        try:
+            with httpx.Client(base_url=one.url) as guesser:
+                for _ in range(5):
+                    assert not sign_in(guesser, "manajer", "salah-lagi")
+            with httpx.Client(base_url=two.url) as browser:
+                form = browser.get("/login")
+                csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+                data = {"username": "manajer", "password": PASSWORD, "csrf": csrf}
+                locked = browser.post("/login", data=data)
+            # Else every process added would give a guesser five more tries per lockout.
+            assert locked.status_code == 429 and "Terlalu banyak percobaan" in locked.text
+            assert int(locked.headers["Retry-After"]) > 0
+        finally:
+            one.stop()
+            two.stop()
