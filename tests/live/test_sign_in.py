@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from pathlib import Path
 
 import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from server.auth import COOKIE
 from server.demo import PASSWORD
+from server.socket import CLOSE_FORBIDDEN, RECHECK_SECONDS
 from tests.conftest import LiveServer, RedisServer
 
 
@@ -108,3 +114,22 @@ class TestLockoutAcrossProcesses:
         finally:
             one.stop()
             two.stop()
+
+
+class TestOpenSocketsEnd:
+    """A console left open does not outlive its session: signing out closes its socket."""
+
+    async def test_signing_out_closes_the_session_s_socket(self, live_server: LiveServer) -> None:
+        with httpx.Client(base_url=live_server.url) as browser:
+            csrf = sign_in(browser, "manajer")
+            cookie = browser.cookies[COOKIE]
+            url = live_server.url.replace("http", "ws") + "/ws?topics=counter:1"
+            async with connect(url, additional_headers={"Cookie": f"{COOKIE}={cookie}"}) as ws:
+                assert json.loads(await asyncio.wait_for(ws.recv(), 10))["topic"] == "counter:1"
+                signed_out = await asyncio.to_thread(browser.post, "/logout", data={"csrf": csrf})
+                assert signed_out.status_code == 303
+                with pytest.raises(ConnectionClosed) as closed:
+                    async with asyncio.timeout(3 * RECHECK_SECONDS):
+                        while True:  # views and heartbeats until the server notices
+                            await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == CLOSE_FORBIDDEN
