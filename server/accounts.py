@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.domain.events import snake_tag
-from server.store import Conflict, EventLog
+from server.store import Conflict, EventLog, StoreUnavailable
 
 Role = Literal["officer", "supervisor", "manager", "admin"]
 DeviceKind = Literal["display", "kiosk"]
@@ -328,14 +328,30 @@ class AccountBook:
         self.log = log
         self.accounts = Accounts()
         self._lock = asyncio.Lock()
+        # How many reads found the store unreachable, and the latest such answer.
+        self._failures = 0
+        self._failure: StoreUnavailable | None = None
 
     async def refresh(self) -> Accounts:
-        """Apply whatever the log holds beyond what we have; cheap when nothing is new."""
+        """Apply whatever the log holds beyond what we have; cheap when nothing is new.
+
+        Reads take turns (one lock). When a read finds the store unreachable, every caller
+        that was waiting its turn meanwhile gets the same answer at once instead of asking
+        again: on a hung store each ask costs the command timeout, and k callers would
+        wait k of them.
+        """
+        failures = self._failures
         async with self._lock:
-            while records := await self.log.read(self.stream, after=self.accounts.seq):
-                for record in records:
-                    self.accounts.apply(_decoder.decode(record.data))
-                    self.accounts.seq = record.seq
+            if self._failures != failures and self._failure is not None:
+                raise StoreUnavailable(self._failure.backend, self._failure.reason)
+            try:
+                while records := await self.log.read(self.stream, after=self.accounts.seq):
+                    for record in records:
+                        self.accounts.apply(_decoder.decode(record.data))
+                        self.accounts.seq = record.seq
+            except StoreUnavailable as error:
+                self._failures, self._failure = self._failures + 1, error
+                raise
         return self.accounts
 
     async def add_user(

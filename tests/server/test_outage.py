@@ -115,6 +115,22 @@ class TestWhileDown:
             redis_server.freeze(False)
         await mall.send(type="open_counter", counter="1")
 
+    async def test_requests_waiting_on_a_hung_redis_share_its_answer(
+        self, mall: Mall, redis_server: RedisServer
+    ) -> None:
+        # Each request reads the accounts log under one lock: on a hung Redis the k-th of k
+        # requests at once waited k command timeouts, each asking anew. Those that waited
+        # on the read that failed are answered with it, at once: Redis coming back right
+        # after the first answer is too late for every one of them.
+        redis_server.freeze()
+        try:
+            pages = [asyncio.create_task(mall.client.get("/counter/1")) for _ in range(6)]
+            await asyncio.wait(pages, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            redis_server.freeze(False)
+        answers = await asyncio.gather(*pages)
+        assert [a.status_code for a in answers] == [503] * 6
+
     async def test_the_kiosk_issue_and_overview_are_answered_503(
         self, mall: Mall, redis_server: RedisServer
     ) -> None:
