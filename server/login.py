@@ -106,7 +106,17 @@ class Throttle:
         self._seen.pop(key, None)
         self._seen[key] = now  # the most recent last: the oldest is first to forget
         while len(self._seen) > self.capacity or self._idle_first(now):
-            self.succeeded(next(iter(self._seen)))
+            self.succeeded(self._evictable(key))
+
+    def _evictable(self, keep: str) -> str:
+        # The longest idle key that is not locked: a flood of made-up names must not make
+        # room by forgetting a lockout. Only when every other key is locked, the longest
+        # idle of them; never `keep`, the key just counted (its count would be lost).
+        others = (k for k in self._seen if k != keep)
+        oldest = next(others)
+        if not self.locked_for(oldest):
+            return oldest
+        return next((k for k in others if not self.locked_for(k)), oldest)
 
     def _idle_first(self, now: float) -> bool:
         oldest = next(iter(self._seen))
