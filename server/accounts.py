@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from server.domain.events import snake_tag
-from server.store import Conflict, EventLog
+from server.store import Conflict, EventLog, StoreUnavailable
 
 Role = Literal["officer", "supervisor", "manager", "admin"]
 DeviceKind = Literal["display", "kiosk"]
@@ -179,6 +179,9 @@ class Accounts:
         self.not_before: dict[str, dt.datetime] = {}
         # Ended session ids, and when to forget each, oldest first (the log's order).
         self._ended: dict[str, dt.datetime] = {}
+        # Until when each account's latest sign-in lockout lasts (wall clock), for every
+        # process: one process's wrong passwords lock the name on all of them.
+        self.locked_until: dict[str, dt.datetime] = {}
 
     def session_ended(self, session: str, issued: float, user: User) -> bool:
         """Whether the session `session` of `user`, issued at `issued` (epoch s), has ended."""
@@ -186,6 +189,11 @@ class Accounts:
             return True
         not_before = self.not_before.get(user.username)
         return not_before is not None and issued < not_before.timestamp()
+
+    def locked_for(self, username: str, now: dt.datetime) -> float:
+        """Seconds the account's recorded sign-in lockout still lasts at `now` (0: none)."""
+        until = self.locked_until.get(username)
+        return max(0.0, (until - now).total_seconds()) if until is not None else 0.0
 
     def _end_session(self, session: str, at: dt.datetime) -> None:
         # Keep memory bounded: a session ended more than its lifetime ago expired anyway.
@@ -307,8 +315,9 @@ def _(event: SessionsEnded, accounts: Accounts) -> None:
 
 @_apply.register
 def _(event: SignInLocked, accounts: Accounts) -> None:
-    # On record only: each process keeps its own sign-in throttle (server/login.py).
-    pass
+    # Each process counts wrong passwords itself (server/login.py); the lockout one of them
+    # starts holds on all of them.
+    accounts.locked_until[event.username] = event.at + dt.timedelta(seconds=event.seconds)
 
 
 class AccountBook:
@@ -319,14 +328,30 @@ class AccountBook:
         self.log = log
         self.accounts = Accounts()
         self._lock = asyncio.Lock()
+        # How many reads found the store unreachable, and the latest such answer.
+        self._failures = 0
+        self._failure: StoreUnavailable | None = None
 
     async def refresh(self) -> Accounts:
-        """Apply whatever the log holds beyond what we have; cheap when nothing is new."""
+        """Apply whatever the log holds beyond what we have; cheap when nothing is new.
+
+        Reads take turns (one lock). When a read finds the store unreachable, every caller
+        that was waiting its turn meanwhile gets the same answer at once instead of asking
+        again: on a hung store each ask costs the command timeout, and k callers would
+        wait k of them.
+        """
+        failures = self._failures
         async with self._lock:
-            while records := await self.log.read(self.stream, after=self.accounts.seq):
-                for record in records:
-                    self.accounts.apply(_decoder.decode(record.data))
-                    self.accounts.seq = record.seq
+            if self._failures != failures and self._failure is not None:
+                raise StoreUnavailable(self._failure.backend, self._failure.reason)
+            try:
+                while records := await self.log.read(self.stream, after=self.accounts.seq):
+                    for record in records:
+                        self.accounts.apply(_decoder.decode(record.data))
+                        self.accounts.seq = record.seq
+            except StoreUnavailable as error:
+                self._failures, self._failure = self._failures + 1, error
+                raise
         return self.accounts
 
     async def add_user(
@@ -406,9 +431,12 @@ class AccountBook:
             lambda a: _known_user(a, username), SessionsEnded(at=_now(), username=username)
         )
 
-    async def record_lockout(self, username: str, address: str, seconds: int) -> None:
-        """Put an account's sign-in lockout on record, for every process and the audit."""
-        event = SignInLocked(at=_now(), username=username, address=address, seconds=seconds)
+    async def record_lockout(
+        self, username: str, address: str, seconds: int, at: dt.datetime | None = None
+    ) -> None:
+        """Put an account's sign-in lockout (from `at`, by default now) on record, for every
+        process and the audit."""
+        event = SignInLocked(at=at or _now(), username=username, address=address, seconds=seconds)
         await self._append(lambda a: _known_user(a, username), event)
 
     async def add_device(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
@@ -46,7 +47,12 @@ async def store_unavailable(conn: HTTPConnection, error: Exception) -> Response 
         body = {"ok": False, "code": CODE, "message": message(conn)}
         return JSONResponse(body, status_code=503, headers=headers)
     response = page(
-        conn, "outage.html", status_code=503, message=message(conn), retry_after=RETRY_AFTER
+        conn,
+        "outage.html",
+        status_code=503,
+        message=message(conn),
+        retry_after=RETRY_AFTER,
+        reload=reload_target(conn),
     )
     response.headers.update(headers)
     return response
@@ -58,6 +64,24 @@ def message(conn: HTTPConnection) -> str:
         "Data antrean sedang tidak dapat dihubungi. Sistem mencoba lagi; tunggu sebentar.",
         "The queue's data cannot be reached right now. The system is retrying; please wait.",
     )
+
+
+def reload_target(request: Request) -> str:
+    """Where the outage page reloads: the page itself, or, after a form (a meta refresh is a
+    GET, and a POST-only address answers it 405), the page the form was on when it is ours,
+    else the front page."""
+    if request.method in ("GET", "HEAD"):
+        return ""
+    try:
+        referer = urlsplit(request.headers.get("referer", ""))
+    except ValueError:
+        return "/"
+    path = referer.path
+    # Our own pages only, and never "//host/..." (to a browser that is another site).
+    ours = referer.netloc == request.headers.get("host") and path[:1] == "/" != path[1:2]
+    if not ours or path == request.url.path:
+        return "/"
+    return path + (f"?{referer.query}" if referer.query else "")
 
 
 def wants_json(request: Request) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import math
 import os
@@ -105,7 +106,17 @@ class Throttle:
         self._seen.pop(key, None)
         self._seen[key] = now  # the most recent last: the oldest is first to forget
         while len(self._seen) > self.capacity or self._idle_first(now):
-            self.succeeded(next(iter(self._seen)))
+            self.succeeded(self._evictable(key))
+
+    def _evictable(self, keep: str) -> str:
+        # The longest idle key that is not locked: a flood of made-up names must not make
+        # room by forgetting a lockout. Only when every other key is locked, the longest
+        # idle of them; never `keep`, the key just counted (its count would be lost).
+        others = (k for k in self._seen if k != keep)
+        oldest = next(others)
+        if not self.locked_for(oldest):
+            return oldest
+        return next((k for k in others if not self.locked_for(k)), oldest)
 
     def _idle_first(self, now: float) -> bool:
         oldest = next(iter(self._seen))
@@ -144,9 +155,17 @@ def _lower_priority() -> None:
 
 
 class SignIns:
-    """This process's sign-in guards: the two throttles and the hashing slots."""
+    """This process's sign-in guards: the two throttles and the hashing slots.
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    `wall` is the clock of the lockouts on the accounts log (other processes' too).
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.wall = wall
         self.users = Throttle(USER_TRIES, clock=clock)
         self.addresses = Throttle(ADDRESS_TRIES, clock=clock)
         # argon2 releases the GIL; more hashes at once than cores only make each one slower.
@@ -217,7 +236,7 @@ async def login(request: Request) -> Response:
     guards = sign_ins(request)
     accounts = await request.app.state.accounts.refresh()
     # From here to the slot taken nothing awaits: tries at once see each other's counts.
-    locked = guards.locked_for(name, address)
+    locked = max(guards.locked_for(name, address), accounts.locked_for(name, guards.wall()))
     if locked:
         _audit(name, address, "locked")
         return _locked(request, username, locked)
@@ -242,7 +261,9 @@ async def _wrong_password(
     _audit(name, address, "wrong_password")
     guards.addresses.failed(address)
     if starts_lockout and guards.users.locked_for(name):
-        await _record_lockout(request.app.state.accounts, name, address, starts_lockout)
+        await _record_lockout(
+            request.app.state.accounts, name, address, starts_lockout, guards.wall()
+        )
     locked = guards.locked_for(name, address)
     if locked:
         return _locked(request, username, locked)
@@ -250,7 +271,9 @@ async def _wrong_password(
     return _form(request, message, username, 401)
 
 
-async def _record_lockout(book: AccountBook, name: str, address: str, seconds: float) -> None:
+async def _record_lockout(
+    book: AccountBook, name: str, address: str, seconds: float, at: dt.datetime
+) -> None:
     audit.warning(
         "sign_in_locked username=%s address=%s seconds=%d",
         name,
@@ -262,7 +285,7 @@ async def _record_lockout(book: AccountBook, name: str, address: str, seconds: f
         # Only real accounts go on the log: made-up names would only fill it.
         return
     try:
-        await book.record_lockout(name, address, int(seconds))
+        await book.record_lockout(name, address, int(seconds), at)
     except AccountError as error:  # the account went away meanwhile
         audit.error("sign_in_locked not recorded on the accounts log: %s", error)
 

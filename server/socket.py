@@ -26,6 +26,7 @@ from server.accounts import Device, User
 from server.auth import paired_device, same_origin, signed_in
 from server.domain.venue import Venue
 from server.hub import Hub, Position, Subscriber
+from server.store import StoreUnavailable
 from server.topics import TopicSource, Viewer, source_of
 from server.wire import decode
 
@@ -34,6 +35,8 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
 MAX_FRAME = 4096
 MAX_BAD_FRAMES = 5
+# How often an open socket checks that its session or device token still holds.
+RECHECK_SECONDS = 10.0
 # What `server.views.call_id` makes (and so what displays/static/announce.js reports).
 CallId = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{16}\Z")]
 
@@ -134,13 +137,36 @@ async def endpoint(ws: WebSocket) -> None:
     zone = device.zone if device is not None and f"zone:{device.zone}" in topics else None
     if zone is not None:
         speakers.join(zone, subscriber, device.name)  # type: ignore[union-attr]
+    watch = (
+        asyncio.create_task(_recheck(ws, subscriber, topics), name=f"recheck {ws.client}")
+        if who is not None or device is not None
+        else None
+    )
     try:
         await _receive(ws, subscriber, lambda report: _record(speakers, zone, device, report))
     finally:
+        if watch is not None:
+            watch.cancel()
         if zone is not None:
             speakers.leave(zone, subscriber)
         hub.disconnect(subscriber)
         await subscriber.aclose()
+
+
+async def _recheck(ws: WebSocket, subscriber: Subscriber, topics: list[str]) -> None:
+    """Close the socket (4403) once its session has ended (signed out, user disabled, new
+    password) or its device was revoked: what opened it must still hold while it is open."""
+    while not subscriber.closed:
+        await asyncio.sleep(RECHECK_SECONDS)
+        try:
+            device = await paired_device(ws, ws.query_params.get("device"))
+            who = await signed_in(ws)
+        except StoreUnavailable:
+            continue  # cannot tell now: the store's outage is no reason to close
+        reason = _refusal(ws, topics, who[0] if who else None, device)
+        if reason:
+            log.info("ws %s: closing, %s", ws.client, reason)
+            subscriber.drop(CLOSE_FORBIDDEN, reason)
 
 
 def _record(

@@ -157,3 +157,27 @@ class TestKiosk:
         issued = [e for e in await events(redis_server) if isinstance(e, ev.TicketIssued)]
         assert len(issued) == 1
         assert re.fullmatch(r"A-001", await ticket.locator("[data-field=t-label]").inner_text())
+
+    async def test_the_idle_timer_waits_for_a_ticket_being_resent(
+        self, server: LiveServer, redis_server: RedisServer, page: Page
+    ) -> None:
+        # The resend lasts up to a minute, the idle timer 45 s: going home meanwhile threw
+        # the visitor's choice away under the overlay (in English it even reloaded the page,
+        # abandoning the request).
+        await page.clock.install()
+        await page.goto(f"{server.url}/kiosk?device={KIOSK_TOKEN}")
+        await page.locator("[data-tenant=dispendukcapil]").click()
+        await page.locator("[data-service=ktp]").click()
+        await expect(page.locator("[data-screen=plan]")).to_be_visible()
+
+        stop_keeping_data(redis_server)
+        await page.get_by_role("button", name="Ambil nomor antrean").click()
+        busy = page.locator("[data-field=busy]")
+        await expect(busy).to_contain_text(OFFLINE)
+        await page.clock.run_for(50_000)  # past the idle limit, nobody touching
+        await expect(page.locator("[data-screen=plan]")).to_be_visible()
+        await expect(busy).to_contain_text(OFFLINE)
+
+        redis_server.start()
+        ticket = page.locator("[data-screen=ticket]")
+        await expect(ticket.locator("[data-field=t-label]")).to_have_text("A-001", timeout=15_000)

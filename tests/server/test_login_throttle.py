@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import sys
@@ -17,7 +18,7 @@ import pytest
 from server.accounts import AccountBook, SignInLocked
 from server.app import Settings
 from server.demo import PASSWORD
-from server.login import HashSlots, SignIns
+from server.login import HashSlots, SignIns, Throttle
 from tests.helpers import serving
 
 
@@ -29,6 +30,10 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+    def utc(self) -> dt.datetime:
+        """The same moment on the wall clock (lockouts on the accounts log are in it)."""
+        return dt.datetime(2026, 12, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=self.now)
 
 
 async def attempt(
@@ -97,7 +102,7 @@ class TestThrottle:
     ) -> None:
         clock = Clock()
         async with serving(settings(tmp_path)) as (app, client):
-            app.state.sign_ins = SignIns(clock=clock)
+            app.state.sign_ins = SignIns(clock=clock, wall=clock.utc)
             for _ in range(4):
                 assert (await attempt(client, "manajer", "salah-sekali")).status_code == 401
             fifth = await attempt(client, "manajer", "salah-sekali")
@@ -181,6 +186,20 @@ class TestThrottle:
         assert len(locks) == 1
         assert msgspec.convert(locks[0], SignInLocked, strict=False).username == "manajer"
         assert (locks[0]["address"], locks[0]["seconds"]) == ("127.0.0.1", 60)
+
+
+class TestThrottleMemory:
+    """The throttle forgets keys to stay bounded, but never a lock to make room."""
+
+    def test_a_flood_of_names_does_not_evict_a_locked_one(self) -> None:
+        clock = Clock()
+        throttle = Throttle(2, clock=clock, capacity=3)
+        throttle.failed("manajer")
+        assert throttle.failed("manajer") == 60
+        for name in ("a", "b", "c", "d"):  # made-up names past the capacity
+            throttle.failed(name)
+        assert throttle.locked_for("manajer") == 60
+        assert len(throttle._seen) <= 3
 
 
 class TestSecureCookie:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sqlite3
 import time
 import uuid
@@ -113,6 +114,22 @@ class TestWhileDown:
         finally:
             redis_server.freeze(False)
         await mall.send(type="open_counter", counter="1")
+
+    async def test_requests_waiting_on_a_hung_redis_share_its_answer(
+        self, mall: Mall, redis_server: RedisServer
+    ) -> None:
+        # Each request reads the accounts log under one lock: on a hung Redis the k-th of k
+        # requests at once waited k command timeouts, each asking anew. Those that waited
+        # on the read that failed are answered with it, at once: Redis coming back right
+        # after the first answer is too late for every one of them.
+        redis_server.freeze()
+        try:
+            pages = [asyncio.create_task(mall.client.get("/counter/1")) for _ in range(6)]
+            await asyncio.wait(pages, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            redis_server.freeze(False)
+        answers = await asyncio.gather(*pages)
+        assert [a.status_code for a in answers] == [503] * 6
 
     async def test_the_kiosk_issue_and_overview_are_answered_503(
         self, mall: Mall, redis_server: RedisServer
@@ -305,3 +322,38 @@ class TestSocket:
         async with connect(url) as ws:
             first = await asyncio.wait_for(ws.recv(), 5)
         assert b"lantai1-timur" in (first if isinstance(first, bytes) else first.encode())
+
+
+class TestOutagePageAfterAForm:
+    """A form sent during the outage: the page that says so reloads the form's page, since
+    reloading a POST-only address (meta refresh is a GET) would answer 405."""
+
+    async def test_a_cancel_sent_while_down_reloads_the_ticket_page(
+        self, mall: Mall, redis_server: RedisServer
+    ) -> None:
+        visit = (await mall.kiosk("issue", service="ktp")).json()["ticket"]["visit"]
+        ticket_page = await mall.client.get(f"/t/{visit}")
+        form = re.search(r'name="form" value="([^"]+)"', ticket_page.text)
+        assert form, ticket_page.text
+        redis_server.stop()
+        answer = await mall.client.post(
+            f"/t/{visit}/cancel",
+            data={"form": form.group(1)},
+            headers={"Referer": f"http://mpp.test/t/{visit}", "Origin": "http://mpp.test"},
+        )
+        assert answer.status_code == 503 and "Offline, mencoba lagi" in answer.text
+        refresh = re.search(r'http-equiv="refresh" content="(\d+); url=([^"]+)"', answer.text)
+        assert refresh, answer.text
+        assert refresh.group(2) == f"/t/{visit}"
+        assert (await mall.client.get(refresh.group(2))).status_code == 200
+        assert f'href="/t/{visit}?lang=en"' in answer.text
+
+    async def test_a_post_from_elsewhere_reloads_the_front_page(
+        self, mall: Mall, redis_server: RedisServer
+    ) -> None:
+        redis_server.stop()
+        answer = await mall.client.post(
+            "/logout", data={"csrf": mall.csrf}, headers={"Referer": "http://evil.test/x"}
+        )
+        assert answer.status_code == 503
+        assert 'content="5; url=/"' in answer.text

@@ -78,8 +78,11 @@ function goHome() {
   refresh();
 }
 
-/** After a long pause the next visitor starts afresh, and in Indonesian. */
+/** After a long pause the next visitor starts afresh, and in Indonesian. Not while a
+ * request is out (a resend through an outage lasts up to a minute): its visitor is waiting
+ * for the answer, and going home, or reloading, would throw it away. */
 function idleHome() {
+  if (state.busy) return idle.touch();
   if (document.documentElement.lang === "en") {
     location.href = `${location.pathname}?lang=id`;
     return;
