@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 _REDIS_START_TIMEOUT = 10.0
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,12 @@ class RedisServer:
     def stop(self) -> None:
         process, self._process = self._process, None
         _terminate(process)
+
+    def stop_keeping_data(self) -> None:
+        """Stop as a restart would, the data kept on disk (production runs with AOF)."""
+        with redis.Redis.from_url(self.url) as client:
+            client.save()
+        self.stop()
 
     def freeze(self, frozen: bool = True) -> None:
         """Stop (SIGSTOP) or resume (SIGCONT) the process: a hung server that still accepts
@@ -178,6 +185,16 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     data = tmp_path / "data"
     data.mkdir()
     server = LiveServer(data).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_on_redis(tmp_path: Path, redis_server: RedisServer) -> Iterator[LiveServer]:
+    """A real server process on the test's own redis-server (which the test may restart)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    server = LiveServer(data, redis_url=redis_server.url).start()
     yield server
     server.stop()
 

@@ -15,7 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.app import Settings, create_app
-from server.demo import PASSWORD
+from server.demo import KIOSK_TOKEN, PASSWORD
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.decide import decide
@@ -30,6 +30,7 @@ from server.domain.venue import (
     Venue,
     Zone,
 )
+from server.service import VenueQueue
 
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -204,4 +205,32 @@ class SignedIn:
         assert answer.json()["ok"], answer.json()
 
 
-__all__ = ["Break", "FakeClock", "Queue", "SignedIn", "local_time", "serving", "small_venue"]
+class Mall(SignedIn):
+    """The demo app in its lifespan: a signed-in browser, and the demo's paired kiosk."""
+
+    def __init__(self, app: Starlette, client: httpx.AsyncClient) -> None:
+        super().__init__(client)
+        self.app = app
+
+    @property
+    def queue(self) -> VenueQueue:
+        queue: VenueQueue = self.app.state.queue
+        return queue
+
+    async def kiosk(self, path: str, **body: Any) -> httpx.Response:
+        """POST to the kiosk's `/kiosk/api/<path>` with a fresh command id; the raw answer."""
+        body.setdefault("command_id", uuid.uuid4().hex)
+        headers = {"X-Device-Token": KIOSK_TOKEN}
+        return await self.client.post(f"/kiosk/api/{path}", json=body, headers=headers)
+
+
+__all__ = [
+    "Break",
+    "FakeClock",
+    "Mall",
+    "Queue",
+    "SignedIn",
+    "local_time",
+    "serving",
+    "small_venue",
+]

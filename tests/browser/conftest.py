@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = [
@@ -41,6 +41,16 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     opened = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def page(context: BrowserContext) -> AsyncIterator[Page]:
+    """A page that fails the test on any script error."""
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    assert errors == [], f"script errors on the page: {errors}"
 
 
 def artifact(name: str) -> Path:

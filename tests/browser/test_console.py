@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Locator, Page, Request, Route, expect
+from playwright.async_api import Locator, Page, Request, Route, expect
 
 from server.config import DEMO_VENUE, load_venue
 from server.demo import PASSWORD
@@ -67,16 +67,6 @@ def staff(live_server: LiveServer) -> Iterator[Staff]:
     desk = Staff(live_server)
     yield desk
     desk.client.close()
-
-
-@pytest.fixture
-async def page(context: BrowserContext) -> AsyncIterator[Page]:
-    """A page that fails the test on any script error."""
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    assert errors == [], f"script errors on the page: {errors}"
 
 
 async def sign_in(page: Page, server: LiveServer, username: str = "loket1") -> None:

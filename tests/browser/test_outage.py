@@ -9,13 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import redis
-from playwright.async_api import BrowserContext, Page, Request, expect
+from playwright.async_api import Page, Request, expect
 
 from server.demo import KIOSK_TOKEN, PASSWORD
 from server.domain import events as ev
@@ -25,31 +22,6 @@ from tests.browser.conftest import artifact
 from tests.conftest import LiveServer, RedisServer
 
 OFFLINE = "Offline, mencoba lagi"
-
-
-@pytest.fixture
-def server(tmp_path: Path, redis_server: RedisServer) -> Iterator[LiveServer]:
-    data = tmp_path / "data"
-    data.mkdir()
-    live = LiveServer(data, redis_url=redis_server.url).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-async def page(context: BrowserContext) -> AsyncIterator[Page]:
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    assert errors == [], f"script errors on the page: {errors}"
-
-
-def stop_keeping_data(server: RedisServer) -> None:
-    """Stop Redis as a restart would, its data kept on disk (production runs with AOF)."""
-    with redis.Redis.from_url(server.url) as client:
-        client.save()
-    server.stop()
 
 
 def sent_to(page: Page, path: str) -> list[dict[str, str]]:
@@ -94,20 +66,20 @@ class TestConsole:
     """The officer's call waits out the outage and is made once."""
 
     async def test_a_call_during_the_outage_is_made_once_when_redis_is_back(
-        self, server: LiveServer, redis_server: RedisServer, page: Page
+        self, live_on_redis: LiveServer, redis_server: RedisServer, page: Page
     ) -> None:
-        await page.goto(f"{server.url}/counter")
+        await page.goto(f"{live_on_redis.url}/counter")
         await page.get_by_label("Nama pengguna").fill("loket1")
         await page.get_by_label("Kata sandi").fill(PASSWORD)
         await page.get_by_role("button", name="Masuk").click()
         await expect(page.locator("#connection")).to_have_text("Terhubung")
         await page.get_by_role("button", name="Buka loket").click()
         await expect(page.locator("#counter-status")).to_have_text("Buka")
-        issue_two(server)
+        issue_two(live_on_redis)
         await expect(page.locator("#waiting-count")).to_have_text("2")
         sent = sent_to(page, "/api/commands")
 
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         await page.keyboard.press("n")
         await expect(page.locator("#alert")).to_contain_text(OFFLINE)
         await expect(page.locator('.actions [data-action="call_next"]')).to_be_disabled()
@@ -131,15 +103,15 @@ class TestKiosk:
     """The visitor's ticket waits out the outage and is issued once."""
 
     async def test_a_ticket_asked_for_during_the_outage_is_issued_once(
-        self, server: LiveServer, redis_server: RedisServer, page: Page
+        self, live_on_redis: LiveServer, redis_server: RedisServer, page: Page
     ) -> None:
-        await page.goto(f"{server.url}/kiosk?device={KIOSK_TOKEN}")
+        await page.goto(f"{live_on_redis.url}/kiosk?device={KIOSK_TOKEN}")
         await page.locator("[data-tenant=dispendukcapil]").click()
         await page.locator("[data-service=ktp]").click()
         await expect(page.locator("[data-screen=plan]")).to_be_visible()
         sent = sent_to(page, "/kiosk/api/issue")
 
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         take = page.get_by_role("button", name="Ambil nomor antrean")
         await take.click()
         busy = page.locator("[data-field=busy]")
@@ -159,18 +131,18 @@ class TestKiosk:
         assert re.fullmatch(r"A-001", await ticket.locator("[data-field=t-label]").inner_text())
 
     async def test_the_idle_timer_waits_for_a_ticket_being_resent(
-        self, server: LiveServer, redis_server: RedisServer, page: Page
+        self, live_on_redis: LiveServer, redis_server: RedisServer, page: Page
     ) -> None:
         # The resend lasts up to a minute, the idle timer 45 s: going home meanwhile threw
         # the visitor's choice away under the overlay (in English it even reloaded the page,
         # abandoning the request).
         await page.clock.install()
-        await page.goto(f"{server.url}/kiosk?device={KIOSK_TOKEN}")
+        await page.goto(f"{live_on_redis.url}/kiosk?device={KIOSK_TOKEN}")
         await page.locator("[data-tenant=dispendukcapil]").click()
         await page.locator("[data-service=ktp]").click()
         await expect(page.locator("[data-screen=plan]")).to_be_visible()
 
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         await page.get_by_role("button", name="Ambil nomor antrean").click()
         busy = page.locator("[data-field=busy]")
         await expect(busy).to_contain_text(OFFLINE)

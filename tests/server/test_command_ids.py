@@ -8,38 +8,21 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
 from server.app import Settings
-from server.demo import KIOSK_TOKEN
-from server.service import VenueQueue
+from tests import helpers
 from tests.conftest import AUDIO_CACHE
-from tests.helpers import FakeClock, SignedIn, serving
+from tests.helpers import FakeClock, serving
 
 TUESDAY_NINE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
-class Mall(SignedIn):
+class Mall(helpers.Mall):
     """The demo app in its lifespan: a paired kiosk, a phone, and a manager's browser."""
-
-    def __init__(self, app: Starlette, client: httpx.AsyncClient) -> None:
-        super().__init__(client)
-        self.app = app
-
-    @property
-    def queue(self) -> VenueQueue:
-        queue: VenueQueue = self.app.state.queue
-        return queue
-
-    async def kiosk(self, path: str, **body: Any) -> httpx.Response:
-        body.setdefault("command_id", uuid.uuid4().hex)
-        headers = {"X-Device-Token": KIOSK_TOKEN}
-        return await self.client.post(f"/kiosk/api/{path}", json=body, headers=headers)
 
     async def cancel_form(self, visit: str) -> dict[str, str]:
         page = (await self.client.get(f"/t/{visit}")).text

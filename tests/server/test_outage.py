@@ -13,15 +13,12 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import redis
-from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -29,38 +26,17 @@ from server.app import Settings
 from server.demo import KIOSK_TOKEN, display_token
 from server.domain import events as ev
 from server.domain.events import decode_event
-from server.service import VenueQueue
+from tests import helpers
 from tests.conftest import AUDIO_CACHE, LiveServer, RedisServer
-from tests.helpers import FakeClock, SignedIn, serving
+from tests.helpers import FakeClock, serving
 
 TUESDAY_NINE = dt.datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 STORE_DOWN = "store_unavailable"
 ZONE = "lantai1-timur"
 
 
-def stop_keeping_data(server: RedisServer) -> None:
-    """Stop Redis as a restart would, its data kept on disk (production runs with AOF)."""
-    with redis.Redis.from_url(server.url) as client:
-        client.save()
-    server.stop()
-
-
-class Mall(SignedIn):
+class Mall(helpers.Mall):
     """The demo app on Redis in its lifespan: a manager's browser and the paired kiosk."""
-
-    def __init__(self, app: Starlette, client: httpx.AsyncClient) -> None:
-        super().__init__(client)
-        self.app = app
-
-    @property
-    def queue(self) -> VenueQueue:
-        queue: VenueQueue = self.app.state.queue
-        return queue
-
-    async def kiosk(self, path: str, **body: Any) -> httpx.Response:
-        body.setdefault("command_id", uuid.uuid4().hex)
-        headers = {"X-Device-Token": KIOSK_TOKEN}
-        return await self.client.post(f"/kiosk/api/{path}", json=body, headers=headers)
 
     async def events(self) -> list[ev.Event]:
         records = await self.queue.log.read(self.queue.venue.id, after=0, limit=100_000)
@@ -183,7 +159,7 @@ class TestHealth:
         healthy = await mall.client.get("/healthz")
         assert healthy.status_code == 200
         assert healthy.json()["store"] | {"head": 0} == {"backend": "redis", "ok": True, "head": 0}
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         down = await mall.client.get("/healthz")
         assert down.status_code == 503
         assert down.json()["status"] == STORE_DOWN
@@ -204,7 +180,7 @@ class TestAfterwards:
     ) -> None:
         await mall.send(type="open_counter", counter="1")
         await mall.kiosk("issue", service="ktp")
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         command_id = uuid.uuid4().hex
         assert_store_down(await mall.post(type="call_next", counter="1", command_id=command_id))
         redis_server.start()
@@ -223,7 +199,7 @@ class TestAfterwards:
         command_id = uuid.uuid4().hex
         # It landed, but say the answer was lost on the way: the console resends it.
         landed = await mall.post(type="call_next", counter="1", command_id=command_id)
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         assert_store_down(await mall.post(type="call_next", counter="1", command_id=command_id))
         redis_server.start()
         resent = await mall.post(type="call_next", counter="1", command_id=command_id)
@@ -235,7 +211,7 @@ class TestAfterwards:
     async def test_a_kiosk_ticket_resent_after_the_outage_is_issued_once(
         self, mall: Mall, redis_server: RedisServer
     ) -> None:
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         command_id = uuid.uuid4().hex
         assert_store_down(await mall.kiosk("issue", service="ktp", command_id=command_id))
         redis_server.start()
@@ -247,7 +223,7 @@ class TestAfterwards:
     async def test_the_follower_resumes_and_sees_another_processs_appends(
         self, mall: Mall, redis_server: RedisServer, tmp_path: Path
     ) -> None:
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         # Long enough for the follower's blocking read to fail and retry at least once.
         await asyncio.sleep(2.5)
         redis_server.start()
@@ -293,15 +269,6 @@ class TestSqlite:
             await mall.send(type="open_counter", counter="1")
 
 
-@pytest.fixture
-def live_on_redis(tmp_path: Path, redis_server: RedisServer) -> Iterator[LiveServer]:
-    data = tmp_path / "data"
-    data.mkdir()
-    server = LiveServer(data, redis_url=redis_server.url).start()
-    yield server
-    server.stop()
-
-
 class TestSocket:
     """A screen connecting while the store is down is told to try again later (1013)."""
 
@@ -310,7 +277,7 @@ class TestSocket:
     ) -> None:
         query = f"/ws?topics=zone:{ZONE}&device={display_token(ZONE)}"
         url = live_on_redis.url.replace("http", "ws") + query
-        stop_keeping_data(redis_server)
+        redis_server.stop_keeping_data()
         async with connect(url) as ws:
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5)
