@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from counters.views import CounterProjection
 from server.accounts import User
 from server.auth import signed_in, to_sign_in
 from server.domain.venue import Counter, Service, Venue
-from server.views import Projection
 from server.web import page
 
 # JSON inside <script type="application/json"> ends at the first "</script", and "<!--"
@@ -89,7 +89,7 @@ async def console(request: Request) -> Response:
             csrf=session.csrf,
             may_pick=bool(_usable(user, venue)),
         )
-    projection: Projection = request.app.state.projection
+    views: CounterProjection = request.app.state.counter_views
     tenant = venue.tenants[counter.tenant]
     return page(
         request,
@@ -99,7 +99,7 @@ async def console(request: Request) -> Response:
         tenant_name=tenant.short_name or tenant.name,
         csrf=session.csrf,
         groups=transfer_groups(venue, counter),
-        initial=script_json(projection.view(f"counter:{counter.id}")),
+        initial=script_json(views.view(f"counter:{counter.id}")),
         # The page's clock may be off; timers correct by the difference to the server's.
         server_now=request.app.state.queue.clock().isoformat(),
     )

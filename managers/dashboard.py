@@ -35,7 +35,6 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Protocol
 
 import msgspec
 
@@ -46,7 +45,8 @@ from server.domain.estimate import service_minutes
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.hub import Hub
-from server.socket import AudioStatus
+from server.presence import ZoneWatch
+from server.publish import ChangedViews, OncePerBatch
 from server.topics import Viewer
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,6 @@ SAMPLE_MINUTES = 5
 SAMPLES_PER_DAY = 24 * 60 // SAMPLE_MINUTES
 Clock = Callable[[], dt.datetime]
 _PENDING = frozenset({"waiting", "called", "serving"})
-
-
-class ZoneWatch(Protocol):
-    """What the dashboard reads of the displays (`server.socket.Speakers`)."""
-
-    status: dict[str, AudioStatus]
-
-    def connected(self, zone: str) -> int: ...
 
 
 # --- accumulators --------------------------------------------------------------------------
@@ -271,10 +263,10 @@ class Dashboard:
         self.sent: set[str] = set()  # alert ids handed to the webhook by this process
         self._next_sample: dt.datetime | None = None
         self._offline_since: dict[str, dt.datetime] = {}
-        self._last: dict[str, bytes] = {}
+        self._published = ChangedViews(hub)
+        self._batch = OncePerBatch(self.refresh)
         self._views: dict[str, DashboardView] = {}
         self._live = False
-        self._flush_scheduled = False
         self._ticker: asyncio.Task[None] | None = None
 
     # --- topic source ------------------------------------------------------------------
@@ -346,13 +338,8 @@ class Dashboard:
         elif isinstance(event, ev.TicketCancelled):
             for cid in self.venue.counters:
                 self._watch_counter(cid, event.at, state)
-        if self._live and not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
-
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        self.refresh()
+        if self._live:
+            self._batch.note()
 
     def _new_day(self, at: dt.datetime) -> None:
         self.tallies = Tallies(self.venue.services)
@@ -458,10 +445,7 @@ class Dashboard:
             # `snapshot` first anyway).
             if not self.hub.has_subscribers(topic):
                 continue
-            payload = msgspec.json.encode(view)
-            if self._last.get(topic) != payload:
-                self._last[topic] = payload
-                self.hub.publish(topic, self.state.seq, msgspec.Raw(payload))
+            self._published.publish(topic, self.state.seq, view)
 
     def _is_today(self, now: dt.datetime) -> bool:
         return self.state.day == self.venue.local(now).date()

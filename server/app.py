@@ -31,6 +31,9 @@ import managers.routes as managers
 import visitors.routes as visitors
 from audio.engines import make_engines
 from audio.library import ClipLibrary
+from counters.views import CounterProjection
+from displays.health import Speakers
+from displays.views import ZoneProjection
 from managers.dashboard import Dashboard
 from managers.webhook import Webhook
 from server import api, config, demo, faults, login, openapi, socket
@@ -41,7 +44,6 @@ from server.headers import SecurityHeaders
 from server.hub import Hub
 from server.service import Clock, VenueQueue, shifted_clock, utc_now
 from server.store import StoreUnavailable, open_log
-from server.views import Projection
 from server.web import static_mounts
 from visitors.views import VisitProjection
 
@@ -190,24 +192,25 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         events = open_log(settings.log_url)
         queue = VenueQueue(venue, events, clock)
         hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
-        projection = Projection(venue, queue.state, hub)
+        zones = ZoneProjection(venue, queue.state, hub, audio_routes.call_url)
+        counter_views = CounterProjection(venue, queue.state, hub)
         visits = VisitProjection(venue, queue.state, hub)
-        speakers = socket.Speakers(venue)
+        speakers = Speakers(venue)
         webhook = settings.webhook(secret)
         dashboard = Dashboard(
             venue, queue.state, hub, clock=queue.clock, zones=speakers, webhook=webhook
         )
         # Listen before replaying: the views (recent calls above all) are a fold of the whole
         # log, so every process derives the same view at the same seq, restarts included.
-        for source in (projection, visits, dashboard):
+        for source in (zones, counter_views, visits, dashboard):
             queue.listen(source.on_event)
         await queue.start()
         accounts = AccountBook(venue.id, events)
         if settings.demo:
             await demo.seed(accounts, venue)
-        app.state.queue, app.state.hub, app.state.projection = queue, hub, projection
+        app.state.queue, app.state.hub, app.state.counter_views = queue, hub, counter_views
         app.state.visits, app.state.dashboard = visits, dashboard
-        app.state.topic_sources = [projection, visits, dashboard]
+        app.state.topic_sources = [zones, counter_views, visits, dashboard]
         app.state.accounts = accounts
         app.state.speakers = speakers
         app.state.audio = settings.audio_library(venue)

@@ -14,7 +14,7 @@ import functools
 import logging
 import socket
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from starlette.routing import WebSocketRoute
@@ -24,8 +24,8 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 
 from server.accounts import Device, User
 from server.auth import paired_device, same_origin, signed_in
-from server.domain.venue import Venue
 from server.hub import Hub, Position, Subscriber
+from server.presence import AudioOutcome, AudioStatus, Presence
 from server.store import StoreUnavailable
 from server.topics import TopicSource, Viewer, source_of
 from server.wire import decode
@@ -37,7 +37,7 @@ MAX_FRAME = 4096
 MAX_BAD_FRAMES = 5
 # How often an open socket checks that its session or device token still holds.
 RECHECK_SECONDS = 10.0
-# What `server.views.call_id` makes (and so what displays/static/announce.js reports).
+# What `displays.views.call_id` makes (and so what displays/static/announce.js reports).
 CallId = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{16}\Z")]
 
 
@@ -53,15 +53,7 @@ class AudioReport(ClientMessage, tag="audio"):
     """A display says what became of an announcement it was to play."""
 
     call: CallId
-    status: Literal["played", "blocked", "failed"]
-
-
-class AudioStatus(msgspec.Struct, frozen=True):
-    zone: str
-    device: str
-    call: str
-    status: str
-    at: dt.datetime
+    status: AudioOutcome
 
 
 _client = msgspec.json.Decoder(Ping | AudioReport)
@@ -70,44 +62,6 @@ _client = msgspec.json.Decoder(Ping | AudioReport)
 NOT_UNDERSTOOD = msgspec.json.encode(
     {"error": "pesan tidak dikenali", "error_en": "message not understood"}
 )
-SPEAKER = msgspec.json.encode({"type": "role", "speaker": True})
-LISTENER = msgspec.json.encode({"type": "role", "speaker": False})
-
-
-class Speakers:
-    """Exactly one connected display speaks per zone: the zone's configured speaker when it
-    is connected, else the display connected longest. A join or a leave tells only the
-    displays whose role it changes, so a hall of screens connecting costs O(N), not O(N²)."""
-
-    def __init__(self, venue: Venue) -> None:
-        self.venue = venue
-        self._zones: dict[str, list[Subscriber]] = {}
-        self.status: dict[str, AudioStatus] = {}
-
-    def join(self, zone: str, subscriber: Subscriber, device_name: str) -> None:
-        present = self._zones.setdefault(zone, [])
-        before = present[0] if present else None
-        preferred = device_name == self.venue.zones[zone].speaker
-        present.insert(0 if preferred else len(present), subscriber)
-        subscriber.offer(SPEAKER if present[0] is subscriber else LISTENER)
-        if before is not None and present[0] is not before:
-            before.offer(LISTENER)
-
-    def leave(self, zone: str, subscriber: Subscriber) -> None:
-        present = self._zones.get(zone, [])
-        was_speaking = bool(present) and present[0] is subscriber
-        if subscriber in present:
-            present.remove(subscriber)
-        if was_speaking and present:
-            present[0].offer(SPEAKER)
-
-    def speaker(self, zone: str) -> Subscriber | None:
-        present = self._zones.get(zone)
-        return present[0] if present else None
-
-    def connected(self, zone: str) -> int:
-        """How many displays of `zone` are connected now."""
-        return len(self._zones.get(zone, ()))
 
 
 async def endpoint(ws: WebSocket) -> None:
@@ -133,22 +87,22 @@ async def endpoint(ws: WebSocket) -> None:
         source = source_of(sources, topic)
         assert source is not None  # _refusal checked every topic
         hub.subscribe(topic, subscriber, since, functools.partial(source.snapshot, topic))
-    speakers: Speakers = ws.app.state.speakers
+    presence: Presence = ws.app.state.speakers
     zone = device.zone if device is not None and f"zone:{device.zone}" in topics else None
     if zone is not None:
-        speakers.join(zone, subscriber, device.name)  # type: ignore[union-attr]
+        presence.join(zone, subscriber, device.name)  # type: ignore[union-attr]
     watch = (
         asyncio.create_task(_recheck(ws, subscriber, topics), name=f"recheck {ws.client}")
         if who is not None or device is not None
         else None
     )
     try:
-        await _receive(ws, subscriber, lambda report: _record(speakers, zone, device, report))
+        await _receive(ws, subscriber, lambda report: _record(presence, zone, device, report))
     finally:
         if watch is not None:
             watch.cancel()
         if zone is not None:
-            speakers.leave(zone, subscriber)
+            presence.leave(zone, subscriber)
         hub.disconnect(subscriber)
         await subscriber.aclose()
 
@@ -170,16 +124,12 @@ async def _recheck(ws: WebSocket, subscriber: Subscriber, topics: list[str]) -> 
 
 
 def _record(
-    speakers: Speakers, zone: str | None, device: Device | None, report: AudioReport
+    presence: Presence, zone: str | None, device: Device | None, report: AudioReport
 ) -> None:
     if zone is None or device is None:
         return
-    status = AudioStatus(zone, device.id, report.call, report.status, dt.datetime.now(dt.UTC))
-    speakers.status[zone] = status
-    if report.status != "played":
-        log.warning(
-            "zone %s: announcement %s %s on %s", zone, report.call, report.status, device.id
-        )
+    at = dt.datetime.now(dt.UTC)
+    presence.report(AudioStatus(zone, device.id, report.call, report.status, at))
 
 
 async def _receive(

@@ -2,8 +2,8 @@
 
 The socket (`server/socket.py`) knows no room: it asks each source in turn whether it knows
 a topic, whether this viewer may watch it, and for a snapshot when a client needs one.
-`server.views.Projection` owns `zone:` and `counter:`; the visitors' and managers' rooms add
-their own (`visit:`, `manager:`).
+The displays' room owns `zone:`, the counters' `counter:`, the visitors' `visit:` and the
+managers' `manager:`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The visit token (printed as a QR on the slip, or given at booking) is the secret
 holds it may watch the visit, nobody can guess it. A visit is a chain of tickets (its
 itinerary, KTP then BPJS...) and, when booked online, the booking that precedes them.
 
-Like `server.views.Projection`, views are published once per batch of events and only when
+Like the zone and counter projections, views are published once per batch of events and only when
 they changed; on top of that only visits someone is watching are built at all, since a
 busy day has thousands of visits and a few dozen phones open at any moment.
 """
@@ -21,6 +21,7 @@ from server.domain.estimate import WaitRange, wait_range, wait_ranges
 from server.domain.state import Booking, State, Ticket
 from server.domain.venue import Venue
 from server.hub import Hub
+from server.publish import ChangedViews, OncePerBatch
 from server.topics import Viewer
 
 PREFIX = "visit:"
@@ -200,14 +201,14 @@ class VisitProjection:
 
     def __init__(self, venue: Venue, state: State, hub: Hub) -> None:
         self.venue, self.state, self.hub = venue, state, hub
+        self._published = ChangedViews(hub)
+        self._batch = OncePerBatch(self.flush)
         self._tickets: dict[str, list[str]] = {}
         self._bookings: dict[str, str] = {}
         self._service_of: dict[str, str] = {}
         self._dirty_visits: set[str] = set()
         self._dirty_services: set[str] = set()
         self._everything = False
-        self._last: dict[str, bytes] = {}
-        self._flush_scheduled = False
         # The flush computing in a worker thread, and whether events came in meanwhile.
         self._computing: asyncio.Task[None] | None = None
         self._again = False
@@ -228,7 +229,7 @@ class VisitProjection:
         view = self.view(topic.removeprefix(PREFIX))
         if view is None:
             raise KeyError(topic)
-        self._last[topic] = msgspec.json.encode(view)
+        self._published.remember(topic, view)
         return self.state.seq, view
 
     # --- views ----------------------------------------------------------------------------
@@ -268,14 +269,11 @@ class VisitProjection:
     def on_event(self, seq: int, event: ev.Event, state: State) -> None:
         """A `VenueQueue` listener: index the visit, note what changed, flush once per batch."""
         self._note(event, state)
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+        self._batch.note()
 
     def flush(self) -> None:
         """Publish the changed views of watched visits: at once while the day is small,
         else once every range is computed off the loop (then again if events came in)."""
-        self._flush_scheduled = False
         if self._computing is not None:
             self._again = True  # it flushes again when done: these visits stay dirty
             return
@@ -309,15 +307,14 @@ class VisitProjection:
         for visit, index in watched.items():
             topic = PREFIX + visit
             # A visit gone from the index (yesterday's, at the day's rollover) says so.
-            payload = msgspec.json.encode(self._view(state, index, ranges) or self.gone())
-            if self._last.get(topic) != payload:
-                self._last[topic] = payload
-                self.hub.publish(topic, state.seq, msgspec.Raw(payload))
+            self._published.publish(
+                topic, state.seq, self._view(state, index, ranges) or self.gone()
+            )
 
     def _watched(self, topic: str) -> bool:
         if self.hub.has_subscribers(topic):
             return True
-        self._last.pop(topic, None)
+        self._published.forget(topic)
         return False
 
     def _affected_visits(self) -> set[str]:
@@ -334,7 +331,7 @@ class VisitProjection:
         if isinstance(event, ev.DayStarted):
             self._tickets.clear()
             self._service_of.clear()
-            self._last.clear()
+            self._published.clear()
             self._reindex_bookings()
             self._everything = True
             return

@@ -1,4 +1,4 @@
-// Drawing a CounterView (server/views.py) into the console page. Data goes in as
+// Drawing a CounterView (counters/views.py) into the console page. Data goes in as
 // textContent only; lists are updated in place (dom.reconcile) to keep the focus.
 
 import { secondsSince, stopwatch } from "./clock.js";

@@ -18,7 +18,7 @@ from tests.conftest import LiveServer
 
 # The demo pairs its kiosk with the venue's first zone: the one a kiosk token might try.
 ZONE = next(iter(load_venue(DEMO_VENUE).zones))
-CALL = "0123456789abcdef"  # the form of server.views.call_id
+CALL = "0123456789abcdef"  # the form of displays.views.call_id
 
 
 @pytest.fixture(scope="module")
