@@ -49,7 +49,8 @@ AUDIO_CACHE = ROOT / "tests" / "artifacts" / "audio-cache"
 
 def serve_baseline(port: int, data: str) -> int:
     """The app as sign-in was before: argon2 on the event loop, no throttle."""
-    from server import cli, login
+    from server import cli
+    from server.web import login
 
     async def on_the_loop(self: login.HashSlots, work: object) -> object:
         return work()  # type: ignore[operator]

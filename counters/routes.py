@@ -11,9 +11,9 @@ from starlette.routing import Route
 
 from counters.views import CounterProjection
 from server.accounts import User
-from server.auth import signed_in, to_sign_in
 from server.domain.venue import Counter, Service, Venue
-from server.web import page
+from server.web.auth import signed_in, to_sign_in
+from server.web.pages import page
 
 # JSON inside <script type="application/json"> ends at the first "</script", and "<!--"
 # changes how the HTML parser reads the rest: escape every "<", ">" and "&" as \uXXXX,

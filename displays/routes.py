@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.web import page
+from server.web.pages import page
 
 
 async def display(request: Request) -> Response:

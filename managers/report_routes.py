@@ -18,10 +18,10 @@ from managers.report_files import Lang, render_csv, render_pdf
 from managers.reports import Report, build_report, month_period
 from managers.routes import manager_access
 from server.accounts import User
-from server.auth import language, say
 from server.domain.venue import Venue
 from server.store import open_log
-from server.web import page
+from server.web.auth import language, say
+from server.web.pages import page
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 

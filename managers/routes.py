@@ -11,9 +11,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.accounts import User
-from server.auth import Session, signed_in, to_sign_in
 from server.service import VenueQueue
-from server.web import page
+from server.web.auth import Session, signed_in, to_sign_in
+from server.web.pages import page
 
 MANAGERS = ("manager", "admin")
 

@@ -315,7 +315,7 @@ def _(event: SessionsEnded, accounts: Accounts) -> None:
 
 @_apply.register
 def _(event: SignInLocked, accounts: Accounts) -> None:
-    # Each process counts wrong passwords itself (server/login.py); the lockout one of them
+    # Each process counts wrong passwords itself (server/web/login.py); the lockout one of them
     # starts holds on all of them.
     accounts.locked_until[event.username] = event.at + dt.timedelta(seconds=event.seconds)
 

@@ -36,15 +36,16 @@ from displays.health import Speakers
 from displays.views import ZoneProjection
 from managers.dashboard import Dashboard
 from managers.webhook import Webhook
-from server import api, config, demo, faults, login, openapi, socket
+from server import config, demo
 from server.accounts import AccountBook
-from server.auth import Sessions, load_secret
 from server.domain.venue import Venue
-from server.headers import SecurityHeaders
 from server.hub import Hub
 from server.service import Clock, VenueQueue, shifted_clock, utc_now
 from server.store import StoreUnavailable, open_log
-from server.web import static_mounts
+from server.web import commands, faults, login, openapi, socket
+from server.web.auth import Sessions, load_secret
+from server.web.headers import SecurityHeaders
+from server.web.pages import static_mounts
 from visitors.views import VisitProjection
 
 HEARTBEAT_SECONDS = 25.0
@@ -236,7 +237,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         Route("/healthz", healthz),
         Route("/openapi.json", openapi.openapi),
         *login.routes,
-        *api.routes,
+        *commands.routes,
         *socket.routes,
         *counters.routes,
         *displays.routes,

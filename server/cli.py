@@ -13,7 +13,7 @@ from audio.cli import render_audio_main
 from server import cli_accounts, config, demo
 from server.app import Settings, create_app
 from server.domain.venue import Venue
-from server.socket import ScreenProtocol
+from server.web.socket import ScreenProtocol
 
 
 def main(argv: Sequence[str] | None = None) -> int:

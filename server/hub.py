@@ -105,7 +105,7 @@ class Subscriber:
     count or by bytes) the subscriber closes itself with `CLOSE_TOO_SLOW`, so a stalled screen
     costs at most `buffer_size` messages and `buffer_bytes` of memory and never slows anyone
     else. The bound holds only if `send` waits while the connection's own buffers are full,
-    as `server.socket.ScreenProtocol` makes uvicorn's do.
+    as `server.web.socket.ScreenProtocol` makes uvicorn's do.
     """
 
     def __init__(

@@ -1,6 +1,6 @@
 """Which displays are in the hall, and what became of their announcements.
 
-The socket (`server/socket.py`) tells a `Presence` when a paired display joins or leaves a
+The socket (`server/web/socket.py`) tells a `Presence` when a paired display joins or leaves a
 zone's feed and what it reports of an announcement; the displays' room implements it
 (`displays.health.Speakers`: one speaker per zone) and the managers' dashboard reads it as
 `ZoneWatch` (is anybody there, did the last call sound). Both sides know only this module.

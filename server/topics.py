@@ -1,6 +1,6 @@
 """Topic sources: each room keeps its own hub topics and says who may watch them.
 
-The socket (`server/socket.py`) knows no room: it asks each source in turn whether it knows
+The socket (`server/web/socket.py`) knows no room: it asks each source in turn whether it knows
 a topic, whether this viewer may watch it, and for a snapshot when a client needs one.
 The displays' room owns `zone:`, the counters' `counter:`, the visitors' `visit:` and the
 managers' `manager:`.

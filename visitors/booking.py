@@ -24,14 +24,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.auth import language, say
 from server.domain import commands as cmd
 from server.domain.codes import CODE_CHARS, CROCKFORD, format_code
 from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
-from server.web import page, read_form
+from server.web.auth import language, say
+from server.web.forms import read_form
+from server.web.pages import page
 from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
 
 ATTEMPTS = 12

@@ -36,8 +36,6 @@ from starlette.routing import Route
 
 from server import dates
 from server.accounts import AccountBook, Device, User
-from server.api import bad_command_id, invalid, read_json
-from server.auth import Lang, language, paired_device, say
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.decide import MAX_ITINERARY, TURN_AWAY_CODES, decide
@@ -46,7 +44,10 @@ from server.domain.estimate import WaitRange, new_ticket_waits, wait_range
 from server.domain.state import State, Ticket
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
-from server.web import page
+from server.web.auth import Lang, language, paired_device, say
+from server.web.bodies import read_json
+from server.web.pages import page
+from server.web.problems import bad_command_id, invalid
 from visitors.printing import PrintFailed, Slip, job, send
 from visitors.ticket import visitor_secret
 from visitors.views import crowded

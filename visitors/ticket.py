@@ -28,11 +28,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import dates
-from server.auth import language, load_secret, same_origin, say
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
 from server.service import VenueQueue
-from server.web import page, read_form
+from server.web.auth import language, load_secret, same_origin, say
+from server.web.forms import read_form
+from server.web.pages import page
 from visitors.views import VisitProjection, VisitView
 
 FORM_MAX_AGE = 12 * 3600

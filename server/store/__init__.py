@@ -19,7 +19,7 @@ tell a restored log from the one they followed.
 
 When the log cannot be reached (Redis down or still loading, SQLite locked by another
 process beyond its busy timeout, a disk that fails), every backend raises the one
-`StoreUnavailable`; the app answers it with 503 in one place (`server.faults`). An append
+`StoreUnavailable`; the app answers it with 503 in one place (`server.web.faults`). An append
 that raised it may or may not have landed: resending it with the same command id is safe.
 """
 

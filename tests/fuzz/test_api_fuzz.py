@@ -43,10 +43,10 @@ from schemathesis.specs.openapi.checks import (
 from starlette.applications import Starlette
 
 from server.app import Settings
-from server.auth import COOKIE
 from server.demo import GUARD_PIN, KIOSK_TOKEN, display_token, officer_name
-from server.login import LOGIN_COOKIE
-from server.openapi import document
+from server.web.auth import COOKIE
+from server.web.login import LOGIN_COOKIE
+from server.web.openapi import document
 from tests.conftest import AUDIO_CACHE, ROOT
 from tests.helpers import FakeClock, SignedIn, serving
 

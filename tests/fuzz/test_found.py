@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.app import Settings
-from server.login import LOGIN_COOKIE
+from server.web.login import LOGIN_COOKIE
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import SignedIn, serving
 

@@ -12,9 +12,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server.auth import COOKIE
 from server.demo import PASSWORD
-from server.socket import CLOSE_FORBIDDEN, RECHECK_SECONDS
+from server.web.auth import COOKIE
+from server.web.socket import CLOSE_FORBIDDEN, RECHECK_SECONDS
 from tests.conftest import LiveServer, RedisServer
 
 

@@ -14,7 +14,7 @@ from websockets.uri import parse_uri
 
 from server.demo import display_token
 from server.hub import BUFFER_BYTES, CLOSE_TOO_SLOW
-from server.socket import SEND_BUFFER
+from server.web.socket import SEND_BUFFER
 from tests.conftest import LiveServer
 from tests.live.test_calling import _sign_in, counter_of, send
 

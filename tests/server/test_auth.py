@@ -19,9 +19,9 @@ from server.accounts import (
     UserAdded,
 )
 from server.app import Settings
-from server.auth import COOKIE, Sessions, load_secret
 from server.demo import PASSWORD
 from server.store import open_log
+from server.web.auth import COOKIE, Sessions, load_secret
 from tests.helpers import SignedIn, serving
 
 

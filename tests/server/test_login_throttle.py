@@ -18,7 +18,7 @@ import pytest
 from server.accounts import AccountBook, SignInLocked
 from server.app import Settings
 from server.demo import PASSWORD
-from server.login import HashSlots, SignIns, Throttle
+from server.web.login import HashSlots, SignIns, Throttle
 from tests.helpers import serving
 
 

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from starlette.routing import BaseRoute, Mount, Route
 
 from server.app import Settings, create_app
-from server.openapi import document
+from server.web.openapi import document
 from tests.helpers import serving
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -23,12 +23,12 @@ from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.accounts import Device, User
-from server.auth import paired_device, same_origin, signed_in
 from server.hub import Hub, Position, Subscriber
 from server.presence import AudioOutcome, AudioStatus, Presence
 from server.store import StoreUnavailable
 from server.topics import TopicSource, Viewer, source_of
-from server.wire import decode
+from server.web.auth import paired_device, same_origin, signed_in
+from server.web.wire import decode
 
 log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403

@@ -19,8 +19,8 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from server.auth import COOKIE
 from server.domain import commands as cmd
+from server.web.auth import COOKIE
 from visitors.kiosk import CheckInBody, IssueBody, RequestBody
 
 Schema = dict[str, Any]

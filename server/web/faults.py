@@ -22,9 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ExceptionHandler
 from starlette.websockets import WebSocket, WebSocketState
 
-from server.auth import say
 from server.store import StoreUnavailable
-from server.web import page
+from server.web.auth import say
+from server.web.pages import page
 
 log = logging.getLogger(__name__)
 

@@ -1,70 +1,23 @@
-"""What every room's pages share: the template environment, static files, language."""
+"""Reading a submitted form within limits, or the page that says why it could not be read."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncGenerator
-from pathlib import Path
-from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
-from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
-from server.api import BodyRefused, read_body
-from server.auth import language, say
+from server.web.auth import say
+from server.web.bodies import BodyRefused, read_body
+from server.web.pages import page
 
-ROOT = Path(__file__).resolve().parent.parent
-ROOMS = ("server", "displays", "counters", "visitors", "managers")
 # Our forms are a few short fields: far below Starlette's defaults (1000 fields of 1 MB).
 FORM_BYTES = 64 * 1024
 FORM_FIELDS = 50
 FORM_FIELD_BYTES = 16 * 1024
-
-
-def _environment() -> Environment:
-    loaders = [FileSystemLoader(ROOT / room / "templates") for room in ROOMS]
-    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape())
-
-
-templates = Jinja2Templates(env=_environment())
-
-
-def static_mounts() -> list[BaseRoute]:
-    """`/static/<room>/...` for each room that has a `static` folder."""
-    return [
-        Mount(
-            f"/static/{room}", StaticFiles(directory=ROOT / room / "static"), name=f"{room}-static"
-        )
-        for room in ROOMS
-        if (ROOT / room / "static").is_dir()
-    ]
-
-
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a room's template with the language and the helpers every page uses.
-
-    `t("Indonesian", "English")` picks the sentence for the visitor's language.
-    """
-    lang = language(request)
-    context |= {
-        "lang": lang,
-        "t": functools.partial(say, request),
-        "venue": request.app.state.venue,
-    }
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    if "lang" in request.query_params:
-        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
-    return response
-
-
-# --- forms ----------------------------------------------------------------------------
 
 _FORM_PROBLEMS = {
     "too_large": (

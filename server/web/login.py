@@ -28,7 +28,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.accounts import SESSION_HOURS, AccountBook, AccountError, User
-from server.auth import (
+from server.demo import display_token
+from server.web.auth import (
     COOKIE,
     client_address,
     csrf_ok,
@@ -37,8 +38,8 @@ from server.auth import (
     say,
     signed_in,
 )
-from server.demo import display_token
-from server.web import page, read_form
+from server.web.forms import read_form
+from server.web.pages import page
 
 LOGIN_COOKIE = "antrean_login"
 audit = logging.getLogger("antrean.audit")

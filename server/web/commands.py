@@ -1,0 +1,118 @@
+"""`POST /api/commands`: officers' and managers' commands, checked, then executed.
+
+The body is one JSON command with a `command_id`; the officer is the signed-in user, never
+taken from the body. The id is bound to that user and the command as the server fills it
+in: the same id with another command is refused as `command_id_reused` (HTTP 409). Answers
+are JSON: `{"ok": true, "seq": ...}` or `{"ok": false, "code": ..., "message": ...}` with
+the message in the user's language.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from server.accounts import User
+from server.domain import commands as cmd
+from server.domain.codes import canonical_code
+from server.domain.decide import find_ticket
+from server.domain.errors import DomainError
+from server.domain.state import State
+from server.domain.venue import Venue
+from server.service import VenueQueue
+from server.web.auth import csrf_ok, language, signed_in
+from server.web.bodies import read_json
+from server.web.problems import bad_command_id, problem
+
+
+class _Envelope(msgspec.Struct):
+    command_id: str
+
+
+_envelope = msgspec.json.Decoder(_Envelope)
+_command = msgspec.json.Decoder(cmd.Command)
+
+
+def _command_with_id(body: bytes) -> tuple[cmd.Command, str]:
+    command_id = _envelope.decode(body).command_id  # first: a missing id is named first
+    return _command.decode(body), command_id
+
+
+async def command(request: Request) -> JSONResponse:
+    who = await signed_in(request)
+    if who is None:
+        return problem(request, "signed_out")
+    user, session = who
+    if not csrf_ok(request, session, request.headers.get("x-csrf-token")):
+        return problem(request, "csrf")
+    body = await read_json(request, _command_with_id)
+    if isinstance(body, JSONResponse):
+        return body
+    parsed, command_id = body
+    if not 8 <= len(command_id) <= 64:
+        return bad_command_id(request)
+    queue: VenueQueue = request.app.state.queue
+    if not allowed(user, parsed, queue.venue, queue.state):
+        return problem(request, "forbidden")
+    return await _execute(request, queue, _as_user(parsed, user), command_id, user)
+
+
+async def _execute(
+    request: Request, queue: VenueQueue, parsed: cmd.Command, command_id: str, user: User
+) -> JSONResponse:
+    try:
+        outcome = await queue.execute(parsed, command_id, caller=f"user:{user.username}")
+    except DomainError as error:
+        body = {"ok": False, "code": error.code, "message": error.message(language(request))}
+        return JSONResponse(body, status_code=409)
+    events = [type(e).__name__ for e in outcome.events]
+    return JSONResponse(
+        {"ok": True, "seq": outcome.last_seq, "duplicate": outcome.duplicate, "events": events}
+    )
+
+
+def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> bool:
+    """Whether `user` may send `command`: tenants act only on their own counters and lanes."""
+    managing = user.role in ("manager", "admin")
+    if isinstance(command, cmd.SetRunningText | cmd.RollDay):
+        return managing
+    if isinstance(command, cmd.AcknowledgeAlert):
+        return managing or user.role == "supervisor"
+    if isinstance(command, cmd.SetTenantNotice):
+        return managing or (user.role == "supervisor" and user.tenant == command.tenant)
+    if isinstance(command, cmd.IssueTicket):
+        service = venue.services.get(command.service)
+        return command.channel == "staff" and _for_tenant(user, service.tenant if service else None)
+    if isinstance(command, cmd.ReturnTicket | cmd.CancelTicket):
+        ticket = find_ticket(state, command.ticket)
+        # An unknown ticket is for the domain to name; a known one must be of the user's tenant.
+        return ticket is None or _for_tenant(user, venue.service(ticket.service).tenant or None)
+    if isinstance(command, cmd.CheckIn | cmd.CancelBooking):
+        booking = state.bookings.get(canonical_code(command.booking))
+        return booking is None or _for_tenant(user, venue.service(booking.service).tenant or None)
+    if isinstance(command, cmd.RecordTurnAway | cmd.RequestService | cmd.BookVisit):
+        return False  # visitors' own channels (kiosk, booking page) send these
+    counter = venue.counters.get(command.counter)
+    # An unknown counter is for the domain to name; only known ones need a tenant check.
+    return counter is None or user.may_use_counter(counter.id, counter.tenant)
+
+
+def _for_tenant(user: User, tenant: str | None) -> bool:
+    return user.role in ("manager", "admin") or (tenant is not None and user.tenant == tenant)
+
+
+def _as_user(command: cmd.Command, user: User) -> cmd.Command:
+    if isinstance(command, cmd.SetRunningText | cmd.AcknowledgeAlert | cmd.SetTenantNotice):
+        return msgspec.structs.replace(command, by=user.username)
+    if isinstance(command, cmd.CancelBooking):
+        return msgspec.structs.replace(command, by=user.username)
+    if isinstance(command, cmd.IssueTicket) and command.priority:
+        return msgspec.structs.replace(command, confirmed_by=user.username)
+    if hasattr(command, "officer"):
+        return msgspec.structs.replace(command, officer=user.username)
+    return command
+
+
+routes = [Route("/api/commands", command, methods=["POST"])]

@@ -1,0 +1,55 @@
+"""What every room's pages share: the template environment, static files, language."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from server.web.auth import language, say
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ROOMS = ("server", "displays", "counters", "visitors", "managers")
+
+
+def _environment() -> Environment:
+    loaders = [FileSystemLoader(ROOT / room / "templates") for room in ROOMS]
+    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape())
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def static_mounts() -> list[BaseRoute]:
+    """`/static/<room>/...` for each room that has a `static` folder."""
+    return [
+        Mount(
+            f"/static/{room}", StaticFiles(directory=ROOT / room / "static"), name=f"{room}-static"
+        )
+        for room in ROOMS
+        if (ROOT / room / "static").is_dir()
+    ]
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a room's template with the language and the helpers every page uses.
+
+    `t("Indonesian", "English")` picks the sentence for the visitor's language.
+    """
+    lang = language(request)
+    context |= {
+        "lang": lang,
+        "t": functools.partial(say, request),
+        "venue": request.app.state.venue,
+    }
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if "lang" in request.query_params:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
