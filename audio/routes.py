@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from audio.library import AnnouncementError, ClipLibrary
 from audio.wording import call_for
+from server.services import services
 
 log = logging.getLogger(__name__)
 TICKET = re.compile(r"^[A-Z]{1,3}-\d{1,4}$")
@@ -28,13 +29,13 @@ def call_url(counter: str, label: str, recall: bool) -> str:
 
 
 async def announcement(request: Request) -> Response:
-    venue = request.app.state.venue
+    venue = services(request).venue
     counter, label = request.path_params["counter"], request.path_params["ticket"]
     if counter not in venue.counters or not TICKET.match(label):
         return JSONResponse(
             {"message": "Pengumuman tidak ditemukan.", "message_en": "No such announcement."}, 404
         )
-    library: ClipLibrary = request.app.state.audio
+    library: ClipLibrary = services(request).audio
     call = call_for(venue, counter, label, recall=request.query_params.get("recall") == "1")
     try:
         found = await asyncio.to_thread(library.announcement, call)

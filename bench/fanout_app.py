@@ -20,7 +20,7 @@ import httpx
 
 from server import config, demo
 from server.accounts import AccountBook
-from server.app import Settings
+from server.settings import Settings
 from server.store import open_log
 
 ZONE = "lantai1-timur"

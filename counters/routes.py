@@ -12,6 +12,7 @@ from starlette.routing import Route
 from counters.views import CounterProjection
 from server.accounts import User
 from server.domain.venue import Counter, Service, Venue
+from server.services import services
 from server.web.auth import signed_in, to_sign_in
 from server.web.pages import page
 
@@ -56,7 +57,7 @@ async def pick(request: Request) -> Response:
     if who is None:
         return to_sign_in(request)
     user, session = who
-    venue: Venue = request.app.state.venue
+    venue: Venue = services(request).venue
     counters = _usable(user, venue)
     if len(counters) == 1:
         return RedirectResponse(f"/counter/{counters[0].id}", status_code=303)
@@ -76,7 +77,7 @@ async def console(request: Request) -> Response:
     if who is None:
         return to_sign_in(request)
     user, session = who
-    venue: Venue = request.app.state.venue
+    venue: Venue = services(request).venue
     counter = venue.counters.get(counter_id)
     if counter is None or not user.may_use_counter(counter.id, counter.tenant):
         return page(
@@ -89,7 +90,7 @@ async def console(request: Request) -> Response:
             csrf=session.csrf,
             may_pick=bool(_usable(user, venue)),
         )
-    views: CounterProjection = request.app.state.counter_views
+    views: CounterProjection = services(request).counter_views
     tenant = venue.tenants[counter.tenant]
     return page(
         request,
@@ -101,7 +102,7 @@ async def console(request: Request) -> Response:
         groups=transfer_groups(venue, counter),
         initial=script_json(views.view(f"counter:{counter.id}")),
         # The page's clock may be off; timers correct by the difference to the server's.
-        server_now=request.app.state.queue.clock().isoformat(),
+        server_now=services(request).queue.clock().isoformat(),
     )
 
 

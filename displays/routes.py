@@ -6,12 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server.services import services
 from server.web.pages import page
 
 
 async def display(request: Request) -> Response:
     zone_id = request.path_params["zone"]
-    venue = request.app.state.venue
+    venue = services(request).venue
     zone = venue.zones.get(zone_id)
     if zone is None:
         return page(request, "displays/unknown.html", status_code=404, zone_id=zone_id)

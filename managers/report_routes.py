@@ -19,6 +19,7 @@ from managers.reports import Report, build_report, month_period
 from managers.routes import manager_access
 from server.accounts import User
 from server.domain.venue import Venue
+from server.services import services
 from server.store import open_log
 from server.web.auth import language, say
 from server.web.pages import page
@@ -64,8 +65,8 @@ async def reports(request: Request) -> Response:
     if isinstance(allowed, Response):
         return allowed
     user, _, watchable = allowed
-    venue: Venue = request.app.state.venue
-    today = venue.local(request.app.state.queue.clock()).date()
+    venue: Venue = services(request).venue
+    today = venue.local(services(request).queue.clock()).date()
     tenants = [venue.tenants[t] for t in watchable]
     return page(request, "managers/reports.html", user=user, today=today, tenants=tenants)
 
@@ -75,11 +76,11 @@ async def report_file(request: Request) -> Response:
     if isinstance(allowed, Response):
         return allowed
     user, _, _ = allowed
-    venue: Venue = request.app.state.venue
+    venue: Venue = services(request).venue
     choice = _Choice(request, user, venue)
     if choice.error:
         return Response(choice.error, status_code=400, media_type="text/plain; charset=utf-8")
-    url = request.app.state.settings.log_url
+    url = services(request).settings.log_url
     report = await asyncio.to_thread(_build, url, venue, choice.start, choice.end, choice.tenant)
     lang: Lang = language(request)
     data = render_pdf(report, lang) if choice.format == "pdf" else render_csv(report, lang)

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from server.accounts import User
 from server.service import VenueQueue
+from server.services import services
 from server.web.auth import Session, signed_in, to_sign_in
 from server.web.pages import page
 
@@ -34,7 +35,7 @@ async def manager_access(request: Request) -> tuple[User, Session, list[str]] | 
     if who is None:
         return to_sign_in(request)
     user, session = who
-    tenants = watchable_tenants(user, request.app.state.queue)
+    tenants = watchable_tenants(user, services(request).queue)
     if not tenants:
         return page(request, "managers/forbidden.html", status_code=403, user=user)
     return user, session, tenants
@@ -54,7 +55,7 @@ async def notices(request: Request) -> Response:
     if isinstance(allowed, Response):
         return allowed
     user, session, tenants = allowed
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     rows = [(queue.venue.tenants[t], queue.state.notices.get(t, "")) for t in tenants]
     return page(
         request,
@@ -73,7 +74,7 @@ async def running_text(request: Request) -> Response:
     user, session = who
     if user.role not in MANAGERS:
         return page(request, "managers/forbidden.html", status_code=403, user=user)
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     current = queue.state.running_text
     text = queue.venue.running_text if current is None else current
     return page(request, "managers/running_text.html", user=user, csrf=session.csrf, text=text)

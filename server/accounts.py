@@ -22,6 +22,7 @@ import msgspec
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from server.clock import utc_now
 from server.domain.events import snake_tag
 from server.store import Conflict, EventLog, StoreUnavailable
 
@@ -323,9 +324,13 @@ def _(event: SignInLocked, accounts: Accounts) -> None:
 class AccountBook:
     """The accounts of one venue, kept in step with their log, and the ways to change them."""
 
-    def __init__(self, venue: str, log: EventLog) -> None:
+    def __init__(
+        self, venue: str, log: EventLog, clock: Callable[[], dt.datetime] = utc_now
+    ) -> None:
         self.stream = f"{venue}.accounts"
         self.log = log
+        # The venue clock: when each change happened (and so which sessions it ends).
+        self.clock = clock
         self.accounts = Accounts()
         self._lock = asyncio.Lock()
         # How many reads found the store unreachable, and the latest such answer.
@@ -384,7 +389,7 @@ class AccountBook:
         await self._append(
             lambda a: _new_user(a, username),
             UserAdded(
-                at=_now(),
+                at=self.clock(),
                 username=username,
                 name=name or username,
                 role=role,
@@ -396,14 +401,16 @@ class AccountBook:
         return self.accounts.users[username]
 
     async def set_password(self, username: str, password: str) -> None:
-        event = PasswordSet(at=_now(), username=username, password_hash=hash_password(password))
+        event = PasswordSet(
+            at=self.clock(), username=username, password_hash=hash_password(password)
+        )
         await self._append(lambda a: _known_user(a, username), event)
 
     async def set_pin(self, username: str, pin: str) -> None:
         """Give a staff member a 6-digit kiosk PIN, unique among active users."""
         if not PIN.match(pin):
             raise AccountError("a PIN is exactly 6 digits")
-        event = PinSet(at=_now(), username=username, pin_hash=_pin_hasher.hash(pin))
+        event = PinSet(at=self.clock(), username=username, pin_hash=_pin_hasher.hash(pin))
 
         def check(accounts: Accounts) -> None:
             _known_user(accounts, username)
@@ -416,19 +423,19 @@ class AccountBook:
 
     async def disable_user(self, username: str) -> None:
         await self._append(
-            lambda a: _known_user(a, username), UserDisabled(at=_now(), username=username)
+            lambda a: _known_user(a, username), UserDisabled(at=self.clock(), username=username)
         )
 
     async def end_session(self, username: str, session: str) -> None:
         """End one session (signing out), on every process."""
         await self._append(
-            lambda a: None, SessionEnded(at=_now(), username=username, session=session)
+            lambda a: None, SessionEnded(at=self.clock(), username=username, session=session)
         )
 
     async def end_sessions(self, username: str) -> None:
         """End every session the user has now, on every process (they must sign in again)."""
         await self._append(
-            lambda a: _known_user(a, username), SessionsEnded(at=_now(), username=username)
+            lambda a: _known_user(a, username), SessionsEnded(at=self.clock(), username=username)
         )
 
     async def record_lockout(
@@ -436,7 +443,9 @@ class AccountBook:
     ) -> None:
         """Put an account's sign-in lockout (from `at`, by default now) on record, for every
         process and the audit."""
-        event = SignInLocked(at=at or _now(), username=username, address=address, seconds=seconds)
+        event = SignInLocked(
+            at=at or self.clock(), username=username, address=address, seconds=seconds
+        )
         await self._append(lambda a: _known_user(a, username), event)
 
     async def add_device(
@@ -447,7 +456,7 @@ class AccountBook:
         token = token or secrets.token_urlsafe(24)
         device = f"{kind}-{secrets.token_hex(3)}"
         event = DeviceAdded(
-            at=_now(),
+            at=self.clock(),
             device=device,
             kind=kind,
             zone=zone,
@@ -466,14 +475,14 @@ class AccountBook:
                 raise AccountError(f"no device {device!r}")
             _check_printer(accounts.devices[device].kind, printer)
 
-        await self._append(check, DevicePrinterSet(at=_now(), device=device, printer=printer))
+        await self._append(check, DevicePrinterSet(at=self.clock(), device=device, printer=printer))
 
     async def revoke_device(self, device: str) -> None:
         def known(accounts: Accounts) -> None:
             if device not in accounts.devices:
                 raise AccountError(f"no device {device!r}")
 
-        await self._append(known, DeviceRevoked(at=_now(), device=device))
+        await self._append(known, DeviceRevoked(at=self.clock(), device=device))
 
     async def _append(self, check: Callable[[Accounts], None], event: AccountEvent) -> None:
         encoded = msgspec.json.encode(event)
@@ -505,7 +514,3 @@ def _check_printer(kind: DeviceKind, printer: str) -> None:
         raise AccountError("only a kiosk has a printer")
     if not PRINTER.match(printer) or not 0 < int(printer.rsplit(":", 1)[1]) < 65536:
         raise AccountError(f"printer {printer!r}: write it as host:port, e.g. 192.168.1.50:9100")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

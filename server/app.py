@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import math
-import os
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import msgspec
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -38,14 +33,20 @@ from managers.dashboard import Dashboard
 from managers.webhook import Webhook
 from server import config, demo
 from server.accounts import AccountBook
+from server.clock import Clock
 from server.domain.venue import Venue
 from server.hub import Hub
-from server.service import Clock, VenueQueue, shifted_clock, utc_now
+from server.service import VenueQueue
+from server.services import Services, services
+from server.settings import Settings
 from server.store import StoreUnavailable, open_log
 from server.web import commands, faults, login, openapi, socket
 from server.web.auth import Sessions, load_secret
 from server.web.headers import SecurityHeaders
+from server.web.login import SignIns
 from server.web.pages import static_mounts
+from visitors.booking import RateLimit
+from visitors.kiosk import Lockouts
 from visitors.views import VisitProjection
 
 HEARTBEAT_SECONDS = 25.0
@@ -53,106 +54,9 @@ HEARTBEAT_SECONDS = 25.0
 HEALTH_PROBE_SECONDS = 2.0
 
 
-class Settings(msgspec.Struct, frozen=True):
-    venue_file: str = str(config.DEMO_VENUE)
-    data_dir: str = "data"
-    redis_url: str = ""
-    secret: str = ""
-    # Speech engines, best first: "recorded" (needs audio_recorded), "gtts" (internet), "espeak".
-    tts: str = "espeak"
-    audio_recorded: str = ""
-    audio_cache: str = ""
-    # For demos and tests only: run the venue clock from this ISO instant instead of now.
-    clock_start: str = ""
-    # For demos and tests only: a file holding seconds (a float) to add to the venue clock,
-    # re-read at most every 0.5 s, so a test can jump the clock forward by writing it.
-    clock_file: str = ""
-    # New dashboard alerts are POSTed here as JSON, signed with HMAC-SHA256 of the body in
-    # `X-Antrean-Signature: sha256=<hex>` (key: alert_webhook_secret, else the app secret).
-    alert_webhook: str = ""
-    alert_webhook_secret: str = ""
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        env, default = os.environ, cls()
-        return cls(
-            venue_file=env.get("ANTREAN_VENUE", default.venue_file),
-            data_dir=env.get("ANTREAN_DATA", default.data_dir),
-            redis_url=env.get("ANTREAN_REDIS_URL", default.redis_url),
-            secret=env.get("ANTREAN_SECRET", default.secret),
-            tts=env.get("ANTREAN_TTS", default.tts),
-            audio_recorded=env.get("ANTREAN_AUDIO_RECORDED", default.audio_recorded),
-            audio_cache=env.get("ANTREAN_AUDIO_CACHE", default.audio_cache),
-            clock_start=env.get("ANTREAN_CLOCK_START", default.clock_start),
-            clock_file=env.get("ANTREAN_CLOCK_FILE", default.clock_file),
-            alert_webhook=env.get("ANTREAN_ALERT_WEBHOOK", default.alert_webhook),
-            alert_webhook_secret=env.get(
-                "ANTREAN_ALERT_WEBHOOK_SECRET", default.alert_webhook_secret
-            ),
-        )
-
-    def with_arguments(self, venue: str | None, data: str | None, redis: str | None) -> Settings:
-        """These settings with the command line's choices, where it made any."""
-        return msgspec.structs.replace(
-            self,
-            venue_file=venue or self.venue_file,
-            data_dir=data or self.data_dir,
-            redis_url=redis or self.redis_url,
-        )
-
-    def clock(self) -> Clock:
-        base = (
-            shifted_clock(dt.datetime.fromisoformat(self.clock_start))
-            if self.clock_start
-            else utc_now
-        )
-        return offset_clock(base, Path(self.clock_file)) if self.clock_file else base
-
-    def webhook(self, secret: str) -> Webhook | None:
-        if not self.alert_webhook:
-            return None
-        return Webhook(self.alert_webhook, self.alert_webhook_secret or secret)
-
-    def audio_library(self, venue: Venue) -> ClipLibrary:
-        recorded = Path(self.audio_recorded) if self.audio_recorded else None
-        names = ["recorded", *self.tts.split(",")] if recorded else self.tts.split(",")
-        engines = make_engines([n for n in names if n], recorded=recorded)
-        cache = Path(self.audio_cache or Path(self.data_dir) / "audio")
-        return ClipLibrary(cache, engines, venue.announcements)
-
-    @property
-    def demo(self) -> bool:
-        return Path(self.venue_file).resolve() == config.DEMO_VENUE.resolve()
-
-    @property
-    def log_url(self) -> str:
-        if self.redis_url:
-            return self.redis_url
-        return f"sqlite://{Path(self.data_dir).resolve() / 'antrean.db'}"
-
-
-def offset_clock(base: Clock, path: Path, every: float = 0.5) -> Clock:
-    """`base` plus the seconds written in `path` (demos and tests: jump the venue clock).
-
-    The file is re-read at most every `every` seconds; a missing or garbled file keeps the
-    last offset read.
-    """
-    offset, read_at = 0.0, -math.inf
-
-    def now() -> dt.datetime:
-        nonlocal offset, read_at
-        if time.monotonic() - read_at >= every:
-            read_at = time.monotonic()
-            with contextlib.suppress(OSError, ValueError):
-                offset = float(path.read_text().strip() or 0)
-        return base() + dt.timedelta(seconds=offset)
-
-    return now
-
-
 async def healthz(request: Request) -> JSONResponse:
     """The venue, the log's position, and whether the store answers now (503 when not)."""
-    queue: VenueQueue = request.app.state.queue
+    queue = services(request).queue
     store = await _probe(queue)
     return JSONResponse(
         {
@@ -187,6 +91,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or settings.clock()
     venue = config.load_venue(settings.venue_file)
     secret = load_secret(settings.data_dir, settings.secret)
+    sessions = Sessions(secret, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -197,26 +102,38 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         counter_views = CounterProjection(venue, queue.state, hub)
         visits = VisitProjection(venue, queue.state, hub)
         speakers = Speakers(venue)
-        webhook = settings.webhook(secret)
-        dashboard = Dashboard(
-            venue, queue.state, hub, clock=queue.clock, zones=speakers, webhook=webhook
-        )
+        webhook = _webhook(settings, secret)
+        dashboard = Dashboard(venue, queue.state, hub, clock=clock, zones=speakers, webhook=webhook)
         # Listen before replaying: the views (recent calls above all) are a fold of the whole
         # log, so every process derives the same view at the same seq, restarts included.
         for source in (zones, counter_views, visits, dashboard):
             queue.listen(source.on_event)
         await queue.start()
-        accounts = AccountBook(venue.id, events)
+        accounts = AccountBook(venue.id, events, clock)
         if settings.demo:
             await demo.seed(accounts, venue)
-        app.state.queue, app.state.hub, app.state.counter_views = queue, hub, counter_views
-        app.state.visits, app.state.dashboard = visits, dashboard
-        app.state.topic_sources = [zones, counter_views, visits, dashboard]
-        app.state.accounts = accounts
-        app.state.speakers = speakers
-        app.state.audio = settings.audio_library(venue)
+        parts = Services(
+            settings=settings,
+            venue=venue,
+            clock=clock,
+            secret=secret,
+            sessions=sessions,
+            queue=queue,
+            hub=hub,
+            accounts=accounts,
+            topic_sources=(zones, counter_views, visits, dashboard),
+            presence=speakers,
+            sign_ins=SignIns(wall=clock),
+            counter_views=counter_views,
+            visits=visits,
+            dashboard=dashboard,
+            audio=_audio_library(settings, venue),
+            kiosk_lockouts=Lockouts(),
+            booking_limiter=RateLimit(),
+        )
+        app.state.services = parts
         # Render the clip vocabulary in the background: calls never wait for synthesis.
-        rendering = asyncio.create_task(asyncio.to_thread(app.state.audio.render_vocabulary, venue))
+        rendering = asyncio.create_task(asyncio.to_thread(parts.audio.render_vocabulary, venue))
         await hub.start()
         if webhook is not None:
             await webhook.start()
@@ -255,7 +172,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         middleware=[Middleware(SecurityHeaders), compress],
         exception_handlers=faults.HANDLERS,
     )
-    app.state.settings = settings
-    app.state.venue = venue
-    app.state.sessions = Sessions(secret)
     return app
+
+
+def _webhook(settings: Settings, secret: str) -> Webhook | None:
+    if not settings.alert_webhook:
+        return None
+    return Webhook(settings.alert_webhook, settings.alert_webhook_secret or secret)
+
+
+def _audio_library(settings: Settings, venue: Venue) -> ClipLibrary:
+    recorded = Path(settings.audio_recorded) if settings.audio_recorded else None
+    names = ["recorded", *settings.tts.split(",")] if recorded else settings.tts.split(",")
+    engines = make_engines([n for n in names if n], recorded=recorded)
+    cache = Path(settings.audio_cache or Path(settings.data_dir) / "audio")
+    return ClipLibrary(cache, engines, venue.announcements)

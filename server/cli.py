@@ -11,8 +11,9 @@ from pathlib import Path
 
 from audio.cli import render_audio_main
 from server import cli_accounts, config, demo
-from server.app import Settings, create_app
+from server.app import create_app
 from server.domain.venue import Venue
+from server.settings import Settings
 from server.web.socket import ScreenProtocol
 
 
@@ -76,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    _print_urls(args.host, args.port, app.state.venue, settings)
+    _print_urls(args.host, args.port, config.load_venue(settings.venue_file), settings)
     uvicorn.run(
         app,
         host=args.host,

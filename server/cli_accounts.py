@@ -67,7 +67,7 @@ def _action(
 
 
 def _run(action: Action, args: argparse.Namespace) -> int:
-    from server.app import Settings
+    from server.settings import Settings
 
     settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
     try:

@@ -14,7 +14,6 @@ whether this process remembers the id or only the log does.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
 import logging
 import random
@@ -24,6 +23,7 @@ from typing import NamedTuple
 
 import msgspec
 
+from server.clock import Clock, utc_now
 from server.domain.commands import Command
 from server.domain.decide import decide
 from server.domain.errors import DomainError
@@ -41,7 +41,6 @@ from server.store import (
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 Listener = Callable[[int, Event, State], None]
 # How long a command keeps retrying when other processes keep appending first. Busy
 # processes in tight loops can win the append many times in a row (the winner is always
@@ -59,16 +58,6 @@ def command_digest(caller: str, command: Command) -> str:
     """
     canonical = msgspec.json.encode((caller, command))
     return hashlib.blake2b(canonical, digest_size=16).hexdigest()
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def shifted_clock(start: dt.datetime) -> Clock:
-    """A clock that starts at `start` and runs at real speed: demos and tests at 09.00."""
-    began = time.monotonic()
-    return lambda: start + dt.timedelta(seconds=time.monotonic() - began)
 
 
 class Outcome(msgspec.Struct, frozen=True):

@@ -8,6 +8,7 @@ managers' `manager:`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import msgspec
@@ -40,5 +41,5 @@ class TopicSource(Protocol):
         ...
 
 
-def source_of(sources: list[TopicSource], topic: str) -> TopicSource | None:
+def source_of(sources: Iterable[TopicSource], topic: str) -> TopicSource | None:
     return next((s for s in sources if s.knows(topic)), None)

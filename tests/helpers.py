@@ -14,7 +14,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.app import Settings, create_app
+from server.app import create_app
 from server.demo import KIOSK_TOKEN, PASSWORD
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -31,6 +31,8 @@ from server.domain.venue import (
     Zone,
 )
 from server.service import VenueQueue
+from server.services import services
+from server.settings import Settings
 
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -214,7 +216,7 @@ class Mall(SignedIn):
 
     @property
     def queue(self) -> VenueQueue:
-        queue: VenueQueue = self.app.state.queue
+        queue: VenueQueue = services(self.app).queue
         return queue
 
     async def kiosk(self, path: str, **body: Any) -> httpx.Response:

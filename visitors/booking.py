@@ -30,6 +30,7 @@ from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
+from server.services import services
 from server.web.auth import language, say
 from server.web.forms import read_form
 from server.web.pages import page
@@ -157,7 +158,7 @@ class SlotChoice(NamedTuple):
 
 
 def _today(request: Request) -> dt.datetime:
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     return queue.venue.local(queue.clock())
 
 
@@ -254,7 +255,7 @@ def _picked(venue: Venue, tenant: str, service_id: str, day: str) -> Picked:
 
 
 async def booking_page(request: Request) -> Response:
-    venue: Venue = request.app.state.venue
+    venue: Venue = services(request).venue
     query = request.query_params
     picked = _picked(venue, query.get("tenant", ""), query.get("service", ""), query.get("day", ""))
     return _render(request, picked)
@@ -268,8 +269,8 @@ def _render(
     status: int = 200,
     chosen: str = "",
 ) -> Response:
-    venue: Venue = request.app.state.venue
-    state: State = request.app.state.queue.state
+    venue: Venue = services(request).venue
+    state: State = services(request).queue.state
     service, day = picked.service, picked.day
     step = "tenant"
     context: dict[str, object] = {}
@@ -320,7 +321,7 @@ def _error(request: Request, code: str) -> str:
 
 
 async def book(request: Request) -> Response:
-    venue: Venue = request.app.state.venue
+    venue: Venue = services(request).venue
     form = await read_form(request)
     if isinstance(form, Response):
         return form
@@ -334,7 +335,7 @@ async def book(request: Request) -> Response:
 
     if not form_ok(request, "booking", str(form.get("form", ""))):
         return again("form_expired", status=403)
-    if not _limiter(request).allow(request.client.host if request.client else "?"):
+    if not services(request).booking_limiter.allow(request.client.host if request.client else "?"):
         return again("too_many", status=429)
     if picked.service is None or picked.day is None:
         return again("choice_invalid")
@@ -367,7 +368,7 @@ async def book(request: Request) -> Response:
 def _review(
     request: Request, picked: Picked, slot: dt.time, holder: Holder, typed: str
 ) -> Response:
-    venue: Venue = request.app.state.venue
+    venue: Venue = services(request).venue
     assert picked.service is not None and picked.day is not None
     opens, closes = venue.check_in_window(picked.day, slot)
     response = page(
@@ -397,14 +398,6 @@ def _slot(text: str) -> dt.time | None:
         return dt.time.fromisoformat(text) if text else None
     except ValueError:
         return None
-
-
-def _limiter(request: Request) -> RateLimit:
-    state = request.app.state
-    limiter: RateLimit | None = getattr(state, "booking_limiter", None)
-    if limiter is None:
-        limiter = state.booking_limiter = RateLimit()
-    return limiter
 
 
 routes = [

@@ -44,12 +44,12 @@ from server.domain.estimate import WaitRange, new_ticket_waits, wait_range
 from server.domain.state import State, Ticket
 from server.domain.venue import Service, Venue
 from server.service import VenueQueue
+from server.services import services
 from server.web.auth import Lang, language, paired_device, say
 from server.web.bodies import read_json
 from server.web.pages import page
 from server.web.problems import bad_command_id, invalid
 from visitors.printing import PrintFailed, Slip, job, send
-from visitors.ticket import visitor_secret
 from visitors.views import crowded
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def visit_token(request: Request, device: Device, command_id: str) -> str:
     The same on every retry (a random one would make each retry another command), and as
     unguessable as a random one without the app secret: 144 bits of HMAC-SHA256.
     """
-    key = visitor_secret(request).encode()
+    key = services(request).secret.encode()
     message = f"kiosk-visit:{device.id}:{command_id}".encode()
     mac = hmac.new(key, message, hashlib.sha256).digest()[:VISIT_BYTES]
     return base64.urlsafe_b64encode(mac).decode()
@@ -194,22 +194,19 @@ class Lockout:
         self._wrong.pop(device, None)
 
 
-def lockout(request: Request, what: str) -> Lockout:
-    """The app's lockout of `what` ("pin" or "booking"), made on first use."""
-    made: dict[str, Lockout] | None = getattr(request.app.state, "kiosk_lockouts", None)
-    if made is None:
-        made = request.app.state.kiosk_lockouts = {}
-    if what not in made:
-        tries, seconds = LOCKOUTS[what]
-        made[what] = Lockout(tries, seconds)
-    return made[what]
+class Lockouts:
+    """The kiosks' lockouts: wrong staff PINs, unknown booking codes."""
+
+    def __init__(self) -> None:
+        self.pin = Lockout(*LOCKOUTS["pin"])
+        self.booking = Lockout(*LOCKOUTS["booking"])
 
 
 async def _confirming_staff(request: Request, device: Device, pin: str) -> User | JSONResponse:
-    guard = lockout(request, "pin")
+    guard = services(request).kiosk_lockouts.pin
     if guard.locked_for(device.id):
         return problem(request, "pin_locked", minutes=guard.minutes(device.id))
-    book: AccountBook = request.app.state.accounts
+    book: AccountBook = services(request).accounts
     accounts = await book.refresh()
     user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
     if user is None:
@@ -401,7 +398,7 @@ def qr_svg(url: str, title: str) -> str:
 
 
 def slip_for(request: Request, ticket: Ticket) -> Slip:
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     venue, state, lang = queue.venue, queue.state, language(request)
     service = venue.service(ticket.service)
     tenant = venue.tenants[service.tenant]
@@ -459,7 +456,7 @@ async def _issued_answer(
     request: Request, device: Device, outcome_events: list[ev.Event]
 ) -> JSONResponse:
     issued = next(e for e in outcome_events if isinstance(e, ev.TicketIssued))
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     ticket = queue.state.tickets.get(issued.ticket)
     if ticket is None:  # a retry answered after the day rolled over: nothing to show
         return problem(request, "unknown_visit")
@@ -471,7 +468,7 @@ async def _issued_answer(
 
 
 def _refused(request: Request, error: DomainError, service: str = "") -> JSONResponse:
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     lang = language(request)
     body: dict[str, Any] = {"ok": False, "code": error.code, "message": error.message(lang)}
     if error.code in (*TURN_AWAY_CODES, "venue_closed"):
@@ -492,7 +489,7 @@ async def overview(request: Request) -> JSONResponse:
     device = await _kiosk(request)
     if device is None:
         return problem(request, "unpaired")
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     state, now, lang = queue.state, queue.clock(), language(request)
     if not crowded(state):
         view = overview_view(queue.venue, state, now, lang)
@@ -523,7 +520,7 @@ async def issue(request: Request) -> JSONResponse:
         if isinstance(staff, JSONResponse):
             return staff
         confirmed_by = staff.username
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     command = cmd.IssueTicket(
         service=body.service,
         visit=visit_token(request, device, body.command_id),
@@ -568,10 +565,10 @@ async def check_in(request: Request) -> JSONResponse:
             "kode pemesanan kosong atau terlalu panjang",
             "the booking code is empty or too long",
         )
-    guard = lockout(request, "booking")
+    guard = services(request).kiosk_lockouts.booking
     if guard.locked_for(device.id):
         return problem(request, "check_in_locked", minutes=guard.minutes(device.id))
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
     except DomainError as error:
@@ -589,7 +586,7 @@ async def request_service(request: Request) -> JSONResponse:
     body = await _body(request, RequestBody)
     if isinstance(body, JSONResponse):
         return body
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     command = cmd.RequestService(tenant=body.tenant, text=body.text, channel="kiosk")
     try:
         await queue.execute(command, body.command_id, _caller(device))
@@ -609,7 +606,7 @@ async def print_page(request: Request) -> Response:
     The visit token is the key, as on the phone page: whoever holds it may see the ticket.
     """
     visit = request.path_params["visit"]
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     ticket = _latest_of_visit(queue.state, visit)
     if ticket is None:
         return page(request, "visitors/kiosk-print-missing.html", status_code=404)

@@ -31,7 +31,8 @@ from server import dates
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
 from server.service import VenueQueue
-from server.web.auth import language, load_secret, same_origin, say
+from server.services import services
+from server.web.auth import language, same_origin, say
 from server.web.forms import read_form
 from server.web.pages import page
 from visitors.views import VisitProjection, VisitView
@@ -42,19 +43,8 @@ FORM_MAX_AGE = 12 * 3600
 # --- what the visitors' forms share -------------------------------------------------------
 
 
-def visitor_secret(request: Request) -> str:
-    """The app's signing secret: `load_secret(data_dir, settings.secret)`, as the sessions
-    use; read once per app."""
-    state = request.app.state
-    secret: str | None = getattr(state, "visitor_secret", None)
-    if secret is None:
-        settings = state.settings
-        secret = state.visitor_secret = load_secret(settings.data_dir, settings.secret)
-    return secret
-
-
 def _signer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(visitor_secret(request), salt="antrean-visitor-form")
+    return URLSafeTimedSerializer(services(request).secret, salt="antrean-visitor-form")
 
 
 def form_token(request: Request, purpose: str) -> str:
@@ -74,7 +64,7 @@ def form_ok(request: Request, purpose: str, sent: str) -> bool:
 
 def keyed_digest(request: Request, text: str) -> str:
     """HMAC-SHA256 of `text` under the app secret, hex: equal inputs match, nothing leaks."""
-    key = visitor_secret(request).encode()
+    key = services(request).secret.encode()
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
@@ -94,7 +84,7 @@ async def execute(request: Request, command: cmd.Command, command_id: str, calle
 
     `caller` names the visitor as `VenueQueue.execute` binds ids ("visit:<token>").
     """
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     try:
         await queue.execute(command, command_id, caller)
     except DomainError as error:
@@ -125,7 +115,7 @@ def qr_svg(text: str) -> str:
 
 async def ticket_page(request: Request, error: str = "", status: int = 200) -> Response:
     token = request.path_params["token"]
-    visits: VisitProjection = request.app.state.visits
+    visits: VisitProjection = services(request).visits
     view = visits.view(token)
     if view is None:
         return page(request, "visitors/ticket_unknown.html", status_code=404)
@@ -159,7 +149,7 @@ async def cancel_ticket(request: Request) -> Response:
         return form
     if not form_ok(request, f"cancel:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
-    visits: VisitProjection = request.app.state.visits
+    visits: VisitProjection = services(request).visits
     ticket = visits.ticket(token)
     if ticket is None:
         return await ticket_page(request, _nothing_to_cancel(request), 409)
@@ -176,7 +166,7 @@ async def cancel_booking(request: Request) -> Response:
         return form
     if not form_ok(request, f"cancel-booking:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
-    visits: VisitProjection = request.app.state.visits
+    visits: VisitProjection = services(request).visits
     booking = visits.booking(token)
     if booking is None:
         return await ticket_page(request, _nothing_to_cancel(request), 409)

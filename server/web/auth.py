@@ -11,7 +11,6 @@ must carry the session's CSRF token and come from our own origin.
 from __future__ import annotations
 
 import secrets
-import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -22,6 +21,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse
 
 from server.accounts import SESSION_HOURS, AccountBook, Device, User
+from server.clock import Clock, utc_now
+from server.services import services
 
 COOKIE = "antrean_session"
 Lang = Literal["id", "en"]
@@ -32,7 +33,7 @@ class Session(msgspec.Struct, frozen=True):
     csrf: str
     # Names the session on the accounts log when it ends (signing out).
     id: str
-    # Wall-clock seconds: sessions issued before a user's password change or disabling end.
+    # Venue-clock epoch seconds: sessions issued before a user's password change or disabling end.
     issued: float
 
 
@@ -49,15 +50,18 @@ def load_secret(data_dir: str, configured: str = "") -> str:
 
 
 class Sessions:
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, clock: Clock = utc_now) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="antrean-session")
+        # The venue clock, as the accounts log's: a session issued before a user's
+        # password change or sign-out on that log has ended.
+        self._clock = clock
 
     def issue(self, username: str) -> tuple[str, Session]:
         session = Session(
             username=username,
             csrf=secrets.token_urlsafe(16),
             id=secrets.token_urlsafe(12),
-            issued=time.time(),
+            issued=self._clock().timestamp(),
         )
         return self._signer.dumps(msgspec.to_builtins(session)), session
 
@@ -73,10 +77,10 @@ class Sessions:
 
 async def signed_in(conn: HTTPConnection) -> tuple[User, Session] | None:
     """The active user behind this request's session cookie, with the session."""
-    session = conn.app.state.sessions.read(conn.cookies.get(COOKIE))
+    session = services(conn).sessions.read(conn.cookies.get(COOKIE))
     if session is None:
         return None
-    book: AccountBook = conn.app.state.accounts
+    book: AccountBook = services(conn).accounts
     accounts = await book.refresh()
     user = accounts.users.get(session.username)
     if user is None or not user.active or accounts.session_ended(session.id, session.issued, user):
@@ -87,7 +91,7 @@ async def signed_in(conn: HTTPConnection) -> tuple[User, Session] | None:
 async def paired_device(conn: HTTPConnection, token: str | None) -> Device | None:
     if not token:
         return None
-    book: AccountBook = conn.app.state.accounts
+    book: AccountBook = services(conn).accounts
     return (await book.refresh()).device(token)
 
 

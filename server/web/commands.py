@@ -22,6 +22,7 @@ from server.domain.errors import DomainError
 from server.domain.state import State
 from server.domain.venue import Venue
 from server.service import VenueQueue
+from server.services import services
 from server.web.auth import csrf_ok, language, signed_in
 from server.web.bodies import read_json
 from server.web.problems import bad_command_id, problem
@@ -53,7 +54,7 @@ async def command(request: Request) -> JSONResponse:
     parsed, command_id = body
     if not 8 <= len(command_id) <= 64:
         return bad_command_id(request)
-    queue: VenueQueue = request.app.state.queue
+    queue: VenueQueue = services(request).queue
     if not allowed(user, parsed, queue.venue, queue.state):
         return problem(request, "forbidden")
     return await _execute(request, queue, _as_user(parsed, user), command_id, user)

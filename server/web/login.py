@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from server.accounts import SESSION_HOURS, AccountBook, AccountError, User
 from server.demo import display_token
+from server.services import services
 from server.web.auth import (
     COOKIE,
     client_address,
@@ -177,17 +178,9 @@ class SignIns:
         return max(self.users.locked_for(username), self.addresses.locked_for(address))
 
 
-def sign_ins(request: Request) -> SignIns:
-    """The app's SignIns, made on first use."""
-    guards: SignIns | None = getattr(request.app.state, "sign_ins", None)
-    if guards is None:
-        guards = request.app.state.sign_ins = SignIns()
-    return guards
-
-
 async def index(request: Request) -> Response:
-    settings = request.app.state.settings
-    zones = list(request.app.state.venue.zones.values())
+    settings = services(request).settings
+    zones = list(services(request).venue.zones.values())
     tokens = {z.id: display_token(z.id) for z in zones} if settings.demo else {}
     return page(request, "index.html", zones=zones, tokens=tokens, demo=settings.demo)
 
@@ -234,8 +227,8 @@ async def login(request: Request) -> Response:
         )
         return _form(request, message, username, 401)
     name, address = _typed_name(username), client_address(request)
-    guards = sign_ins(request)
-    accounts = await request.app.state.accounts.refresh()
+    guards = services(request).sign_ins
+    accounts = await services(request).accounts.refresh()
     # From here to the slot taken nothing awaits: tries at once see each other's counts.
     locked = max(guards.locked_for(name, address), accounts.locked_for(name, guards.wall()))
     if locked:
@@ -263,7 +256,7 @@ async def _wrong_password(
     guards.addresses.failed(address)
     if starts_lockout and guards.users.locked_for(name):
         await _record_lockout(
-            request.app.state.accounts, name, address, starts_lockout, guards.wall()
+            services(request).accounts, name, address, starts_lockout, guards.wall()
         )
     locked = guards.locked_for(name, address)
     if locked:
@@ -292,7 +285,7 @@ async def _record_lockout(
 
 
 def _signed_in(request: Request, user: User, target: str) -> Response:
-    cookie, _ = request.app.state.sessions.issue(user.username)
+    cookie, _ = services(request).sessions.issue(user.username)
     response = RedirectResponse(_safe_next(target) or "/counter", status_code=303)
     response.set_cookie(
         COOKIE,
@@ -362,7 +355,7 @@ async def logout(request: Request) -> Response:
     if who is not None and csrf_ok(request, who[1], str(form.get("csrf", ""))):
         user, session = who
         # On the accounts log: the cookie stops working on every process, not only here.
-        await request.app.state.accounts.end_session(user.username, session.id)
+        await services(request).accounts.end_session(user.username, session.id)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
         return response

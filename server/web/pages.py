@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from server.services import services
 from server.web.auth import language, say
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -47,7 +48,7 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     context |= {
         "lang": lang,
         "t": functools.partial(say, request),
-        "venue": request.app.state.venue,
+        "venue": services(request).venue,
     }
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if "lang" in request.query_params:

@@ -9,7 +9,6 @@ tenant. Views arrive as binary JSON frames, encoded once for all subscribers.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import functools
 import logging
 import socket
@@ -23,10 +22,11 @@ from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.accounts import Device, User
-from server.hub import Hub, Position, Subscriber
-from server.presence import AudioOutcome, AudioStatus, Presence
+from server.hub import Position, Subscriber
+from server.presence import AudioOutcome, AudioStatus
+from server.services import Services, services
 from server.store import StoreUnavailable
-from server.topics import TopicSource, Viewer, source_of
+from server.topics import Viewer, source_of
 from server.web.auth import paired_device, same_origin, signed_in
 from server.web.wire import decode
 
@@ -76,8 +76,8 @@ async def endpoint(ws: WebSocket) -> None:
         # as close code 1006 ("unreachable"), and a screen must tell "not paired" apart.
         await ws.close(code=CLOSE_FORBIDDEN, reason=reason)
         return
-    hub: Hub = ws.app.state.hub
-    sources: list[TopicSource] = ws.app.state.topic_sources
+    hub = services(ws).hub
+    sources = services(ws).topic_sources
     subscriber = Subscriber(
         send=lambda data: ws.send({"type": "websocket.send", "bytes": data}),
         close=lambda code, why: ws.close(code=code, reason=why),
@@ -87,7 +87,7 @@ async def endpoint(ws: WebSocket) -> None:
         source = source_of(sources, topic)
         assert source is not None  # _refusal checked every topic
         hub.subscribe(topic, subscriber, since, functools.partial(source.snapshot, topic))
-    presence: Presence = ws.app.state.speakers
+    presence = services(ws).presence
     zone = device.zone if device is not None and f"zone:{device.zone}" in topics else None
     if zone is not None:
         presence.join(zone, subscriber, device.name)  # type: ignore[union-attr]
@@ -97,7 +97,7 @@ async def endpoint(ws: WebSocket) -> None:
         else None
     )
     try:
-        await _receive(ws, subscriber, lambda report: _record(presence, zone, device, report))
+        await _receive(ws, subscriber, lambda report: _record(services(ws), zone, device, report))
     finally:
         if watch is not None:
             watch.cancel()
@@ -123,13 +123,10 @@ async def _recheck(ws: WebSocket, subscriber: Subscriber, topics: list[str]) -> 
             subscriber.drop(CLOSE_FORBIDDEN, reason)
 
 
-def _record(
-    presence: Presence, zone: str | None, device: Device | None, report: AudioReport
-) -> None:
+def _record(parts: Services, zone: str | None, device: Device | None, report: AudioReport) -> None:
     if zone is None or device is None:
         return
-    at = dt.datetime.now(dt.UTC)
-    presence.report(AudioStatus(zone, device.id, report.call, report.status, at))
+    parts.presence.report(AudioStatus(zone, device.id, report.call, report.status, parts.clock()))
 
 
 async def _receive(
@@ -183,7 +180,7 @@ def _refusal(ws: WebSocket, topics: list[str], user: User | None, device: Device
         return f"device {device.id} is a {device.kind}, not a display"
     if not topics or len(topics) > 8:
         return "name 1 to 8 topics"
-    sources: list[TopicSource] = ws.app.state.topic_sources
+    sources = services(ws).topic_sources
     viewer = Viewer(user=user, device=device)
     for topic in topics:
         source = source_of(sources, topic)

@@ -42,8 +42,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.applications import Starlette
 
-from server.app import Settings
 from server.demo import GUARD_PIN, KIOSK_TOKEN, display_token, officer_name
+from server.services import services
+from server.settings import Settings
 from server.web.auth import COOKIE
 from server.web.login import LOGIN_COOKIE
 from server.web.openapi import document
@@ -89,13 +90,13 @@ class Venue:
     def known(self) -> dict[str, list[Any]]:
         """Field -> real values of the venue: where they replace generated ones, a request
         gets past "unknown id" and reaches the queue's rules."""
-        venue = self.app.state.venue
-        counters, services = list(venue.counters), list(venue.services)
+        venue = services(self.app).venue
+        counters, lanes = list(venue.counters), list(venue.services)
         return {
             "counter": counters,
             "to_counter": counters,
-            "service": services,
-            "itinerary": [services[:2], services[3:4]],
+            "service": lanes,
+            "itinerary": [lanes[:2], lanes[3:4]],
             "tenant": list(venue.tenants),
             "ticket": ["A-001", "A-002", "B-001"],
             "pin": [GUARD_PIN],
@@ -235,7 +236,7 @@ def _who(venue: Venue, who: str) -> tuple[dict[str, str], dict[str, str]]:
     if who == "kiosk":
         return {"x-device-token": KIOSK_TOKEN}, {}
     if who == "display":
-        return {"x-device-token": display_token(next(iter(venue.app.state.venue.zones)))}, {}
+        return {"x-device-token": display_token(next(iter(services(venue.app).venue.zones)))}, {}
     return {}, {}
 
 

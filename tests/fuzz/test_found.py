@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from server.app import Settings
+from server.settings import Settings
 from server.web.login import LOGIN_COOKIE
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import SignedIn, serving

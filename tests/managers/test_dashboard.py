@@ -17,12 +17,12 @@ import pytest
 from displays.health import Speakers
 from managers.dashboard import Dashboard, DashboardView, Figures
 from managers.webhook import SIGNATURE_HEADER, Webhook, signature
-from server.app import Settings
 from server.domain import commands as cmd
 from server.domain.venue import Venue
 from server.hub import Hub, Subscriber
 from server.presence import AudioStatus
 from server.service import VenueQueue
+from server.settings import Settings
 from server.store import open_log
 from tests.helpers import FakeClock, local_time, small_venue
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.app import Settings
+from server.settings import Settings
 from tests.helpers import SignedIn, serving
 
 DAY = "2026-11-24"

@@ -11,8 +11,8 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from server.app import Settings
 from server.domain import commands as cmd
+from server.settings import Settings
 from tests.helpers import SignedIn, serving
 from tests.strategies import any_command
 

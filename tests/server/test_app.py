@@ -11,8 +11,10 @@ import pytest
 from starlette.applications import Starlette
 
 from server import config
-from server.app import Settings, create_app
+from server.app import create_app
 from server.cli import main
+from server.services import services
+from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,6 +122,6 @@ class TestFrontPage:
     async def test_demo_links_each_zone_display(self, tmp_path: Path) -> None:
         app = create_app(Settings(data_dir=str(tmp_path)))
         html = (await get(app, "/")).text
-        for zone in app.state.venue.zones:
+        for zone in services(app).venue.zones:
             assert f'href="/display/{zone}?device=demo-{zone}"' in html
         assert 'href="/counter"' in html

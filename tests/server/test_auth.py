@@ -18,8 +18,9 @@ from server.accounts import (
     User,
     UserAdded,
 )
-from server.app import Settings
 from server.demo import PASSWORD
+from server.services import services
+from server.settings import Settings
 from server.store import open_log
 from server.web.auth import COOKIE, Sessions, load_secret
 from tests.helpers import SignedIn, serving
@@ -124,7 +125,7 @@ class TestEndingSessions:
 
     async def test_new_password_and_disabling_end_every_session(self, tmp_path: Path) -> None:
         async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
-            book: AccountBook = app.state.accounts
+            book: AccountBook = services(app).accounts
             cookie = await sign_in(client, "manajer")
             await book.disable_user("manajer")
             assert not await opens(app, cookie)
@@ -139,7 +140,7 @@ class TestEndingSessions:
     async def test_end_sessions_ends_those_issued_before(self, tmp_path: Path) -> None:
         async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
             before = await sign_in(client, "manajer")
-            await app.state.accounts.end_sessions("manajer")
+            await services(app).accounts.end_sessions("manajer")
             assert not await opens(app, before)
             assert await opens(app, await sign_in(client, "manajer"))
 

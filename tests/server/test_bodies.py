@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.app import Settings
 from server.demo import KIOSK_TOKEN
+from server.settings import Settings
 from tests.conftest import LiveServer
 from tests.helpers import serving
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from server.app import Settings
+from server.settings import Settings
 from tests import helpers
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import FakeClock, serving

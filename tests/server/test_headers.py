@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.app import Settings
+from server.settings import Settings
 from tests.helpers import serving
 
 PAGES = [

@@ -19,13 +19,15 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from server.accounts import AccountBook
-from server.app import Settings, create_app
+from server.app import create_app
 from server.demo import GUARD, GUARD_PIN, KIOSK_TOKEN
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.estimate import new_ticket_waits
 from server.domain.events import decode_event
 from server.service import VenueQueue
+from server.services import services
+from server.settings import Settings
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import FakeClock
 from visitors import kiosk as kiosk_module
@@ -43,7 +45,7 @@ class Kiosk:
 
     @property
     def queue(self) -> VenueQueue:
-        queue: VenueQueue = self.app.state.queue
+        queue: VenueQueue = services(self.app).queue
         return queue
 
     async def issue(self, service: str = "ktp", **body: Any) -> httpx.Response:
@@ -91,7 +93,7 @@ class TestPairing:
         assert kiosk.queue.state.numbers == {}
 
     async def test_a_revoked_kiosk_stops_issuing(self, kiosk: Kiosk) -> None:
-        book: AccountBook = kiosk.app.state.accounts
+        book: AccountBook = services(kiosk.app).accounts
         assert (await kiosk.issue()).status_code == 200
         device = next(d for d in book.accounts.devices.values() if d.kind == "kiosk")
         await book.revoke_device(device.id)
@@ -258,7 +260,7 @@ class TestPriority:
     async def test_a_pin_is_unique_and_disabled_staff_cannot_confirm(self, kiosk: Kiosk) -> None:
         from server.accounts import AccountError
 
-        book: AccountBook = kiosk.app.state.accounts
+        book: AccountBook = services(kiosk.app).accounts
         with pytest.raises(AccountError, match="taken"):
             await book.set_pin("manajer", GUARD_PIN)
         await book.disable_user(GUARD)
@@ -388,7 +390,7 @@ class TestNetworkPrinter:
     """A kiosk with a printer gets its slip printed; a dead printer leaves a valid ticket."""
 
     async def _set_printer(self, kiosk: Kiosk, address: str) -> None:
-        book: AccountBook = kiosk.app.state.accounts
+        book: AccountBook = services(kiosk.app).accounts
         device = next(d for d in book.accounts.devices.values() if d.kind == "kiosk")
         await book.set_printer(device.id, address)
 

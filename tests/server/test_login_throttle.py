@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -16,8 +17,9 @@ import msgspec
 import pytest
 
 from server.accounts import AccountBook, SignInLocked
-from server.app import Settings
 from server.demo import PASSWORD
+from server.services import services
+from server.settings import Settings
 from server.web.login import HashSlots, SignIns, Throttle
 from tests.helpers import serving
 
@@ -80,7 +82,7 @@ class TestHashingOffTheLoop:
 
     async def test_too_many_waiting_get_busy_at_once(self, tmp_path: Path) -> None:
         async with serving(settings(tmp_path)) as (app, client):
-            guards = app.state.sign_ins = SignIns()
+            guards = services(app).sign_ins
             guards.slots = HashSlots(1, waiting=1)
             answers = await asyncio.gather(
                 *(attempt(client, f"orang{i}", "salah-sekali") for i in range(6))
@@ -102,7 +104,9 @@ class TestThrottle:
     ) -> None:
         clock = Clock()
         async with serving(settings(tmp_path)) as (app, client):
-            app.state.sign_ins = SignIns(clock=clock, wall=clock.utc)
+            app.state.services = replace(
+                services(app), sign_ins=SignIns(clock=clock, wall=clock.utc)
+            )
             for _ in range(4):
                 assert (await attempt(client, "manajer", "salah-sekali")).status_code == 401
             fifth = await attempt(client, "manajer", "salah-sekali")
@@ -171,7 +175,7 @@ class TestThrottle:
             for _ in range(7):
                 await attempt(client, "manajer", "rahasia-sekali")
             await attempt(client, "x" * 500 + "\n<script>", "rahasia-sekali")
-            book: AccountBook = app.state.accounts
+            book: AccountBook = services(app).accounts
             records = await book.log.read(book.stream, after=0)
         lines = [r.getMessage() for r in caplog.records if r.name == "antrean.audit"]
         assert not any("rahasia-sekali" in line for line in lines)

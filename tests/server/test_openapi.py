@@ -11,7 +11,8 @@ import pytest
 from openapi_spec_validator import validate
 from starlette.routing import BaseRoute, Mount, Route
 
-from server.app import Settings, create_app
+from server.app import create_app
+from server.settings import Settings
 from server.web.openapi import document
 from tests.helpers import serving
 

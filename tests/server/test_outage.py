@@ -22,10 +22,10 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server.app import Settings
 from server.demo import KIOSK_TOKEN, display_token
 from server.domain import events as ev
 from server.domain.events import decode_event
+from server.settings import Settings
 from tests import helpers
 from tests.conftest import AUDIO_CACHE, LiveServer, RedisServer
 from tests.helpers import FakeClock, serving

@@ -16,12 +16,13 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server.app import Settings, create_app
+from server.app import create_app
 from server.domain import commands as cmd
 from server.domain.estimate import WaitRange, wait_ranges
 from server.domain.state import State
 from server.hub import Envelope, Hub, Subscriber
 from server.service import VenueQueue
+from server.settings import Settings
 from server.store import open_log
 from server.topics import Viewer
 from tests.conftest import LiveServer

@@ -1,0 +1,62 @@
+"""`Services`: every long-lived part of one running app, built once by `create_app`.
+
+Routes reach them as `services(request).queue`, typed, instead of untyped `app.state`
+attributes made here and there (some on first request). The composition root
+(`server/app.py`) is the one place that builds them; rooms get the parts they use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
+
+from server.accounts import AccountBook
+from server.clock import Clock
+from server.domain.venue import Venue
+from server.hub import Hub
+from server.presence import Presence
+from server.service import VenueQueue
+from server.settings import Settings
+from server.topics import TopicSource
+
+if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
+    from audio.library import ClipLibrary
+    from counters.views import CounterProjection
+    from managers.dashboard import Dashboard
+    from server.web.auth import Sessions
+    from server.web.login import SignIns
+    from visitors.booking import RateLimit
+    from visitors.kiosk import Lockouts
+    from visitors.views import VisitProjection
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    venue: Venue
+    # The venue clock: what every part reads for "now" (demos and tests set it).
+    clock: Clock
+    # The app's signing secret (sessions, visitors' forms and links).
+    secret: str
+    sessions: Sessions
+    queue: VenueQueue
+    hub: Hub
+    accounts: AccountBook
+    topic_sources: tuple[TopicSource, ...]
+    presence: Presence
+    sign_ins: SignIns
+    counter_views: CounterProjection
+    visits: VisitProjection
+    dashboard: Dashboard
+    audio: ClipLibrary
+    kiosk_lockouts: Lockouts
+    booking_limiter: RateLimit
+
+
+def services(conn: HTTPConnection | Starlette) -> Services:
+    """The running app's services (set by `create_app`'s lifespan before any request)."""
+    app = conn if isinstance(conn, Starlette) else conn.app
+    return cast(Services, app.state.services)
