@@ -21,7 +21,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.busy_day import VENUE, busy_days
-from managers.report_files import Lang, render_csv, render_pdf
+from managers.report_csv import render_csv
+from managers.report_pdf import render_pdf
+from managers.report_wording import Lang
 from managers.reports import PAGE, Report, build_report
 from server.domain.events import decode_event, encode_event
 from server.store.sqlite import SqliteLog

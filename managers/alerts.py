@@ -34,7 +34,7 @@ from server.domain.state import State
 from server.domain.venue import Venue
 
 if TYPE_CHECKING:
-    from managers.dashboard import Tallies
+    from managers.tallies import Tallies
 
 AlertKind = Literal["sla", "idle", "break", "quota", "offline", "audio"]
 IDLE_MINUTES = 5.0

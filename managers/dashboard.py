@@ -1,8 +1,9 @@
 """The managers' live dashboard: `manager:all` and `manager:<tenant>` topics.
 
-Figures per venue, tenant, service and counter, kept by accumulators that each event
-updates (`on_event`), never by rescanning the day. Waits grow while nothing happens, so a
-ticker recomputes every few seconds of the queue's clock and publishes only what changed.
+Figures per venue, tenant, service and counter, kept by accumulators (`managers.tallies`)
+that each event updates (`on_event`), never by rescanning the day, and sent as the views of
+`managers.dashboard_views`. Waits grow while nothing happens, so a ticker recomputes every
+few seconds of the queue's clock and publishes only what changed.
 Alerts (`managers.alerts`) ride on the same views; new ones go to the webhook, if any.
 
 What the figures mean (today = the venue-local day of the state):
@@ -33,12 +34,23 @@ import asyncio
 import datetime as dt
 import logging
 import math
-from collections import deque
 from collections.abc import Callable, Iterable
 
 import msgspec
 
 from managers.alerts import Alert, ZoneHealth, current_alerts
+from managers.dashboard_views import (
+    AlertView,
+    CounterRow,
+    DashboardView,
+    Figures,
+    Series,
+    ServiceRow,
+    TenantBlock,
+    ZoneRow,
+)
+from managers.reports import nearest_rank
+from managers.tallies import CounterWatch, Tallies, minutes
 from managers.webhook import Webhook
 from server.domain import events as ev
 from server.domain.estimate import service_minutes
@@ -56,181 +68,10 @@ TICK_SECONDS = 5.0
 SAMPLE_MINUTES = 5
 SAMPLES_PER_DAY = 24 * 60 // SAMPLE_MINUTES
 Clock = Callable[[], dt.datetime]
-_PENDING = frozenset({"waiting", "called", "serving"})
-
-
-# --- accumulators --------------------------------------------------------------------------
-
-
-class Tally:
-    """One service's day so far, kept up to date event by event."""
-
-    __slots__ = (
-        "breached",
-        "bucket",
-        "calls",
-        "more_servable",
-        "no_show",
-        "pending",
-        "served",
-        "waiting",
-        "waits",
-    )
-
-    def __init__(self) -> None:
-        # ticket -> (when it joined the lane, priority)
-        self.waiting: dict[str, tuple[dt.datetime, bool]] = {}
-        self.pending: set[str] = set()  # waiting, called or being served
-        self.waits: list[float] = []  # issue -> first call, minutes
-        self.breached: set[str] = set()  # called after waiting longer than the SLA
-        self.served = 0
-        self.no_show: set[str] = set()
-        self.calls: deque[dt.datetime] = deque()  # first calls, oldest first
-        self.bucket: list[float] = []  # waits of first calls since the last chart sample
-        self.more_servable: int | None = None  # set by each refresh
-
-    def oldest(self) -> dt.datetime:
-        return min(since for since, _ in self.waiting.values())
-
-
-class CounterWatch:
-    """Since when a counter sits open with nothing in hand, or on break; what it served."""
-
-    __slots__ = ("break_since", "idle_since", "served")
-
-    def __init__(self) -> None:
-        self.idle_since: dt.datetime | None = None
-        self.break_since: dt.datetime | None = None
-        self.served = 0
-
-
-class Tallies(dict[str, Tally]):
-    """Every service's `Tally`, plus what is kept per ticket and per counter."""
-
-    def __init__(self, services: Iterable[str]) -> None:
-        super().__init__((s, Tally()) for s in services)
-        self.counters: dict[str, CounterWatch] = {}
-        self.lane: dict[str, str] = {}  # ticket -> the service it is pending in
-        self.no_show: dict[str, str] = {}  # ticket -> service, while a no-show
-        self.called: dict[str, dt.datetime] = {}  # ticket -> issued at, once called
-
-    def tally(self, service: str) -> Tally:
-        found = self.get(service)
-        if found is None:
-            found = self[service] = Tally()
-        return found
-
-
-# --- views ---------------------------------------------------------------------------------
-
-
-class Figures(msgspec.Struct, frozen=True):
-    waiting: int = 0
-    priority_waiting: int = 0
-    longest_wait: int | None = None
-    avg_wait: float | None = None
-    p90_wait: float | None = None
-    called: int = 0
-    served: int = 0
-    no_show: int = 0
-    no_show_rate: float | None = None
-    calls_per_hour: int = 0
-    counters_open: int = 0
-    counters_break: int = 0
-    counters_closed: int = 0
-    quota: int = 0
-    quota_left: int = 0
-    sla_over: int = 0
-    sla_breaches: int = 0
-
-
-class ServiceRow(msgspec.Struct, frozen=True):
-    id: str
-    name: str
-    prefix: str
-    sla_minutes: int
-    figures: Figures
-    # The predicted last ticket servable today ("A-123"); None with quota_enough when the
-    # whole quota fits, None without it when nothing more fits.
-    last_servable: str | None
-    quota_enough: bool
-
-
-class CounterRow(msgspec.Struct, frozen=True):
-    id: str
-    label: str
-    status: str
-    officer: str
-    ticket: str | None
-    idle_minutes: int | None
-    served: int
-
-
-class Series(msgspec.Struct, frozen=True):
-    """Chart samples: epoch seconds, tickets waiting, average wait of the calls (minutes)."""
-
-    times: list[int]
-    waiting: list[int]
-    avg_wait: list[float | None]
-
-
-class TenantBlock(msgspec.Struct, frozen=True):
-    id: str
-    name: str
-    notice: str
-    figures: Figures
-    services: list[ServiceRow]
-    counters: list[CounterRow]
-    series: Series
-
-
-class ZoneRow(msgspec.Struct, frozen=True):
-    id: str
-    name: str
-    displays: int
-    connected: int
-    audio: str
-
-
-class AlertView(msgspec.Struct, frozen=True):
-    id: str
-    kind: str
-    tenant: str
-    subject: str
-    since: dt.datetime
-    text: str
-    text_en: str
-    acknowledged_by: str | None = None
-    acknowledged_at: dt.datetime | None = None
-
-
-class DashboardView(msgspec.Struct, frozen=True):
-    venue: str
-    venue_name: str
-    timezone: str
-    scope: str
-    day: dt.date | None
-    updated: str  # venue-local HH.MM of the figures
-    figures: Figures
-    tenants: list[TenantBlock]
-    zones: list[ZoneRow]
-    alerts: list[AlertView]
-
-
-def nearest_rank(values: list[float], share: float = 0.9) -> float | None:
-    """The ⌈share·n⌉-th smallest value."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(round(share * len(ordered), 9))) - 1]
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-def _minutes(since: dt.datetime, now: dt.datetime) -> float:
-    return max(0.0, (now - since).total_seconds() / 60)
 
 
 class Dashboard:
@@ -331,13 +172,13 @@ class Dashboard:
             self._new_day(event.at)
         ticket = getattr(event, "ticket", None)
         if isinstance(ticket, str) and ticket in state.tickets:
-            self._ticket_event(event, ticket, state)
+            self.tallies.note_ticket(self.venue, event, ticket, state)
         counter = getattr(event, "counter", None)
         if isinstance(counter, str):
-            self._watch_counter(counter, event.at, state)
+            self.tallies.watch_counter(self.venue, counter, event.at, state)
         elif isinstance(event, ev.TicketCancelled):
             for cid in self.venue.counters:
-                self._watch_counter(cid, event.at, state)
+                self.tallies.watch_counter(self.venue, cid, event.at, state)
         if self._live:
             self._batch.note()
 
@@ -345,55 +186,6 @@ class Dashboard:
         self.tallies = Tallies(self.venue.services)
         self.series = {t: [] for t in self.venue.tenants}
         self._next_sample = self._boundary_after(at)
-
-    def _ticket_event(self, event: ev.Event, ticket_id: str, state: State) -> None:
-        ticket = state.tickets[ticket_id]
-        tallies = self.tallies
-        before = tallies.lane.pop(ticket_id, None)
-        if before is not None:
-            old = tallies.tally(before)
-            old.pending.discard(ticket_id)
-            old.waiting.pop(ticket_id, None)
-        tally = tallies.tally(ticket.service)
-        if ticket.status in _PENDING:
-            tallies.lane[ticket_id] = ticket.service
-            tally.pending.add(ticket_id)
-            if ticket.status == "waiting":
-                tally.waiting[ticket_id] = (ticket.joined_at or ticket.issued_at, ticket.priority)
-        if isinstance(event, ev.TicketCalled) and ticket_id not in tallies.called:
-            self._first_call(ticket_id, ticket.issued_at, event.at)
-        if isinstance(event, ev.TicketDone):
-            tally.served += 1
-            tallies.counters.setdefault(event.counter, CounterWatch()).served += 1
-        was_no_show = tallies.no_show.pop(ticket_id, None)
-        if was_no_show is not None:
-            tallies.tally(was_no_show).no_show.discard(ticket_id)
-        if ticket.status == "no_show":
-            tallies.no_show[ticket_id] = ticket.service
-            tally.no_show.add(ticket_id)
-
-    def _first_call(self, ticket_id: str, issued_at: dt.datetime, at: dt.datetime) -> None:
-        # Waits count under the service the ticket was issued for (as the reports do): a
-        # ticket is transferred only from a counter, so at its first call it is still there.
-        issued_for = self.state.tickets[ticket_id].service
-        tally = self.tallies.tally(issued_for)
-        wait = _minutes(issued_at, at)
-        self.tallies.called[ticket_id] = issued_at
-        tally.waits.append(wait)
-        tally.bucket.append(wait)
-        tally.calls.append(at)
-        service = self.venue.services.get(issued_for)
-        if service is not None and wait > service.sla_minutes:
-            tally.breached.add(ticket_id)
-
-    def _watch_counter(self, counter_id: str, at: dt.datetime, state: State) -> None:
-        if counter_id not in self.venue.counters:
-            return
-        watch = self.tallies.counters.setdefault(counter_id, CounterWatch())
-        current = state.counter(counter_id)
-        idle = current.status == "open" and current.ticket is None
-        watch.idle_since = (watch.idle_since or at) if idle else None
-        watch.break_since = (watch.break_since or at) if current.status == "break" else None
 
     # --- chart samples -----------------------------------------------------------------
 
@@ -611,7 +403,7 @@ class Dashboard:
             status=current.status if current else "closed",
             officer=current.officer if current else "",
             ticket=ticket.label if ticket else None,
-            idle_minutes=round(_minutes(watch.idle_since, now)) if watch.idle_since else None,
+            idle_minutes=round(minutes(watch.idle_since, now)) if watch.idle_since else None,
             served=watch.served,
         )
 
@@ -645,7 +437,7 @@ class Dashboard:
             over = {
                 t
                 for t, (since, _) in tally.waiting.items()
-                if _minutes(since, now) > service.sla_minutes
+                if minutes(since, now) > service.sla_minutes
             }
             if tally.waiting:
                 first = tally.oldest()
@@ -665,7 +457,7 @@ class Dashboard:
         return Figures(
             waiting=counts["waiting"],
             priority_waiting=counts["priority"],
-            longest_wait=round(_minutes(oldest, now)) if oldest else None,
+            longest_wait=round(minutes(oldest, now)) if oldest else None,
             avg_wait=_round(sum(waits) / called) if called else None,
             p90_wait=_round(nearest_rank(waits)),
             called=called,

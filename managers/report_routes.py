@@ -14,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from managers.report_files import Lang, render_csv, render_pdf
+from managers.report_csv import render_csv
+from managers.report_pdf import render_pdf
+from managers.report_wording import Lang
 from managers.reports import Report, build_report, month_period
 from managers.routes import manager_access
 from server.accounts import User

@@ -178,7 +178,9 @@ def _report(args: argparse.Namespace) -> int:
 async def _report_bytes(
     url: str, venue: Venue, start: dt.date, end: dt.date, fmt: str, lang: str
 ) -> bytes:
-    from managers.report_files import Lang, render_csv, render_pdf
+    from managers.report_csv import render_csv
+    from managers.report_pdf import render_pdf
+    from managers.report_wording import Lang
     from managers.reports import build_report
     from server.store import open_log
 

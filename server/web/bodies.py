@@ -18,6 +18,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from server import validation
 from server.web import wire
 from server.web.problems import invalid, problem
 
@@ -73,7 +74,6 @@ async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value
         return invalid(request, "isinya bukan JSON yang sah", "it is not valid JSON", str(error))
 
 
-_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _TYPES = {
     "str": ("teks", "text"),
     "int": ("bilangan bulat", "a whole number"),
@@ -88,15 +88,15 @@ _TYPES = {
 def explain(message: str) -> tuple[str, str]:
     """msgspec's validation message in (Indonesian, English) words a person can act on:
     "Expected `str`, got `int` - at `$.counter`" -> "kolom counter harus berupa teks"."""
-    found = _AT.search(message)
-    path = found.group("path") if found else ""
-    what = message[: found.start()] if found else message
+    what, at = validation.parse(message)
+    path = at.removeprefix(".")
     field_id, field_en = (f"kolom {path}", f"field {path}") if path else ("isinya", "the body")
-    if missing := re.match(r"Object missing required field `([^`]+)`", what):
-        name = f"{path}.{missing.group(1)}" if path else missing.group(1)
+    if (field := validation.field(what)) and field[0] == "missing required":
+        name = f"{path}.{field[1]}" if path else field[1]
         return f"kolom {name} wajib diisi", f"field {name} is required"
-    if expected := re.match(r"Expected `(\w+)`", what):
-        kind_id, kind_en = _TYPES.get(expected.group(1), (expected.group(1),) * 2)
+    # Only a plain type is worded; "int | null" and the like fall through to "does not fit".
+    if (expected := validation.expected(what)) and re.fullmatch(r"\w+", expected):
+        kind_id, kind_en = _TYPES.get(expected, (expected,) * 2)
         if " of length <= " in what:
             return f"{field_id} terlalu panjang", f"{field_en} is too long"
         if "got" in what:

@@ -15,7 +15,8 @@ import msgspec
 import pytest
 
 from displays.health import Speakers
-from managers.dashboard import Dashboard, DashboardView, Figures
+from managers.dashboard import Dashboard
+from managers.dashboard_views import DashboardView, Figures
 from managers.webhook import SIGNATURE_HEADER, Webhook, signature
 from server.domain import commands as cmd
 from server.domain.venue import Venue

@@ -22,7 +22,8 @@ import pypdfium2
 import pytest
 
 from bench.busy_day import DAY, VENUE, busy_day, busy_days, venue_toml
-from managers.report_files import render_csv, render_pdf, service_header
+from managers.report_csv import render_csv, service_header
+from managers.report_pdf import render_pdf
 from managers.reports import Figures, Report, ReportBuilder, build_report, nearest_rank
 from server.cli import main
 from server.domain import commands as cmd
