@@ -11,7 +11,7 @@ export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (name === "dataset") Object.assign(node.dataset, value);
-    else if (name === "text") node.textContent = value;
+    else if (name === "text") node.textContent = value ?? "";
     else if (value === true) node.setAttribute(name, "");
     else if (value !== false && value != null) node.setAttribute(name, value);
   }
