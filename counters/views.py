@@ -13,6 +13,7 @@ import msgspec
 
 from server.domain import events as ev
 from server.domain.decide import callable_at, next_ticket
+from server.domain.refusals import refusals
 from server.domain.state import State, Ticket
 from server.domain.venue import Counter, Venue
 from server.hub import Hub
@@ -57,6 +58,8 @@ class CounterView(msgspec.Struct, frozen=True):
     held: list[TicketView]
     no_show: list[TicketView]
     max_recalls: int
+    # Each console action -> "" or the domain's code for why it does not apply now.
+    refusals: dict[str, str]
 
 
 def ticket_view(venue: Venue, ticket: Ticket) -> TicketView:
@@ -83,19 +86,21 @@ def counter_view(venue: Venue, state: State, counter_id: str) -> CounterView:
         (t for t in state.waiting() if callable_at(counter, t)), key=lambda t: t.order
     )
     upcoming = next_ticket(venue, state, counter_id)
+    held = state.held_at(counter_id)
     return CounterView(
         counter=_counter_info(venue, counter, current.status, current.officer),
         current=ticket_view(venue, in_hand) if in_hand else None,
         next=upcoming.label if upcoming else None,
         lanes=lane_views(venue, state, counter.services),
         waiting=[ticket_view(venue, t) for t in callable_here[:WAITING_SHOWN]],
-        held=[ticket_view(venue, t) for t in state.held_at(counter_id)],
+        held=[ticket_view(venue, t) for t in held],
         no_show=[
             ticket_view(venue, t)
             for t in state.tickets.values()
             if t.status == "no_show" and t.service in counter.services
         ],
         max_recalls=venue.max_recalls,
+        refusals=refusals(venue, state, counter, len(held)),
     )
 
 

@@ -3,13 +3,12 @@
 // counter:<id>); commands go out over HTTP and their effect comes back as a new view.
 
 import { connect } from "/static/server/socket.js";
-import { send } from "./api.js";
+import { command } from "/static/server/kit/api.js";
 import { syncTo } from "./clock.js";
 import { openSpecific, openTransfer, setupDialogs } from "./dialogs.js";
-import { say } from "./i18n.js";
+import { refusal, say } from "./i18n.js";
 import { setupKeys } from "./keys.js";
 import { renderActions, renderView, tick } from "./render.js";
-import { refusal } from "./rules.js";
 
 const root = document.getElementById("console");
 const counterId = root.dataset.counter;
@@ -86,8 +85,12 @@ function viewAt(wanted) {
 // --- commands ----------------------------------------------------------------------------
 
 const WITHOUT_COUNTER = new Set(["return_ticket"]);
+const words = {
+  network: say("networkDown"),
+  server: (status) => say("serverTrouble", { status }),
+};
 
-function command(action, fields) {
+function commandFor(action, fields) {
   const body = { type: action, ...fields };
   if (!WITHOUT_COUNTER.has(action)) body.counter = counterId;
   return body;
@@ -121,7 +124,7 @@ async function run(action, fields = {}, context = {}) {
   const before = view;
   sending.add(action);
   renderActions(view, pending);
-  const result = await send(command(action, fields), csrf, { onOffline: showOffline });
+  const result = await command(commandFor(action, fields), { csrf, onOffline: showOffline, words });
   if (result.ok) {
     clearError();
     await viewAt(result.seq);

@@ -2,7 +2,7 @@
 // Each validates its form, hands the command to `run` and stays open with the server's
 // message when it is refused. Escape closes them (the browser's own "cancel").
 
-import { el } from "./dom.js";
+import { el } from "/static/server/kit/dom.js";
 import { say } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);

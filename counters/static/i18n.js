@@ -1,7 +1,7 @@
-// The console's sentences, Indonesian first and English second. The page's <html lang>
-// (set by the server from the ?lang= switch or its cookie) chooses one.
+// The console's sentences, Indonesian first and English second; the kit picks the page's
+// language. Also the console's sentence for each refusal code the counter view names.
 
-const english = document.documentElement.lang === "en";
+import { phrases } from "/static/server/kit/i18n.js";
 
 const WORDS = {
   open: ["Buka", "Open"],
@@ -95,8 +95,28 @@ const WORDS = {
 };
 
 /** The sentence `key` in the page's language, with {placeholders} filled from `params`. */
-export function say(key, params = {}) {
-  const [indonesian, en] = WORDS[key];
-  const text = english ? en : indonesian;
-  return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+export const say = phrases(WORDS);
+
+// The domain's refusal codes (server/domain/refusals.py) -> the console's sentences.
+const WHY = {
+  counter_closed: "whyClosed",
+  counter_on_break: "whyClosed",
+  counter_busy: "whyBusy",
+  counter_idle: "whyIdle",
+  ticket_not_called: "whyServing",
+  recall_limit: "whyRecallLimit",
+  counter_already_open: "whyAlreadyOpen",
+  counter_already_closed: "whyAlreadyClosed",
+  counter_has_held: "whyHeld",
+};
+
+/** Why `action` does not apply to `view` ("" when it does): the server's counter view says. */
+export function refusal(action, view) {
+  const code = view.refusals[action];
+  if (!code) return "";
+  let key = WHY[code];
+  if (!key) return code; // a code newer than this page: still not a reason to press
+  // Pausing a closed counter or one on a break: "not open" reads better than "open it first".
+  if (action === "pause_counter" && key === "whyClosed") key = "whyNotOpen";
+  return say(key, { label: view.current?.label ?? "", max: view.max_recalls, n: view.held.length });
 }

@@ -2,9 +2,8 @@
 // textContent only; lists are updated in place (dom.reconcile) to keep the focus.
 
 import { secondsSince, stopwatch } from "./clock.js";
-import { el, reconcile, setText } from "./dom.js";
-import { say } from "./i18n.js";
-import { refusal } from "./rules.js";
+import { el, reconcile, setText } from "/static/server/kit/dom.js";
+import { refusal, say } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -4,7 +4,8 @@ import { connect } from "/static/server/socket.js";
 import { onNewCall, setSpeaker, startAnnouncing } from "./announce.js";
 import { CallTracker } from "./calls.js";
 import { startClock } from "./clock.js";
-import { deviceToken, hidePairing, remember, showPairing } from "./pairing.js";
+import { deviceToken, remember } from "/static/server/kit/device.js";
+import { hidePairing, showPairing } from "./pairing.js";
 import { announcement, fields, fitTicker, highlight, renderView } from "./render.js";
 
 const CLOSE_FORBIDDEN = 4403;
@@ -13,6 +14,7 @@ const root = document.getElementById("display");
 const pairing = document.getElementById("pairing");
 const text = JSON.parse(document.getElementById("display-text").textContent);
 const zone = root.dataset.zone;
+const tokenKey = `antrean.display.device.${zone}`; // kept per zone
 const f = fields(root);
 const tracker = new CallTracker();
 const clock = startClock({
@@ -65,7 +67,7 @@ function unpaired() {
   speaks(false);
   root.hidden = true;
   showPairing(pairing, (token) => {
-    remember(zone, token);
+    remember(tokenKey, token);
     start(token);
   });
 }
@@ -88,4 +90,4 @@ function show(view) {
 }
 
 addEventListener("resize", () => fitTicker(f));
-start(deviceToken(zone));
+start(deviceToken(tokenKey));

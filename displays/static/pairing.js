@@ -1,43 +1,5 @@
-// Pairing: a hall screen proves it may show a zone with a device token.
-// The token arrives once in the address (?device=TOKEN), is kept in localStorage per zone and
-// removed from the address bar, so it is neither bookmarked nor shown on the hall screen.
-
-const PARAM = "device";
-
-const memory = new Map(); // fallback when localStorage is unavailable
-
-function storageKey(zone) {
-  return `antrean.display.device.${zone}`;
-}
-
-/** The token for `zone`: taken from the address (and stored) or the one stored before. */
-export function deviceToken(zone) {
-  const url = new URL(location.href);
-  const given = url.searchParams.get(PARAM);
-  if (given !== null) {
-    url.searchParams.delete(PARAM);
-    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
-    if (given.trim()) remember(zone, given.trim());
-  }
-  return stored(zone);
-}
-
-export function remember(zone, token) {
-  try {
-    localStorage.setItem(storageKey(zone), token);
-  } catch {
-    // Storage may be disabled (kiosk profiles); the token then lasts until the next load.
-  }
-  memory.set(zone, token);
-}
-
-function stored(zone) {
-  try {
-    return localStorage.getItem(storageKey(zone)) || memory.get(zone) || "";
-  } catch {
-    return memory.get(zone) || "";
-  }
-}
+// The hall screen's pairing prompt, shown when the zone refuses the screen's device token
+// (the token itself is kept by the kit's device.js).
 
 let pending = null; // the listener of the prompt on screen, so a second prompt replaces it
 

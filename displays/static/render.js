@@ -1,5 +1,8 @@
 // Drawing a zone view onto the hall screen. Data only ever goes in through textContent.
 
+import { el } from "/static/server/kit/dom.js";
+import { fill } from "/static/server/kit/i18n.js";
+
 const HIGHLIGHT_MS = 5000;
 const TICKER_EM_PER_SECOND = 5; // about nine characters a second: readable while walking by
 
@@ -19,7 +22,7 @@ export function counterName(label, text) {
 /** What the screen reader says for a call: "Nomor antrean A-007, silakan menuju Loket 3." */
 export function announcement(call, text) {
   const template = call.recall ? text.announce_recall : text.announce;
-  return template.replace("{label}", call.label).replace("{counter}", counterName(call.counter_label, text));
+  return fill(template, { label: call.label, counter: counterName(call.counter_label, text) });
 }
 
 export function renderView(f, view, text) {
@@ -57,12 +60,11 @@ function renderRecent(f, calls, text) {
 }
 
 function recentItem(call, text) {
-  const item = element("li", "recent-item");
-  item.dataset.callId = call.id;
+  const item = el("li", { class: "recent-item", dataset: { callId: call.id } });
   item.append(
-    element("span", "recent-label", call.label),
-    element("span", "recent-counter", counterName(call.counter_label, text)),
-    element("span", "recent-tenant", call.tenant_name),
+    el("span", { class: "recent-label", text: call.label }),
+    el("span", { class: "recent-counter", text: counterName(call.counter_label, text) }),
+    el("span", { class: "recent-tenant", text: call.tenant_name }),
   );
   return item;
 }
@@ -72,26 +74,30 @@ function renderLanes(list, tenants, text) {
 }
 
 function tenantItem(tenant, text) {
-  const item = element("li", "tenant");
-  item.dataset.tenant = tenant.tenant;
+  const item = el("li", { class: "tenant", dataset: { tenant: tenant.tenant } });
   // Wider cards for tenants with more lanes, so every card wraps its chips alike.
   item.style.setProperty("--lanes", String(Math.max(1, tenant.lanes.length)));
   const [before, after] = text.waiting_total.split("{n}");
-  const count = element("p", "tenant-count");
-  count.append(before, element("span", "tenant-number", String(tenant.waiting)), after);
-  const lanes = element("ul", "lane-chips");
+  const count = el("p", { class: "tenant-count" });
+  count.append(before, el("span", { class: "tenant-number", text: String(tenant.waiting) }), after);
+  const lanes = el("ul", { class: "lane-chips" });
   lanes.append(...tenant.lanes.map((lane) => laneChip(lane, text)));
-  item.append(element("p", "tenant-name", tenant.name), count, lanes);
-  if (tenant.notice) item.append(element("p", "tenant-notice", tenant.notice));
+  item.append(el("p", { class: "tenant-name", text: tenant.name }), count, lanes);
+  if (tenant.notice) item.append(el("p", { class: "tenant-notice", text: tenant.notice }));
   return item;
 }
 
 function laneChip(lane, text) {
-  const chip = element("li", lane.waiting ? "lane" : "lane lane-empty");
-  chip.dataset.lane = lane.id;
-  chip.setAttribute("aria-label", text.lane.replace("{prefix}", lane.prefix).replace("{n}", lane.waiting));
-  chip.title = lane.name;
-  chip.append(element("span", "lane-prefix", lane.prefix), element("span", "lane-waiting", String(lane.waiting)));
+  const chip = el("li", {
+    class: lane.waiting ? "lane" : "lane lane-empty",
+    dataset: { lane: lane.id },
+    "aria-label": fill(text.lane, { prefix: lane.prefix, n: lane.waiting }),
+    title: lane.name,
+  });
+  chip.append(
+    el("span", { class: "lane-prefix", text: lane.prefix }),
+    el("span", { class: "lane-waiting", text: String(lane.waiting) }),
+  );
   return chip;
 }
 
@@ -126,11 +132,4 @@ export function highlight(panel, call) {
   panel.classList.add("is-new");
   panel.dataset.highlighted = call.id;
   highlightTimer = setTimeout(() => panel.classList.remove("is-new"), HIGHLIGHT_MS);
-}
-
-function element(tag, className, text) {
-  const made = document.createElement(tag);
-  made.className = className;
-  if (text !== undefined) made.textContent = text;
-  return made;
 }

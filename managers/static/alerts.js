@@ -1,12 +1,12 @@
 // The alert list: newest problems first, a beep once per new alert, acknowledgement buttons.
 
-const SEEN_KEY = "antrean-alerts-seen";
+import { command } from "/static/server/kit/api.js";
+import { el } from "/static/server/kit/dom.js";
+import { fill, pick } from "/static/server/kit/i18n.js";
 
-function newId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  // crypto.randomUUID needs a secure context; a venue LAN may serve plain http.
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const SEEN_KEY = "antrean-alerts-seen";
+// A manager waits at the button: resend through a short outage, then say so.
+const GIVE_UP_AFTER = 15000; // ms
 
 export class AlertList {
   constructor({ list, empty, count, text, time, csrf }) {
@@ -18,8 +18,7 @@ export class AlertList {
   }
 
   render(alerts) {
-    const english = this.text.lang === "en";
-    this.list.replaceChildren(...alerts.map((alert) => this.item(alert, english)));
+    this.list.replaceChildren(...alerts.map((alert) => this.item(alert)));
     this.empty.hidden = alerts.length > 0;
     this.empty.textContent = this.text.no_alerts;
     const open = alerts.filter((alert) => !alert.acknowledged_by).length;
@@ -27,34 +26,26 @@ export class AlertList {
     this.beepForNew(alerts);
   }
 
-  item(alert, english) {
-    const item = document.createElement("li");
-    item.className = `alert alert-${alert.kind}${alert.acknowledged_by ? " is-acknowledged" : ""}`;
-    item.dataset.alertId = alert.id;
-    item.dataset.kind = alert.kind;
-    const message = document.createElement("p");
-    message.className = "alert-text";
-    message.textContent = english ? alert.text_en : alert.text;
-    const since = document.createElement("p");
-    since.className = "alert-since muted";
-    since.textContent = this.text.since.replace("{time}", this.time(alert.since));
-    item.append(message, since);
+  item(alert) {
+    const acknowledged = alert.acknowledged_by ? " is-acknowledged" : "";
+    const item = el("li", {
+      class: `alert alert-${alert.kind}${acknowledged}`,
+      dataset: { alertId: alert.id, kind: alert.kind },
+    });
+    const since = fill(this.text.since, { time: this.time(alert.since) });
+    item.append(
+      el("p", { class: "alert-text", text: pick(alert.text, alert.text_en) }),
+      el("p", { class: "alert-since muted", text: since }),
+    );
     if (alert.acknowledged_by) {
-      const done = document.createElement("p");
-      done.className = "alert-ack";
-      done.textContent = this.text.acknowledged
-        .replace("{by}", alert.acknowledged_by)
-        .replace("{time}", this.time(alert.acknowledged_at));
-      item.append(done);
+      const by = { by: alert.acknowledged_by, time: this.time(alert.acknowledged_at) };
+      item.append(el("p", { class: "alert-ack", text: fill(this.text.acknowledged, by) }));
     } else {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn btn-primary alert-button";
-      button.textContent = this.text.acknowledge;
+      const button = el("button", { type: "button", class: "btn btn-primary alert-button", text: this.text.acknowledge });
       button.addEventListener("click", () => this.acknowledge(alert.id, button));
       item.append(button);
       const failed = this.pending.get(alert.id);
-      if (failed) item.append(Object.assign(document.createElement("p"), { className: "alert-error", textContent: failed }));
+      if (failed) item.append(el("p", { class: "alert-error", text: failed }));
     }
     return item;
   }
@@ -63,22 +54,15 @@ export class AlertList {
     button.disabled = true;
     button.textContent = this.text.acknowledging;
     this.unlockAudio();
-    try {
-      const response = await fetch("/api/commands", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": this.csrf },
-        credentials: "same-origin",
-        body: JSON.stringify({ type: "acknowledge_alert", alert: id, command_id: newId() }),
-      });
-      const answer = await response.json();
-      if (answer.ok) { this.pending.delete(id); return; } // the live view shows who and when
-      this.pending.set(id, answer.message);
-    } catch {
-      this.pending.set(id, this.text.offline);
-    }
+    const answer = await command(
+      { type: "acknowledge_alert", alert: id },
+      { csrf: this.csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: this.text.offline } },
+    );
+    if (answer.ok) { this.pending.delete(id); return; } // the live view shows who and when
+    this.pending.set(id, answer.message);
     button.disabled = false;
     button.textContent = this.text.acknowledge;
-    button.after(Object.assign(document.createElement("p"), { className: "alert-error", textContent: this.pending.get(id) }));
+    button.after(el("p", { class: "alert-error", text: answer.message }));
   }
 
   beepForNew(alerts) {

@@ -1,6 +1,7 @@
 // The managers' live dashboard: one socket topic (manager:all or manager:<tenant>), figures,
 // alerts and charts redrawn from each view the server pushes. No polling.
 
+import { fill } from "/static/server/kit/i18n.js";
 import { connect } from "/static/server/socket.js";
 import { AlertList } from "./alerts.js";
 import { TenantChart } from "./charts.js";
@@ -23,7 +24,7 @@ function time(iso) {
 function format(kind, value) {
   if (value === null || value === undefined || value === "") return text.none;
   if (kind === "int") return numbers.format(value);
-  if (kind === "min") return text.minutes.replace("{n}", numbers.format(value));
+  if (kind === "min") return fill(text.minutes, { n: numbers.format(value) });
   if (kind === "pct") return `${numbers.format(value)} %`;
   if (kind === "sla") return `${numbers.format(value[0])} · ${numbers.format(value[1])}`;
   return String(value);
@@ -115,7 +116,7 @@ function show(view) {
   $("loading").hidden = true;
   root.dataset.ready = "true";
   $("scope").textContent = view.scope === "all" ? "" : ` · ${view.tenants[0]?.name ?? ""}`;
-  $("updated").textContent = view.day ? text.updated.replace("{time}", view.updated) : text.no_day;
+  $("updated").textContent = view.day ? fill(text.updated, { time: view.updated }) : text.no_day;
   renderKpis(view.figures);
   alerts.render(view.alerts);
   renderFilter(view.tenants);

@@ -1,27 +1,20 @@
 // Save a tenant's notice through the command API; the hall displays update over their sockets.
-const csrf = document.querySelector('meta[name="csrf"]').content;
-const text = JSON.parse(document.getElementById("notice-text").textContent);
+import { command } from "/static/server/kit/api.js";
+import { phrases } from "/static/server/kit/i18n.js";
 
-function newId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const csrf = document.querySelector('meta[name="csrf"]').content;
+const say = phrases(JSON.parse(document.getElementById("notice-text").textContent));
+// A manager waits at the form: resend through a short outage, then say so.
+const GIVE_UP_AFTER = 15000; // ms
 
 async function save(form, notice) {
   const result = form.querySelector(".notice-result");
-  result.textContent = text.saving;
-  try {
-    const response = await fetch("/api/commands", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      credentials: "same-origin",
-      body: JSON.stringify({ type: "set_tenant_notice", tenant: form.dataset.tenant, text: notice, command_id: newId() }),
-    });
-    const answer = await response.json();
-    result.textContent = answer.ok ? (notice ? text.saved : text.cleared) : answer.message;
-  } catch {
-    result.textContent = text.offline;
-  }
+  result.textContent = say("saving");
+  const answer = await command(
+    { type: "set_tenant_notice", tenant: form.dataset.tenant, text: notice },
+    { csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: say("offline") } },
+  );
+  result.textContent = answer.ok ? say(notice ? "saved" : "cleared") : answer.message;
 }
 
 for (const form of document.querySelectorAll(".notice-form")) {

@@ -1,9 +1,10 @@
 // The report form: daily or monthly, then a download with a visible "being built" state.
+import { el } from "/static/server/kit/dom.js";
+import { pick } from "/static/server/kit/i18n.js";
+
 const form = document.getElementById("report-form");
 const result = document.getElementById("result");
 const button = document.getElementById("download");
-const english = document.documentElement.lang === "en";
-const say = (id, en) => (english ? en : id);
 
 for (const radio of form.querySelectorAll('input[name="kind"]')) {
   radio.addEventListener("change", () => {
@@ -18,20 +19,18 @@ form.addEventListener("submit", async (event) => {
   const query = new URLSearchParams(new FormData(form));
   query.delete("kind");
   button.disabled = true;
-  result.textContent = say("Menyusun laporan… (laporan bulanan bisa beberapa detik)",
+  result.textContent = pick("Menyusun laporan… (laporan bulanan bisa beberapa detik)",
                            "Building the report… (a month can take a few seconds)");
   try {
     const answer = await fetch(`${form.action}?${query}`);
     if (!answer.ok) throw new Error(await answer.text());
     const name = /filename="([^"]+)"/.exec(answer.headers.get("content-disposition") || "");
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(await answer.blob());
-    link.download = name ? name[1] : "laporan";
+    const link = el("a", { href: URL.createObjectURL(await answer.blob()), download: name ? name[1] : "laporan" });
     link.click();
     URL.revokeObjectURL(link.href);
-    result.textContent = say(`Laporan diunduh: ${link.download}`, `Report downloaded: ${link.download}`);
+    result.textContent = pick(`Laporan diunduh: ${link.download}`, `Report downloaded: ${link.download}`);
   } catch (error) {
-    result.textContent = error.message || say("Gagal menyusun laporan. Coba lagi.", "The report failed. Try again.");
+    result.textContent = error.message || pick("Gagal menyusun laporan. Coba lagi.", "The report failed. Try again.");
   } finally {
     button.disabled = false;
   }

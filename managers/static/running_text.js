@@ -1,28 +1,31 @@
 // Save the running text through the command API; the displays update over their sockets.
+import { command } from "/static/server/kit/api.js";
+import { phrases } from "/static/server/kit/i18n.js";
+
 const form = document.getElementById("running-text-form");
 const field = document.getElementById("text");
 const result = document.getElementById("result");
 const count = document.getElementById("count");
 const csrf = document.querySelector('meta[name="csrf"]').content;
-const english = document.documentElement.lang === "en";
+const say = phrases({
+  saving: ["Menyimpan…", "Saving…"],
+  saved: ["Tersimpan: layar sudah menampilkannya.", "Saved: the displays show it now."],
+  offline: ["Tidak terhubung ke server, coba lagi.", "No connection to the server; try again."],
+});
+// A manager waits at the form: resend through a short outage, then say so.
+const GIVE_UP_AFTER = 15000; // ms
 
 function showCount() {
   count.textContent = `${field.value.length} / ${field.maxLength}`;
 }
 
 async function save(text) {
-  result.textContent = english ? "Saving…" : "Menyimpan…";
-  try {
-    const response = await fetch("/api/commands", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ type: "set_running_text", text, command_id: crypto.randomUUID() }),
-    });
-    const answer = await response.json();
-    result.textContent = answer.ok ? (english ? "Saved: the displays show it now." : "Tersimpan: layar sudah menampilkannya.") : answer.message;
-  } catch {
-    result.textContent = english ? "No connection to the server; try again." : "Tidak terhubung ke server, coba lagi.";
-  }
+  result.textContent = say("saving");
+  const answer = await command(
+    { type: "set_running_text", text },
+    { csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: say("offline") } },
+  );
+  result.textContent = answer.ok ? say("saved") : answer.message;
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); save(field.value); });

@@ -1,6 +1,8 @@
 // A figures table: columns from the page, rows from the live view, sortable by any column.
 // Data only ever goes in through textContent.
 
+import { el } from "/static/server/kit/dom.js";
+
 /** Compare two cell values: numbers as numbers, texts by locale; empty values last. */
 function compare(a, b, locale) {
   const empty = (v) => v === null || v === undefined || v === "";
@@ -24,32 +26,25 @@ export class FiguresTable {
     this.descending = descending;
     this.rowClass = rowClass;
     this.rows = [];
-    this.head = document.createElement("thead");
-    this.body = document.createElement("tbody");
+    this.head = el("thead");
+    this.body = el("tbody");
     table.replaceChildren(this.head, this.body);
     this.renderHead();
   }
 
   renderHead() {
-    const row = document.createElement("tr");
+    const row = el("tr");
     for (const [key, heading, kind] of this.columns) {
-      const cell = document.createElement("th");
-      cell.scope = "col";
-      cell.dataset.kind = kind;
       const sorted = key === this.sortKey;
-      cell.setAttribute("aria-sort", sorted ? (this.descending ? "descending" : "ascending") : "none");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "sort";
-      button.dataset.sort = key;
-      button.textContent = heading;
-      const arrow = document.createElement("span");
-      arrow.setAttribute("aria-hidden", "true");
-      arrow.textContent = sorted ? (this.descending ? " ▼" : " ▲") : "";
-      button.append(arrow);
+      const order = sorted ? (this.descending ? "descending" : "ascending") : "none";
+      const arrow = sorted ? (this.descending ? " ▼" : " ▲") : "";
+      const button = el(
+        "button",
+        { type: "button", class: "sort", dataset: { sort: key }, text: heading },
+        el("span", { "aria-hidden": "true", text: arrow }),
+      );
       button.addEventListener("click", () => this.sortBy(key));
-      cell.append(button);
-      row.append(cell);
+      row.append(el("th", { scope: "col", dataset: { kind }, "aria-sort": order }, button));
     }
     this.head.replaceChildren(row);
   }
@@ -75,16 +70,13 @@ export class FiguresTable {
   }
 
   renderRow(row) {
-    const line = document.createElement("tr");
-    line.dataset.id = row.id;
-    const extra = this.rowClass(row);
-    if (extra) line.className = extra;
+    const line = el("tr", { class: this.rowClass(row) || null, dataset: { id: row.id } });
     this.columns.forEach(([key, , kind], index) => {
-      const cell = document.createElement(index === 0 ? "th" : "td");
-      if (index === 0) cell.scope = "row";
-      cell.dataset.column = key;
-      cell.dataset.kind = kind;
-      cell.textContent = this.format(kind, row[key]);
+      const cell = el(index === 0 ? "th" : "td", {
+        scope: index === 0 ? "row" : null,
+        dataset: { column: key, kind },
+        text: this.format(kind, row[key]),
+      });
       line.append(cell);
     });
     return line;

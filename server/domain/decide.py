@@ -21,6 +21,7 @@ from server.domain import events as ev
 from server.domain.codes import canonical_code
 from server.domain.errors import CLOSED_REASONS, DomainError
 from server.domain.estimate import day_full
+from server.domain.refusals import refusal
 from server.domain.state import FINISHED, Booking, State, Ticket, evolve
 from server.domain.venue import Counter, Service, Venue
 
@@ -91,34 +92,21 @@ class _Ctx:
             raise DomainError("unknown_ticket", ticket=ticket_id)
         return found
 
-    def open_counter(self, counter_id: str) -> Counter:
+    def desk(self, counter_id: str, action: str) -> Counter:
+        """The counter, once the checks of `action` on the counter itself pass (the same
+        checks the counter view names beside each button)."""
         counter = self.counter(counter_id)
-        status = self.state.counter(counter_id).status
-        if status == "closed":
-            raise DomainError("counter_closed", counter=counter.label)
-        if status == "break":
-            raise DomainError("counter_on_break", counter=counter.label)
+        error = refusal(self.venue, self.state, counter, action)
+        if error is not None:
+            raise error
         return counter
 
-    def current(self, counter_id: str) -> Ticket:
-        """The ticket the counter is handling, or a refusal."""
-        counter = self.counter(counter_id)
-        ticket_id = self.state.counter(counter_id).ticket
+    def in_hand(self, counter: Counter) -> Ticket:
+        """The ticket `counter` handles (after `desk` checked that it has one)."""
+        ticket_id = self.state.counter(counter.id).ticket
         if ticket_id is None:
             raise DomainError("counter_idle", counter=counter.label)
         return self.state.tickets[ticket_id]
-
-    def free(self, counter_id: str) -> Counter:
-        """An open counter with no ticket in hand, or a refusal."""
-        counter = self.open_counter(counter_id)
-        self.ensure_empty_handed(counter)
-        return counter
-
-    def ensure_empty_handed(self, counter: Counter) -> None:
-        ticket_id = self.state.counter(counter.id).ticket
-        if ticket_id is not None:
-            label = self.state.tickets[ticket_id].label
-            raise DomainError("counter_busy", counter=counter.label, label=label)
 
 
 def find_ticket(state: State, ref: str) -> Ticket | None:
@@ -479,7 +467,7 @@ def _tenant_notice(command: cmd.SetTenantNotice, ctx: _Ctx) -> list[ev.Event]:
 
 @_rule
 def _call_next(command: cmd.CallNext, ctx: _Ctx) -> list[ev.Event]:
-    counter = ctx.free(command.counter)
+    counter = ctx.desk(command.counter, "call_next")
     ticket = next_ticket(ctx.venue, ctx.state, counter.id)
     if ticket is None:
         raise DomainError("nobody_waiting", counter=counter.label)
@@ -525,7 +513,7 @@ def _due(venue: Venue, state: State, counter: Counter, ticket: Ticket) -> bool:
 
 @_rule
 def _call_specific(command: cmd.CallSpecific, ctx: _Ctx) -> list[ev.Event]:
-    counter = ctx.free(command.counter)
+    counter = ctx.desk(command.counter, "call_specific")
     ticket = ctx.ticket(command.ticket)
     if ticket.status != "waiting":
         raise DomainError("ticket_not_waiting", label=ticket.label, status=ticket.status)
@@ -543,25 +531,15 @@ def _call_specific(command: cmd.CallSpecific, ctx: _Ctx) -> list[ev.Event]:
     ]
 
 
-def _called(ctx: _Ctx, counter_id: str) -> Ticket:
-    ticket = ctx.current(counter_id)
-    if ticket.status != "called":
-        raise DomainError("ticket_not_called", label=ticket.label)
-    return ticket
-
-
 @_rule
 def _recall(command: cmd.Recall, ctx: _Ctx) -> list[ev.Event]:
-    ctx.open_counter(command.counter)
-    ticket = _called(ctx, command.counter)
-    if ticket.recalls >= ctx.venue.max_recalls:
-        raise DomainError("recall_limit", label=ticket.label, recalls=ticket.recalls)
+    ticket = ctx.in_hand(ctx.desk(command.counter, "recall"))
     return [_at_counter(ev.TicketRecalled, ctx, ticket, command)]
 
 
 @_rule
 def _no_show(command: cmd.NoShow, ctx: _Ctx) -> list[ev.Event]:
-    ticket = _called(ctx, command.counter)
+    ticket = ctx.in_hand(ctx.desk(command.counter, "no_show"))
     return [_at_counter(ev.TicketNoShow, ctx, ticket, command)]
 
 
@@ -579,13 +557,13 @@ def _return(command: cmd.ReturnTicket, ctx: _Ctx) -> list[ev.Event]:
 
 @_rule
 def _start(command: cmd.StartServing, ctx: _Ctx) -> list[ev.Event]:
-    ticket = _called(ctx, command.counter)
+    ticket = ctx.in_hand(ctx.desk(command.counter, "start_serving"))
     return [_at_counter(ev.ServingStarted, ctx, ticket, command)]
 
 
 @_rule
 def _done(command: cmd.Done, ctx: _Ctx) -> list[ev.Event]:
-    ticket = ctx.current(command.counter)
+    ticket = ctx.in_hand(ctx.desk(command.counter, "done"))
     # Done without Start: no start is invented (it would be a zero-minute service).
     events: list[ev.Event] = [_at_counter(ev.TicketDone, ctx, ticket, command)]
     # A service removed from the venue file since the visit began is skipped, not joined.
@@ -603,7 +581,7 @@ def _done(command: cmd.Done, ctx: _Ctx) -> list[ev.Event]:
 
 @_rule
 def _transfer(command: cmd.Transfer, ctx: _Ctx) -> list[ev.Event]:
-    ticket = ctx.current(command.counter)
+    ticket = ctx.in_hand(ctx.desk(command.counter, "transfer"))
     if command.service is None and command.to_counter is None:
         raise DomainError("transfer_target_missing")
     service = ctx.service(command.service or ticket.service)
@@ -627,13 +605,13 @@ def _transfer(command: cmd.Transfer, ctx: _Ctx) -> list[ev.Event]:
 
 @_rule
 def _hold(command: cmd.Hold, ctx: _Ctx) -> list[ev.Event]:
-    ticket = ctx.current(command.counter)
+    ticket = ctx.in_hand(ctx.desk(command.counter, "hold"))
     return [_at_counter(ev.TicketHeld, ctx, ticket, command)]
 
 
 @_rule
 def _resume(command: cmd.Resume, ctx: _Ctx) -> list[ev.Event]:
-    counter = ctx.free(command.counter)
+    counter = ctx.desk(command.counter, "resume")
     ticket = ctx.ticket(command.ticket)
     if ticket.status != "held" or ticket.counter != counter.id:
         raise DomainError("ticket_not_held", label=ticket.label, counter=counter.label)
@@ -661,26 +639,17 @@ def _cancel(command: cmd.CancelTicket, ctx: _Ctx) -> list[ev.Event]:
 
 @_rule
 def _open(command: cmd.OpenCounter, ctx: _Ctx) -> list[ev.Event]:
-    counter = ctx.counter(command.counter)
-    if ctx.state.counter(counter.id).status == "open":
-        raise DomainError("counter_already_open", counter=counter.label)
+    counter = ctx.desk(command.counter, "open_counter")
     return [ev.CounterOpened(at=ctx.at, counter=counter.id, officer=command.officer)]
 
 
 @_rule
 def _pause(command: cmd.PauseCounter, ctx: _Ctx) -> list[ev.Event]:
-    counter = ctx.free(command.counter)
+    counter = ctx.desk(command.counter, "pause_counter")
     return [ev.CounterPaused(at=ctx.at, counter=counter.id, officer=command.officer)]
 
 
 @_rule
 def _close(command: cmd.CloseCounter, ctx: _Ctx) -> list[ev.Event]:
-    counter = ctx.counter(command.counter)
-    current = ctx.state.counter(counter.id)
-    if current.status == "closed":
-        raise DomainError("counter_already_closed", counter=counter.label)
-    ctx.ensure_empty_handed(counter)
-    held = ctx.state.held_at(counter.id)
-    if held:
-        raise DomainError("counter_has_held", counter=counter.label, count=len(held))
+    counter = ctx.desk(command.counter, "close_counter")
     return [ev.CounterClosed(at=ctx.at, counter=counter.id, officer=command.officer)]

@@ -2,9 +2,10 @@
 // phone number, and keeps a slow connection from sending the form twice. The server
 // checks everything again; this only saves a round trip.
 
+import { pick } from "/static/server/kit/i18n.js";
+
 const input = document.getElementById("holder");
 const note = document.querySelector("[data-holder-check]");
-const en = document.documentElement.lang === "en";
 
 function read(text) {
   let n = text.replace(/[\s.\-()]/g, "");
@@ -12,10 +13,10 @@ function read(text) {
   else if (n.startsWith("628")) n = `0${n.slice(2)}`;
   if (!n) return "";
   if (n.startsWith("08")) {
-    return /^08\d{8,11}$/.test(n) ? (en ? "Phone number ✓" : "Nomor HP ✓") : (en ? "Phone: 10–13 digits" : "Nomor HP: 10–13 angka");
+    return /^08\d{8,11}$/.test(n) ? pick("Nomor HP ✓", "Phone number ✓") : pick("Nomor HP: 10–13 angka", "Phone: 10–13 digits");
   }
-  if (/^\d{16}$/.test(n)) return en ? "NIK ✓" : "NIK ✓";
-  return en ? `NIK: ${n.length} of 16 digits` : `NIK: ${n.length} dari 16 angka`;
+  if (/^\d{16}$/.test(n)) return "NIK ✓";
+  return pick(`NIK: ${n.length} dari 16 angka`, `NIK: ${n.length} of 16 digits`);
 }
 
 if (input && note) {

@@ -1,6 +1,8 @@
 // The staff PIN pad for priority tickets: six digits by touch or by the number keys,
 // shown only as dots. The PIN is never stored; it goes once with the issue request.
 
+import { fill } from "/static/server/kit/i18n.js";
+
 const LENGTH = 6;
 
 export class PinPad {
@@ -47,7 +49,7 @@ export class PinPad {
   draw() {
     const filled = "●".repeat(this.digits.length) + "○".repeat(LENGTH - this.digits.length);
     this.dots.textContent = filled;
-    this.dots.setAttribute("aria-label", this.text.pin_digits.replace("{n}", this.digits.length));
+    this.dots.setAttribute("aria-label", fill(this.text.pin_digits, { n: this.digits.length }));
   }
 
   add(digit) {

@@ -1,16 +1,8 @@
 // Drawing the kiosk's tiles and ticket from the server's JSON. Text goes in with
 // textContent only; the QR code is the server's own SVG (segno), never visitor input.
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function fill(template, params) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => String(params[key] ?? ""));
-}
+import { el } from "/static/server/kit/dom.js";
+import { fill } from "/static/server/kit/i18n.js";
 
 function waitingText(n, text) {
   return n ? fill(text.waiting, { n }) : text.waiting_none;
@@ -18,38 +10,46 @@ function waitingText(n, text) {
 
 /** A tenant tile: name, how many wait, how many services can issue now. */
 export function tenantTile(tenant, text) {
-  const tile = el("button", "k-tile k-tile-tenant");
-  tile.type = "button";
-  tile.dataset.tenant = tenant.id;
-  tile.setAttribute("role", "listitem");
-  tile.append(el("span", "k-tile-name", tenant.name));
-  tile.append(el("span", "k-tile-count", waitingText(tenant.waiting, text)));
+  const tile = el("button", {
+    type: "button",
+    class: "k-tile k-tile-tenant",
+    dataset: { tenant: tenant.id },
+    role: "listitem",
+  });
+  tile.append(el("span", { class: "k-tile-name", text: tenant.name }));
+  tile.append(el("span", { class: "k-tile-count", text: waitingText(tenant.waiting, text) }));
   const open = tenant.available
     ? fill(text.services_open, { n: tenant.available })
     : text.services_none;
-  tile.append(el("span", tenant.available ? "k-tile-sub" : "k-tile-sub k-tile-off", open));
+  tile.append(el("span", { class: tenant.available ? "k-tile-sub" : "k-tile-sub k-tile-off", text: open }));
   if (!tenant.available) tile.classList.add("k-unavailable");
   return tile;
 }
 
 /** A service tile: open (waiting, expected wait) or plainly closed (why, when to return). */
 export function serviceTile(service, text, chosen) {
-  const tile = el("button", "k-tile k-tile-service");
-  tile.type = "button";
-  tile.dataset.service = service.id;
-  tile.setAttribute("role", "listitem");
-  const head = el("span", "k-tile-head");
-  head.append(el("span", "k-tile-prefix", service.prefix), el("span", "k-tile-name", service.name));
+  const tile = el("button", {
+    type: "button",
+    class: "k-tile k-tile-service",
+    dataset: { service: service.id },
+    role: "listitem",
+  });
+  const head = el(
+    "span",
+    { class: "k-tile-head" },
+    el("span", { class: "k-tile-prefix", text: service.prefix }),
+    el("span", { class: "k-tile-name", text: service.name }),
+  );
   tile.append(head);
-  tile.append(el("span", "k-tile-count", waitingText(service.waiting, text)));
+  tile.append(el("span", { class: "k-tile-count", text: waitingText(service.waiting, text) }));
   if (service.available) {
     // No range when no counter serves the service: say nothing rather than guess.
-    if (service.wait) tile.append(el("span", "k-tile-sub", fill(text.wait, { wait: service.wait })));
+    if (service.wait) tile.append(el("span", { class: "k-tile-sub", text: fill(text.wait, { wait: service.wait }) }));
   } else {
     tile.classList.add("k-unavailable");
     tile.setAttribute("aria-disabled", "true");
-    tile.append(el("span", "k-tile-status", service.status));
-    tile.append(el("span", "k-tile-sub", service.come_back));
+    tile.append(el("span", { class: "k-tile-status", text: service.status }));
+    tile.append(el("span", { class: "k-tile-sub", text: service.come_back }));
   }
   if (chosen) {
     tile.classList.add("k-unavailable");
@@ -62,21 +62,27 @@ export function serviceTile(service, text, chosen) {
 export function chosenList(list, plan, text) {
   list.replaceChildren(
     ...plan.map((service, index) => {
-      const item = el("li", "k-chosen-item");
-      const what = el("span", "k-chosen-what");
-      what.append(el("strong", "", service.name), el("span", "k-chosen-tenant", service.tenantName));
-      const remove = el("button", "btn k-remove", "✕");
-      remove.type = "button";
-      remove.dataset.remove = String(index);
-      remove.setAttribute("aria-label", fill(text.remove, { service: service.name }));
-      item.append(el("span", "k-chosen-step", String(index + 1)), what, remove);
-      return item;
+      const what = el(
+        "span",
+        { class: "k-chosen-what" },
+        el("strong", { text: service.name }),
+        el("span", { class: "k-chosen-tenant", text: service.tenantName }),
+      );
+      const remove = el("button", {
+        type: "button",
+        class: "btn k-remove",
+        dataset: { remove: String(index) },
+        "aria-label": fill(text.remove, { service: service.name }),
+        text: "✕",
+      });
+      const step = el("span", { class: "k-chosen-step", text: String(index + 1) });
+      return el("li", { class: "k-chosen-item" }, step, what, remove);
     }),
   );
 }
 
 export function planBar(list, plan) {
-  list.replaceChildren(...plan.map((service) => el("li", "", service.name)));
+  list.replaceChildren(...plan.map((service) => el("li", { text: service.name })));
 }
 
 /** Fill the ticket screen from the issue answer. */
@@ -106,5 +112,3 @@ export function offlineState(overlay, offline, text) {
   overlay.classList.toggle("k-offline", offline);
   if (offline) overlay.hidden = false;
 }
-
-export { fill };

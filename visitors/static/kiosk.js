@@ -3,13 +3,13 @@
 // "the service I need is not here". Touch, keyboard (Tab, arrows, Enter, Escape = back,
 // digits on the PIN pad) and USB barcode scanners (they type the code and Enter).
 
+import { fill, lang } from "/static/server/kit/i18n.js";
 import { deviceToken, getJSON, post, remember } from "./kiosk-api.js";
 import { arrowNavigation } from "./kiosk-grid.js";
 import { IdleTimer } from "./kiosk-idle.js";
 import { PinPad } from "./kiosk-pin.js";
 import {
   chosenList,
-  fill,
   offlineState,
   planBar,
   serviceTile,
@@ -83,7 +83,7 @@ function goHome() {
  * for the answer, and going home, or reloading, would throw it away. */
 function idleHome() {
   if (state.busy) return idle.touch();
-  if (document.documentElement.lang === "en") {
+  if (lang() === "en") {
     location.href = `${location.pathname}?lang=id`;
     return;
   }

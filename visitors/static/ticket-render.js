@@ -1,14 +1,13 @@
 // Puts a visit's view on the page. The server rendered the same elements for the first
 // paint; this only changes their text and which of them show (data-when="<states>").
 
+import { el } from "/static/server/kit/dom.js";
+import { fill, pick } from "/static/server/kit/i18n.js";
+
 export function fields(root) {
   const found = {};
   for (const el of root.querySelectorAll("[data-f]")) found[el.dataset.f] = el;
   return found;
-}
-
-export function fmt(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
 
 /** Which face the page shows: booking, a ticket status, finished or gone. */
@@ -20,13 +19,13 @@ export function pageState(view) {
   return view.finished ? "finished" : view.current.status;
 }
 
-export function waitText(current, text) {
-  return text.lang === "en" ? current.wait_en : current.wait_id;
+export function waitText(current) {
+  return pick(current.wait_id, current.wait_en);
 }
 
 export function aheadText(current, text) {
   if (current.ahead == null) return "";
-  return current.ahead === 0 ? text.ahead_none : fmt(text.ahead, { n: current.ahead });
+  return current.ahead === 0 ? text.ahead_none : fill(text.ahead, { n: current.ahead });
 }
 
 export function render(root, f, view, text) {
@@ -42,10 +41,10 @@ export function render(root, f, view, text) {
     f.service.textContent = c.service_name;
     f.tenant.textContent = c.tenant_name;
     f.ahead.textContent = aheadText(c, text);
-    f.wait.textContent = waitText(c, text);
+    f.wait.textContent = waitText(c);
     for (const key of ["counter", "counter2", "counter3"]) f[key].textContent = c.counter_label;
     f.recalls.hidden = !c.recalls;
-    f.recalls.textContent = fmt(text.recalls, { n: c.recalls + 1 });
+    f.recalls.textContent = fill(text.recalls, { n: c.recalls + 1 });
     document.title = c.label;
   }
   f.alert.hidden = !view.alert;
@@ -55,17 +54,14 @@ export function render(root, f, view, text) {
 
 function renderSteps(f, view, text) {
   f["steps-box"].hidden = view.steps.length < 2;
-  f.step.textContent = fmt(text.step, { n: view.step, of: view.steps.length });
+  f.step.textContent = fill(text.step, { n: view.step, of: view.steps.length });
   const items = view.steps.map((step, index) => {
-    const li = document.createElement("li");
     const now = index + 1 === view.step;
-    li.className = step.status === "done" ? "is-done" : now ? "is-now" : "is-next";
-    li.textContent = step.service_name;
-    if (step.label) {
-      const small = document.createElement("small");
-      small.textContent = ` ${step.label}`;
-      li.append(small);
-    }
+    const li = el("li", {
+      class: step.status === "done" ? "is-done" : now ? "is-now" : "is-next",
+      text: step.service_name,
+    });
+    if (step.label) li.append(el("small", { text: ` ${step.label}` }));
     return li;
   });
   f.steps.replaceChildren(...items);

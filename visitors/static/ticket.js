@@ -4,7 +4,8 @@
 
 import { connect } from "/static/server/socket.js";
 import * as alerts from "./ticket-alert.js";
-import { fields, fmt, pageState, render, waitText } from "./ticket-render.js";
+import { fill } from "/static/server/kit/i18n.js";
+import { fields, pageState, render, waitText } from "./ticket-render.js";
 
 const CLOSE_FORBIDDEN = 4403;
 const root = document.getElementById("ticket");
@@ -32,19 +33,19 @@ function tell(before, now, c) {
     && (before.state !== "called" || before.id !== now.id || now.recalls > before.recalls);
   if (calledNow) {
     const line = now.recalls ? text.live_recall : text.live_call;
-    f.assertive.textContent = fmt(line, { label: c.label, counter: c.counter_label });
+    f.assertive.textContent = fill(line, { label: c.label, counter: c.counter_label });
     alerts.called();
     return;
   }
   const said = [];
   if (before.id !== now.id && now.state === "waiting") {
-    said.push(fmt(text.live_next_step, { service: c.service_name, label: c.label }));
+    said.push(fill(text.live_next_step, { service: c.service_name, label: c.label }));
   }
   if (now.state === "waiting" && (now.ahead !== before.ahead || before.id !== now.id)) {
-    said.push(now.ahead === 0 ? text.live_next : fmt(text.live_ahead, { n: now.ahead, wait: waitText(c, text) }));
+    said.push(now.ahead === 0 ? text.live_next : fill(text.live_ahead, { n: now.ahead, wait: waitText(c) }));
   }
   if (now.state === "serving" && before.state !== "serving") {
-    said.push(fmt(text.live_serving, { counter: c.counter_label }));
+    said.push(fill(text.live_serving, { counter: c.counter_label }));
   }
   if (now.state === "finished" && before.state !== "finished") said.push(text.live_done);
   if (said.length) f.polite.textContent = said.join(" ");

@@ -1,12 +1,17 @@
-// Small DOM helpers: build elements without innerHTML, and update lists in place so that
-// a live update never steals the keyboard focus from a button the officer is on.
+// Building and updating the page without innerHTML: text goes in as textContent only, so a
+// ticket label, a venue name or a visitor's words can never become markup. Lists are updated
+// in place so that a live update never steals the keyboard focus from a button.
 
-/** el("li", {class: "x", dataset: {id: "1"}}, child, "text") */
+/**
+ * el("li", {class: "x", dataset: {id: "1"}, text: "..."}, child, "text") -> the element.
+ * `text` sets textContent; `dataset` fills data-*; true makes an empty attribute; false and
+ * null leave it out; anything else is set as an attribute (hence as text, never as markup).
+ */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (name === "dataset") Object.assign(node.dataset, value);
-    else if (name === "text") node.textContent = value;
+    else if (name === "text") node.textContent = value ?? "";
     else if (value === true) node.setAttribute(name, "");
     else if (value !== false && value != null) node.setAttribute(name, value);
   }
@@ -39,6 +44,7 @@ export function reconcile(list, items, make, update) {
   }
 }
 
+/** Set the text of the element with `id`, touching the page only when it changes. */
 export function setText(id, text) {
   const node = document.getElementById(id);
   if (node.textContent !== text) node.textContent = text;
