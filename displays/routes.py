@@ -17,7 +17,9 @@ async def display(request: Request) -> Response:
     if zone is None:
         return page(request, "displays/unknown.html", status_code=404, zone_id=zone_id)
     # The page is only a shell: its data comes over /ws, which checks the device token.
-    return page(request, "displays/display.html", zone=zone)
+    # The hall clock shows the venue clock (demos and tests set it), not the screen's.
+    now = services(request).clock().isoformat()
+    return page(request, "displays/display.html", zone=zone, server_now=now)
 
 
 routes = [Route("/display/{zone}", display)]

@@ -1,7 +1,7 @@
 // Drawing a CounterView (counters/views.py) into the console page. Data goes in as
 // textContent only; lists are updated in place (dom.reconcile) to keep the focus.
 
-import { secondsSince, stopwatch } from "./clock.js";
+import { secondsSince, stopwatch } from "/static/server/kit/clock.js";
 import { el, reconcile, setText } from "/static/server/kit/dom.js";
 import { refusal, say } from "./i18n.js";
 

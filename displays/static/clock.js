@@ -1,4 +1,7 @@
-// The hall clock: the VENUE's wall-clock time and date, whatever the screen's own timezone.
+// The hall clock: the VENUE's time and date (the server's clock, in the venue's timezone),
+// whatever the screen's own clock and timezone say.
+
+import { now } from "/static/server/kit/clock.js";
 // Indonesia has no DST; its three zones are written WIB, WITA and WIT.
 
 const ABBREVIATIONS = {
@@ -42,9 +45,9 @@ export function startClock({ time, date, zone, timeZone, locale }) {
 
   function tick() {
     if (!format) return;
-    const now = new Date();
-    time.textContent = format.time.format(now);
-    date.textContent = format.date.format(now);
+    const at = new Date(now());
+    time.textContent = format.time.format(at);
+    date.textContent = format.date.format(at);
   }
 
   setTimeZone(timeZone);

@@ -359,6 +359,23 @@ class TestLayouts:
             await context.close()
 
 
+class TestClock:
+    """The hall clock shows the venue's time (the server's clock), not the screen's."""
+
+    async def test_it_follows_the_venue_clock(
+        self, live_server: LiveServer, browser: Browser
+    ) -> None:
+        # The server's clock starts at 09.00 WIB on 24 November 2026 (OPEN_HOURS); the
+        # screen's own clock says today, with a timezone far from the venue's.
+        context = await browser.new_context(locale="id-ID", timezone_id="America/New_York")
+        try:
+            page = await open_display(context, live_server)
+            await expect(page.locator(".clock-date")).to_have_text("Selasa, 24 November 2026")
+            await expect(page.locator(".clock-time")).to_have_text(re.compile(r"^09[.:]0\d WIB$"))
+        finally:
+            await context.close()
+
+
 class TestRunningText:
     """The venue's running text scrolls along the bottom, and is gone when emptied."""
 

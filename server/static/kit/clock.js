@@ -1,5 +1,7 @@
-// The server's time, as well as the page can know it: timers count from server timestamps,
-// so a kiosk PC whose clock is a few minutes off must not show "-02:10" or "63 min".
+// The venue's time, as well as the page can know it: the server's clock (the one the queue
+// stamps every event with) read when the page was rendered, plus the time since. Timers
+// count from server timestamps, so a PC whose clock is a few minutes off must not show
+// "-02:10" or "63 min", and a hall display shows the venue's time, not the screen's.
 
 let offset = 0; // server time minus this page's clock, in ms
 
