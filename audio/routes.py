@@ -12,12 +12,14 @@ import logging
 import re
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from audio.library import AnnouncementError, ClipLibrary
 from audio.wording import call_for
 from server.services import services
+from server.web.auth import say
+from server.web.problems import Problem
 
 log = logging.getLogger(__name__)
 TICKET = re.compile(r"^[A-Z]{1,3}-\d{1,4}$")
@@ -32,8 +34,10 @@ async def announcement(request: Request) -> Response:
     venue = services(request).venue
     counter, label = request.path_params["counter"], request.path_params["ticket"]
     if counter not in venue.counters or not TICKET.match(label):
-        return JSONResponse(
-            {"message": "Pengumuman tidak ditemukan.", "message_en": "No such announcement."}, 404
+        raise Problem(
+            404,
+            "no_announcement",
+            say(request, "Pengumuman tidak ditemukan.", "No such announcement."),
         )
     library: ClipLibrary = services(request).audio
     call = call_for(venue, counter, label, recall=request.query_params.get("recall") == "1")
@@ -41,9 +45,11 @@ async def announcement(request: Request) -> Response:
         found = await asyncio.to_thread(library.announcement, call)
     except AnnouncementError:
         log.exception("no audio for %s at counter %s", label, counter)
-        return JSONResponse(
-            {"message": "Suara pengumuman tidak tersedia.", "message_en": "No audio."}, 503
-        )
+        raise Problem(
+            503,
+            "no_audio",
+            say(request, "Suara pengumuman tidak tersedia.", "No audio for this announcement."),
+        ) from None
     etag = f'"{found.id}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})

@@ -13,7 +13,7 @@ from counters.views import CounterProjection
 from server.accounts import User
 from server.domain.venue import Counter, Service, Venue
 from server.services import services
-from server.web.auth import signed_in, to_sign_in
+from server.web.guards import page_user
 from server.web.pages import page
 
 # JSON inside <script type="application/json"> ends at the first "</script", and "<!--"
@@ -53,10 +53,7 @@ def _usable(user: User, venue: Venue) -> list[Counter]:
 
 
 async def pick(request: Request) -> Response:
-    who = await signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    user, session = who
+    user, session = await page_user(request)
     venue: Venue = services(request).venue
     counters = _usable(user, venue)
     if len(counters) == 1:
@@ -73,10 +70,7 @@ async def pick(request: Request) -> Response:
 
 async def console(request: Request) -> Response:
     counter_id = request.path_params["counter"]
-    who = await signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    user, session = who
+    user, session = await page_user(request)
     venue: Venue = services(request).venue
     counter = venue.counters.get(counter_id)
     if counter is None or not user.may_use_counter(counter.id, counter.tenant):

@@ -63,10 +63,7 @@ class _Choice:
 
 
 async def reports(request: Request) -> Response:
-    allowed = await manager_access(request)
-    if isinstance(allowed, Response):
-        return allowed
-    user, _, watchable = allowed
+    user, _, watchable = await manager_access(request)
     venue: Venue = services(request).venue
     today = venue.local(services(request).queue.clock()).date()
     tenants = [venue.tenants[t] for t in watchable]
@@ -74,10 +71,7 @@ async def reports(request: Request) -> Response:
 
 
 async def report_file(request: Request) -> Response:
-    allowed = await manager_access(request)
-    if isinstance(allowed, Response):
-        return allowed
-    user, _, _ = allowed
+    user, _, _ = await manager_access(request)
     venue: Venue = services(request).venue
     choice = _Choice(request, user, venue)
     if choice.error:

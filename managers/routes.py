@@ -13,8 +13,10 @@ from starlette.routing import Route
 from server.accounts import User
 from server.service import VenueQueue
 from server.services import services
-from server.web.auth import Session, signed_in, to_sign_in
+from server.web.auth import Session
+from server.web.guards import page_user
 from server.web.pages import page
+from server.web.problems import Answered
 
 MANAGERS = ("manager", "admin")
 
@@ -28,33 +30,24 @@ def watchable_tenants(user: User, queue: VenueQueue) -> list[str]:
     return []
 
 
-async def manager_access(request: Request) -> tuple[User, Session, list[str]] | Response:
-    """The signed-in manager or supervisor with the tenants they may see, or the response
-    for anyone else (sign in first, or the forbidden page)."""
-    who = await signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    user, session = who
+async def manager_access(request: Request) -> tuple[User, Session, list[str]]:
+    """The signed-in manager or supervisor with the tenants they may see; anyone else is
+    `Answered` (sign in first, or the forbidden page)."""
+    user, session = await page_user(request)
     tenants = watchable_tenants(user, services(request).queue)
     if not tenants:
-        return page(request, "managers/forbidden.html", status_code=403, user=user)
+        raise Answered(page(request, "managers/forbidden.html", status_code=403, user=user))
     return user, session, tenants
 
 
 async def dashboard(request: Request) -> Response:
-    allowed = await manager_access(request)
-    if isinstance(allowed, Response):
-        return allowed
-    user, session, tenants = allowed
+    user, session, tenants = await manager_access(request)
     topic = "manager:all" if user.role in MANAGERS else f"manager:{tenants[0]}"
     return page(request, "managers/dashboard.html", user=user, csrf=session.csrf, topic=topic)
 
 
 async def notices(request: Request) -> Response:
-    allowed = await manager_access(request)
-    if isinstance(allowed, Response):
-        return allowed
-    user, session, tenants = allowed
+    user, session, tenants = await manager_access(request)
     queue: VenueQueue = services(request).queue
     rows = [(queue.venue.tenants[t], queue.state.notices.get(t, "")) for t in tenants]
     return page(
@@ -68,10 +61,7 @@ async def notices(request: Request) -> Response:
 
 
 async def running_text(request: Request) -> Response:
-    who = await signed_in(request)
-    if who is None:
-        return to_sign_in(request)
-    user, session = who
+    user, session = await page_user(request)
     if user.role not in MANAGERS:
         return page(request, "managers/forbidden.html", status_code=403, user=user)
     queue: VenueQueue = services(request).queue

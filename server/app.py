@@ -40,7 +40,7 @@ from server.service import VenueQueue
 from server.services import Services, services
 from server.settings import Settings
 from server.store import StoreUnavailable, open_log
-from server.web import commands, faults, login, openapi, socket
+from server.web import commands, faults, login, openapi, problems, socket
 from server.web.auth import Sessions, load_secret
 from server.web.headers import SecurityHeaders
 from server.web.login import SignIns
@@ -170,7 +170,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders), compress],
-        exception_handlers=faults.HANDLERS,
+        exception_handlers={**faults.HANDLERS, **problems.HANDLERS},
     )
     return app
 

@@ -323,8 +323,6 @@ def _error(request: Request, code: str) -> str:
 async def book(request: Request) -> Response:
     venue: Venue = services(request).venue
     form = await read_form(request)
-    if isinstance(form, Response):
-        return form
     field = {k: str(form.get(k, "")) for k in ("service", "day", "slot", "holder", "action")}
     picked = _picked(venue, "", field["service"], field["day"])
     typed = field["holder"][:40]

@@ -48,7 +48,7 @@ from server.services import services
 from server.web.auth import Lang, language, paired_device, say
 from server.web.bodies import read_json
 from server.web.pages import page
-from server.web.problems import bad_command_id, invalid
+from server.web.problems import Problem, bad_command_id, from_table, invalid, refused
 from visitors.printing import PrintFailed, Slip, job, send
 from visitors.views import crowded
 
@@ -93,10 +93,8 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 }
 
 
-def problem(request: Request, code: str, **params: object) -> JSONResponse:
-    status, indonesian, english = PROBLEMS[code]
-    message = say(request, indonesian, english).format(**params)
-    return JSONResponse({"ok": False, "code": code, "message": message}, status_code=status)
+def problem(request: Request, code: str, **params: object) -> Problem:
+    return from_table(request, PROBLEMS, code, "", **params)
 
 
 # --- wire -----------------------------------------------------------------------------
@@ -125,12 +123,10 @@ class RequestBody(_Request, frozen=True):
 Body = TypeVar("Body", bound=_Request)
 
 
-async def _body(request: Request, kind: type[Body]) -> Body | JSONResponse:
+async def _body(request: Request, kind: type[Body]) -> Body:
     parsed = await read_json(request, lambda body: msgspec.json.decode(body, type=kind))
-    if isinstance(parsed, JSONResponse):
-        return parsed
     if not 8 <= len(parsed.command_id) <= 64:
-        return bad_command_id(request)
+        raise bad_command_id(request)
     return parsed
 
 
@@ -202,18 +198,18 @@ class Lockouts:
         self.booking = Lockout(*LOCKOUTS["booking"])
 
 
-async def _confirming_staff(request: Request, device: Device, pin: str) -> User | JSONResponse:
+async def _confirming_staff(request: Request, device: Device, pin: str) -> User:
     guard = services(request).kiosk_lockouts.pin
     if guard.locked_for(device.id):
-        return problem(request, "pin_locked", minutes=guard.minutes(device.id))
+        raise problem(request, "pin_locked", minutes=guard.minutes(device.id))
     book: AccountBook = services(request).accounts
     accounts = await book.refresh()
     user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
     if user is None:
         left = guard.wrong(device.id)
         if left == 0:
-            return problem(request, "pin_locked", minutes=guard.minutes(device.id))
-        return problem(request, "pin_wrong", left=left)
+            raise problem(request, "pin_locked", minutes=guard.minutes(device.id))
+        raise problem(request, "pin_wrong", left=left)
     guard.right(device.id)
     return user
 
@@ -459,7 +455,7 @@ async def _issued_answer(
     queue: VenueQueue = services(request).queue
     ticket = queue.state.tickets.get(issued.ticket)
     if ticket is None:  # a retry answered after the day rolled over: nothing to show
-        return problem(request, "unknown_visit")
+        raise problem(request, "unknown_visit")
     slip = slip_for(request, ticket)
     printing = await _print(request, device, slip)
     return JSONResponse(
@@ -467,14 +463,15 @@ async def _issued_answer(
     )
 
 
-def _refused(request: Request, error: DomainError, service: str = "") -> JSONResponse:
+def _refused(request: Request, error: DomainError, service: str = "") -> Problem:
+    if error.code not in (*TURN_AWAY_CODES, "venue_closed"):
+        return refused(request, error)
     queue: VenueQueue = services(request).queue
+    found = queue.venue.services.get(service)
     lang = language(request)
-    body: dict[str, Any] = {"ok": False, "code": error.code, "message": error.message(lang)}
-    if error.code in (*TURN_AWAY_CODES, "venue_closed"):
-        found = queue.venue.services.get(service)
-        body["come_back"] = come_back(queue.venue, error, queue.clock(), lang, found)
-    return JSONResponse(body, status_code=409)
+    return refused(
+        request, error, come_back=come_back(queue.venue, error, queue.clock(), lang, found)
+    )
 
 
 # --- handlers -------------------------------------------------------------------------
@@ -488,7 +485,7 @@ async def kiosk_page(request: Request) -> Response:
 async def overview(request: Request) -> JSONResponse:
     device = await _kiosk(request)
     if device is None:
-        return problem(request, "unpaired")
+        raise problem(request, "unpaired")
     queue: VenueQueue = services(request).queue
     state, now, lang = queue.state, queue.clock(), language(request)
     if not crowded(state):
@@ -504,22 +501,17 @@ async def overview(request: Request) -> JSONResponse:
 async def issue(request: Request) -> JSONResponse:
     device = await _kiosk(request)
     if device is None:
-        return problem(request, "unpaired")
+        raise problem(request, "unpaired")
     body = await _body(request, IssueBody)
-    if isinstance(body, JSONResponse):
-        return body
     if len(body.itinerary) > MAX_ITINERARY:
-        return invalid(
+        raise invalid(
             request,
             f"paling banyak {MAX_ITINERARY} layanan lanjutan",
             f"at most {MAX_ITINERARY} more services",
         )
     confirmed_by = ""
     if body.priority:
-        staff = await _confirming_staff(request, device, body.pin)
-        if isinstance(staff, JSONResponse):
-            return staff
-        confirmed_by = staff.username
+        confirmed_by = (await _confirming_staff(request, device, body.pin)).username
     queue: VenueQueue = services(request).queue
     command = cmd.IssueTicket(
         service=body.service,
@@ -533,7 +525,7 @@ async def issue(request: Request) -> JSONResponse:
         outcome = await queue.execute(command, body.command_id, _caller(device))
     except DomainError as error:
         await _record_turn_away(queue, error, body, device)
-        return _refused(request, error, body.service)
+        raise _refused(request, error, body.service) from None
     return await _issued_answer(request, device, outcome.events)
 
 
@@ -554,27 +546,25 @@ async def _record_turn_away(
 async def check_in(request: Request) -> JSONResponse:
     device = await _kiosk(request)
     if device is None:
-        return problem(request, "unpaired")
+        raise problem(request, "unpaired")
     body = await _body(request, CheckInBody)
-    if isinstance(body, JSONResponse):
-        return body
     code = body.booking.strip()
     if not 1 <= len(code) <= 64:
-        return invalid(
+        raise invalid(
             request,
             "kode pemesanan kosong atau terlalu panjang",
             "the booking code is empty or too long",
         )
     guard = services(request).kiosk_lockouts.booking
     if guard.locked_for(device.id):
-        return problem(request, "check_in_locked", minutes=guard.minutes(device.id))
+        raise problem(request, "check_in_locked", minutes=guard.minutes(device.id))
     queue: VenueQueue = services(request).queue
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
     except DomainError as error:
         if error.code == "unknown_booking" and guard.wrong(device.id) == 0:
-            return problem(request, "check_in_locked", minutes=guard.minutes(device.id))
-        return _refused(request, error)
+            raise problem(request, "check_in_locked", minutes=guard.minutes(device.id)) from None
+        raise _refused(request, error) from None
     guard.right(device.id)
     return await _issued_answer(request, device, outcome.events)
 
@@ -582,16 +572,14 @@ async def check_in(request: Request) -> JSONResponse:
 async def request_service(request: Request) -> JSONResponse:
     device = await _kiosk(request)
     if device is None:
-        return problem(request, "unpaired")
+        raise problem(request, "unpaired")
     body = await _body(request, RequestBody)
-    if isinstance(body, JSONResponse):
-        return body
     queue: VenueQueue = services(request).queue
     command = cmd.RequestService(tenant=body.tenant, text=body.text, channel="kiosk")
     try:
         await queue.execute(command, body.command_id, _caller(device))
     except DomainError as error:
-        return _refused(request, error)
+        raise _refused(request, error) from None
     thanks = say(
         request,
         "Terima kasih. Permintaan Anda kami catat dan sampaikan kepada pengelola MPP.",

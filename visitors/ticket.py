@@ -145,8 +145,6 @@ async def ticket_page(request: Request, error: str = "", status: int = 200) -> R
 async def cancel_ticket(request: Request) -> Response:
     token = request.path_params["token"]
     form = await read_form(request)
-    if isinstance(form, Response):
-        return form
     if not form_ok(request, f"cancel:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
     visits: VisitProjection = services(request).visits
@@ -162,8 +160,6 @@ async def cancel_ticket(request: Request) -> Response:
 async def cancel_booking(request: Request) -> Response:
     token = request.path_params["token"]
     form = await read_form(request)
-    if isinstance(form, Response):
-        return form
     if not form_ok(request, f"cancel-booking:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
     visits: VisitProjection = services(request).visits

@@ -16,7 +16,6 @@ from typing import TypeVar
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from server import validation
 from server.web import wire
@@ -57,21 +56,23 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
 Value = TypeVar("Value")
 
 
-async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value | JSONResponse:
-    """The body as `decode` (msgspec) makes it, or the JSON refusal to answer with."""
+async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value:
+    """The body as `decode` (msgspec) makes it; else it raises the refusal to answer with."""
     try:
         body = await read_body(request)
     except BodyRefused as refused:
-        return problem(request, refused.code)
+        raise problem(request, refused.code) from None
     try:
         return wire.decode(decode, body)
     except wire.TooDeep:
-        return problem(request, "too_deep")
+        raise problem(request, "too_deep") from None
     except msgspec.ValidationError as error:  # before DecodeError: it is one
         indonesian, english = explain(str(error))
-        return invalid(request, indonesian, english, str(error))
+        raise invalid(request, indonesian, english, str(error)) from None
     except msgspec.DecodeError as error:
-        return invalid(request, "isinya bukan JSON yang sah", "it is not valid JSON", str(error))
+        raise invalid(
+            request, "isinya bukan JSON yang sah", "it is not valid JSON", str(error)
+        ) from None
 
 
 _TYPES = {

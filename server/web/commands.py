@@ -23,9 +23,9 @@ from server.domain.state import State
 from server.domain.venue import Venue
 from server.service import VenueQueue
 from server.services import services
-from server.web.auth import csrf_ok, language, signed_in
 from server.web.bodies import read_json
-from server.web.problems import bad_command_id, problem
+from server.web.guards import api_user
+from server.web.problems import bad_command_id, problem, refused
 
 
 class _Envelope(msgspec.Struct):
@@ -42,21 +42,13 @@ def _command_with_id(body: bytes) -> tuple[cmd.Command, str]:
 
 
 async def command(request: Request) -> JSONResponse:
-    who = await signed_in(request)
-    if who is None:
-        return problem(request, "signed_out")
-    user, session = who
-    if not csrf_ok(request, session, request.headers.get("x-csrf-token")):
-        return problem(request, "csrf")
-    body = await read_json(request, _command_with_id)
-    if isinstance(body, JSONResponse):
-        return body
-    parsed, command_id = body
+    user, _ = await api_user(request)
+    parsed, command_id = await read_json(request, _command_with_id)
     if not 8 <= len(command_id) <= 64:
-        return bad_command_id(request)
+        raise bad_command_id(request)
     queue: VenueQueue = services(request).queue
     if not allowed(user, parsed, queue.venue, queue.state):
-        return problem(request, "forbidden")
+        raise problem(request, "forbidden")
     return await _execute(request, queue, _as_user(parsed, user), command_id, user)
 
 
@@ -66,8 +58,7 @@ async def _execute(
     try:
         outcome = await queue.execute(parsed, command_id, caller=f"user:{user.username}")
     except DomainError as error:
-        body = {"ok": False, "code": error.code, "message": error.message(language(request))}
-        return JSONResponse(body, status_code=409)
+        raise refused(request, error) from None
     events = [type(e).__name__ for e in outcome.events]
     return JSONResponse(
         {"ok": True, "seq": outcome.last_seq, "duplicate": outcome.duplicate, "events": events}

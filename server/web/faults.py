@@ -18,13 +18,14 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ExceptionHandler
 from starlette.websockets import WebSocket, WebSocketState
 
 from server.store import StoreUnavailable
 from server.web.auth import say
 from server.web.pages import page
+from server.web.problems import Problem
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,7 @@ async def store_unavailable(conn: HTTPConnection, error: Exception) -> Response 
     assert isinstance(conn, Request)
     headers = {"Retry-After": str(RETRY_AFTER)}
     if wants_json(conn):
-        body = {"ok": False, "code": CODE, "message": message(conn)}
-        return JSONResponse(body, status_code=503, headers=headers)
+        return Problem(503, CODE, message(conn), headers=headers).response()
     response = page(
         conn,
         "outage.html",

@@ -8,11 +8,11 @@ from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
 
 from server.web.auth import say
 from server.web.bodies import BodyRefused, read_body
 from server.web.pages import page
+from server.web.problems import Answered
 
 # Our forms are a few short fields: far below Starlette's defaults (1000 fields of 1 MB).
 FORM_BYTES = 64 * 1024
@@ -38,13 +38,13 @@ _FORM_PROBLEMS = {
 }
 
 
-async def read_form(request: Request) -> FormData | HTMLResponse:
-    """The submitted form, read within the body limits (size, time, fields); or the page,
-    in the visitor's language, to answer with when it cannot be read."""
+async def read_form(request: Request) -> FormData:
+    """The submitted form, read within the body limits (size, time, fields); when it cannot
+    be read, `Answered` with the page saying so in the visitor's language."""
     try:
         body = await read_body(request, FORM_BYTES)
     except BodyRefused as refused:
-        return _form_problem(request, refused.code)
+        raise _form_problem(request, refused.code) from None
     content_type, _ = parse_options_header(request.headers.get("content-type", ""))
     try:
         if content_type == b"multipart/form-data":
@@ -60,15 +60,14 @@ async def read_form(request: Request) -> FormData | HTMLResponse:
         )
         return await parser.parse()
     except MultiPartException:
-        return _form_problem(request, "bad_form")
+        raise _form_problem(request, "bad_form") from None
 
 
 async def _once(body: bytes) -> AsyncGenerator[bytes, None]:
     yield body
 
 
-def _form_problem(request: Request, code: str) -> HTMLResponse:
+def _form_problem(request: Request, code: str) -> Answered:
     status, indonesian, english = _FORM_PROBLEMS[code]
-    return page(
-        request, "form_problem.html", status_code=status, message=say(request, indonesian, english)
-    )
+    message = say(request, indonesian, english)
+    return Answered(page(request, "form_problem.html", status_code=status, message=message))

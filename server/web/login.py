@@ -210,8 +210,6 @@ def _form(request: Request, error: str = "", username: str = "", status: int = 2
 
 async def login(request: Request) -> Response:
     form = await read_form(request)
-    if isinstance(form, Response):
-        return form
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     expected = request.cookies.get(LOGIN_COOKIE)
     sent = str(form.get("csrf", ""))
@@ -350,8 +348,6 @@ def _audit(name: str, address: str, reason: str) -> None:
 async def logout(request: Request) -> Response:
     who = await signed_in(request)
     form = await read_form(request)
-    if isinstance(form, Response):
-        return form
     if who is not None and csrf_ok(request, who[1], str(form.get("csrf", ""))):
         user, session = who
         # On the accounts log: the cookie stops working on every process, not only here.

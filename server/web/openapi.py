@@ -204,8 +204,8 @@ def _paths() -> dict[str, Schema]:
                 {
                     "200": _answer(200, "audio/wav", {"type": "string", "format": "binary"}),
                     "304": {"description": _STATUS_TEXT[304]},
-                    "404": _answer(404, _JSON, _ref("AudioProblem")),
-                    "503": _answer(503, _JSON, _ref("AudioProblem")),
+                    "404": _answer(404, _JSON, _ref("Problem")),
+                    "503": _answer(503, _JSON, _ref("Problem")),
                 },
                 parameters=(
                     _path_param("counter", "The counter's id, e.g. `1`"),
@@ -329,11 +329,6 @@ def _answers() -> dict[str, Schema]:
             "description": "A refusal: `code` for machines, `message` for people.",
             "required": ["ok", "code", "message"],
             "properties": {"ok": {"const": False}, "code": text, "message": text},
-        },
-        "AudioProblem": {
-            "type": "object",
-            "required": ["message", "message_en"],
-            "properties": {"message": text, "message_en": text},
         },
         "Health": {
             "type": "object",

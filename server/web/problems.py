@@ -1,15 +1,21 @@
-"""Refusals a machine reads: `{"ok": false, "code", "message"[, "detail"]}` with a status.
+"""Refusals: one exception, one answer shape, one handler.
 
-`message` is in the caller's language (Indonesian unless they chose English); `detail`, when
-present, keeps the library's own words for developers.
+A route (or a guard it calls) raises `Problem`; the handler `server.app` registers answers
+`{"ok": false, "code", "message"[, "detail"][, more]}` with the problem's status. `code` is
+for machines, `message` for people, in the caller's language (Indonesian unless they chose
+English); `detail`, when present, keeps a library's own words for developers. A guard whose
+answer is a page (sign in first, the forbidden page) raises `Answered` with it instead.
 """
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+from typing import Any
 
-from server.web.auth import say
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+
+from server.domain.errors import DomainError
+from server.web.auth import language, say
 
 PROBLEMS: dict[str, tuple[int, str, str]] = {
     "signed_out": (
@@ -38,17 +44,62 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 }
 
 
-def problem(request: Request, code: str, detail: str = "", **params: object) -> JSONResponse:
-    """A refusal from `PROBLEMS` in the user's language; `detail` is for developers."""
-    status, indonesian, english = PROBLEMS[code]
-    message = say(request, indonesian, english).format(**params)
-    body = {"ok": False, "code": code, "message": message}
-    if detail:
-        body["detail"] = detail
-    return JSONResponse(body, status_code=status)
+class Problem(Exception):
+    """A refusal, answered as JSON: raise it from a route or anything a route calls."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        detail: str = "",
+        headers: dict[str, str] | None = None,
+        **more: Any,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+        self.detail, self.headers, self.more = detail, headers, more
+
+    def response(self) -> JSONResponse:
+        body: dict[str, Any] = {"ok": False, "code": self.code, "message": self.message}
+        if self.detail:
+            body["detail"] = self.detail
+        body |= self.more
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
-def bad_command_id(request: Request) -> JSONResponse:
+class Answered(Exception):
+    """A guard's answer that is not JSON (a redirect to sign in, a page saying why not)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def problem(request: Request, code: str, detail: str = "", **params: object) -> Problem:
+    """The refusal `code` from `PROBLEMS` in the user's language; `detail` is for developers."""
+    return from_table(request, PROBLEMS, code, detail, **params)
+
+
+def from_table(
+    conn: HTTPConnection,
+    table: dict[str, tuple[int, str, str]],
+    code: str,
+    detail: str = "",
+    **params: object,
+) -> Problem:
+    """The refusal `code` of a room's table of (status, Indonesian, English)."""
+    status, indonesian, english = table[code]
+    return Problem(status, code, say(conn, indonesian, english).format(**params), detail=detail)
+
+
+def refused(conn: HTTPConnection, error: DomainError, **more: Any) -> Problem:
+    """The domain's refusal of a command (HTTP 409), in the user's language."""
+    return Problem(409, error.code, error.message(language(conn)), **more)
+
+
+def bad_command_id(request: Request) -> Problem:
     return invalid(
         request,
         "kolom command_id harus 8-64 karakter",
@@ -56,6 +107,20 @@ def bad_command_id(request: Request) -> JSONResponse:
     )
 
 
-def invalid(request: Request, indonesian: str, english: str, detail: str = "") -> JSONResponse:
+def invalid(request: Request, indonesian: str, english: str, detail: str = "") -> Problem:
     """A 400 `bad_request` saying why, in the user's language."""
     return problem(request, "bad_request", detail, why=say(request, indonesian, english))
+
+
+async def _answer_problem(conn: HTTPConnection, error: Exception) -> Response:
+    assert isinstance(error, Problem)
+    return error.response()
+
+
+async def _answer_answered(conn: HTTPConnection, error: Exception) -> Response:
+    assert isinstance(error, Answered)
+    return error.response
+
+
+# What `server.app` registers (with `server.web.faults.HANDLERS`).
+HANDLERS = {Problem: _answer_problem, Answered: _answer_answered}

@@ -35,7 +35,11 @@ class TestAnnouncementEndpoint:
     def test_bad_requests_get_a_sentence(self, live_server: LiveServer) -> None:
         for path in ("/audio/call/999/A-007.wav", "/audio/call/3/not-a-ticket.wav"):
             answer = httpx.get(f"{live_server.url}{path}")
-            assert (
-                answer.status_code == 404
-                and answer.json()["message"] == "Pengumuman tidak ditemukan."
-            )
+            # The one refusal shape every JSON endpoint answers with.
+            assert answer.status_code == 404 and answer.json() == {
+                "ok": False,
+                "code": "no_announcement",
+                "message": "Pengumuman tidak ditemukan.",
+            }
+        english = httpx.get(f"{live_server.url}/audio/call/999/A-007.wav?lang=en")
+        assert english.json()["message"] == "No such announcement."
