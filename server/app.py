@@ -46,7 +46,7 @@ from server.web.headers import SecurityHeaders
 from server.web.login import SignIns
 from server.web.pages import static_mounts
 from visitors.booking import RateLimit
-from visitors.kiosk import Lockouts
+from visitors.kiosk_lockouts import Lockouts
 from visitors.views import VisitProjection
 
 HEARTBEAT_SECONDS = 25.0

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
     from server.web.auth import Sessions
     from server.web.login import SignIns
     from visitors.booking import RateLimit
-    from visitors.kiosk import Lockouts
+    from visitors.kiosk_lockouts import Lockouts
     from visitors.views import VisitProjection
 
 

@@ -30,7 +30,7 @@ from server.services import services
 from server.settings import Settings
 from tests.conftest import AUDIO_CACHE
 from tests.helpers import FakeClock
-from visitors import kiosk as kiosk_module
+from visitors import kiosk_tiles
 from visitors import views as visitor_views
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -462,7 +462,7 @@ class TestBigDay:
             return new_ticket_waits(venue, state, now)
 
         monkeypatch.setattr(visitor_views, "OFFLOAD_FROM", 1)
-        monkeypatch.setattr(kiosk_module, "new_ticket_waits", recorded)
+        monkeypatch.setattr(kiosk_tiles, "new_ticket_waits", recorded)
         for _ in range(3):
             assert (await kiosk.issue("ktp")).status_code == 200
         answer = await kiosk.client.get("/kiosk/api/overview")
