@@ -26,12 +26,18 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium_flags() -> list[str]:
+    """Chromium's command line; a test module may override this fixture to add flags."""
+    return CHROMIUM_FLAGS
+
+
+@pytest.fixture
+async def browser(chromium_flags: list[str]) -> AsyncIterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("chromium is not installed (apt-get install chromium)")
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        launched = await playwright.chromium.launch(executable_path=executable, args=chromium_flags)
         yield launched
         await launched.close()
 

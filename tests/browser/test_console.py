@@ -98,6 +98,11 @@ def action(page: Page, name: str) -> Locator:
     return page.locator(f'.actions [data-action="{name}"]')
 
 
+def status_button(page: Page, name: str) -> Locator:
+    """Open, pause or close: the counter's own buttons, beside its status."""
+    return page.locator(f'button[data-action="{name}"]')
+
+
 class TestCalling:
     """Tickets arrive live; the officer calls, recalls and marks no-shows with single keys."""
 
@@ -254,6 +259,45 @@ class TestHoldAndErrors:
         await expect(page.locator("#current-label")).to_have_text(label(1))
         await expect(page.locator("#current-status")).to_have_text("Dilayani")
         await expect(page.locator("#held-empty")).to_be_visible()
+
+    async def test_dead_buttons_name_the_domains_reason(
+        self, live_server: LiveServer, page: Page, staff: Staff
+    ) -> None:
+        """The reasons come from the counter view's refusals (server/domain/refusals.py)."""
+        await sign_in(page, live_server)
+        await expect(page.locator("#connection")).to_have_text("Terhubung")
+        closed = "Loket belum dibuka. Tekan Buka loket dulu."
+        await expect(action(page, "call_next")).to_have_attribute("title", closed)
+        await expect(status_button(page, "pause_counter")).to_have_attribute(
+            "title", "Loket tidak sedang buka."
+        )
+        await expect(status_button(page, "close_counter")).to_have_attribute(
+            "title", "Loket sudah tutup."
+        )
+        await expect(status_button(page, "open_counter")).to_be_enabled()
+
+        await page.get_by_role("button", name="Buka loket").click()
+        staff.issue(2)
+        await expect(page.locator("#waiting")).to_contain_text(label(2))
+        await expect(status_button(page, "open_counter")).to_have_attribute(
+            "title", "Loket sudah buka."
+        )
+        await page.keyboard.press("n")
+        await expect(page.locator("#current-label")).to_have_text(label(1))
+        busy = f"Masih menangani {label(1)}. Selesaikan, tahan, atau tandai tidak hadir dulu."
+        await expect(action(page, "call_next")).to_have_attribute("title", busy)
+        await expect(status_button(page, "close_counter")).to_have_attribute("title", busy)
+        await page.keyboard.press("s")
+        await expect(page.locator("#current-status")).to_have_text("Dilayani")
+        await expect(action(page, "recall")).to_have_attribute(
+            "title", f"{label(1)} sudah dilayani."
+        )
+        await page.keyboard.press("h")
+        await expect(page.locator("#held")).to_contain_text(label(1))
+        await expect(status_button(page, "close_counter")).to_have_attribute(
+            "title", "Masih ada 1 tiket ditahan. Lanjutkan dulu."
+        )
+        await expect(action(page, "call_next")).to_be_enabled()
 
     async def test_calling_with_nobody_waiting_shows_the_refusal(
         self, live_server: LiveServer, page: Page

@@ -4,11 +4,9 @@ so `crypto.randomUUID` is missing there, and the pages must still send their com
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from server.demo import PASSWORD
 from tests.browser.conftest import CHROMIUM_FLAGS
@@ -18,54 +16,30 @@ HOST = "antrean.test"
 
 
 @pytest.fixture
-async def lan_browser() -> AsyncIterator[Browser]:
+def chromium_flags() -> list[str]:
     """Chromium resolving antrean.test to this machine: an origin that is not localhost."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed (apt-get install chromium)")
-    flags = [*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=executable, args=flags)
-        yield launched
-        await launched.close()
-
-
-@pytest.fixture
-async def lan(lan_browser: Browser) -> AsyncIterator[BrowserContext]:
-    """A context whose pages fail the test on any script error."""
-    opened = await lan_browser.new_context(locale="id-ID")
-    errors: list[str] = []
-    opened.on("page", lambda page: page.on("pageerror", lambda error: errors.append(str(error))))
-    yield opened
-    await opened.close()
-    assert errors == [], f"script errors on the page: {errors}"
+    return [*CHROMIUM_FLAGS, f"--host-resolver-rules=MAP {HOST} 127.0.0.1"]
 
 
 def lan_url(server: LiveServer) -> str:
     return f"http://{HOST}:{server.port}"
 
 
-async def signed_in(
-    context: BrowserContext, server: LiveServer, username: str, target: str
-) -> Page:
-    """A page of `target` on the LAN origin, signed in as `username`."""
-    page = await context.new_page()
+async def sign_in(page: Page, server: LiveServer, username: str, target: str) -> None:
+    """Open `target` on the LAN origin, signed in as `username`."""
     await page.goto(f"{lan_url(server)}/login?next={target}")
     assert await page.evaluate("window.isSecureContext") is False
     await page.get_by_label("Nama pengguna").fill(username)
     await page.get_by_label("Kata sandi").fill(PASSWORD)
     await page.get_by_role("button", name="Masuk").click()
     await expect(page).to_have_url(re.compile(re.escape(f"{lan_url(server)}{target}")))
-    return page
 
 
 class TestPlainHttp:
     """Commands land from pages on a plain-http origin that is not localhost."""
 
-    async def test_the_running_text_is_saved(
-        self, live_server: LiveServer, lan: BrowserContext
-    ) -> None:
-        page = await signed_in(lan, live_server, "manajer", "/manager/running-text")
+    async def test_the_running_text_is_saved(self, live_server: LiveServer, page: Page) -> None:
+        await sign_in(page, live_server, "manajer", "/manager/running-text")
         assert await page.evaluate("typeof crypto.randomUUID") == "undefined"
         await page.get_by_label("Teks").fill("Layanan paspor tutup sementara hari ini")
         await page.get_by_role("button", name="Simpan dan tampilkan").click()
@@ -75,17 +49,15 @@ class TestPlainHttp:
             "Layanan paspor tutup sementara hari ini"
         )
 
-    async def test_a_notice_is_saved(self, live_server: LiveServer, lan: BrowserContext) -> None:
-        page = await signed_in(lan, live_server, "manajer", "/manager/notices")
+    async def test_a_notice_is_saved(self, live_server: LiveServer, page: Page) -> None:
+        await sign_in(page, live_server, "manajer", "/manager/notices")
         await page.get_by_label("Dispendukcapil").fill("Layanan KIA tutup sementara hari ini")
         form = page.locator('form[data-tenant="dispendukcapil"]')
         await form.get_by_role("button", name="Simpan").click()
         await expect(form.get_by_role("status")).to_contain_text("Tersimpan")
 
-    async def test_the_console_opens_its_counter(
-        self, live_server: LiveServer, lan: BrowserContext
-    ) -> None:
-        page = await signed_in(lan, live_server, "loket1", "/counter")
+    async def test_the_console_opens_its_counter(self, live_server: LiveServer, page: Page) -> None:
+        await sign_in(page, live_server, "loket1", "/counter")
         await expect(page.locator("#connection")).to_have_text("Terhubung")
         await page.get_by_role("button", name="Buka loket").click()
         await expect(page.locator("#counter-status")).to_have_text("Buka")
