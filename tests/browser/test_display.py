@@ -312,6 +312,8 @@ class TestSeveralProcesses:
         await console.get_by_label("Kata sandi").fill(PASSWORD)
         await console.get_by_role("button", name="Masuk").click()
         await console.get_by_role("button", name="Buka loket").click()
+        # N before the view says "open" is refused as "counter closed": wait for the view.
+        await expect(console.get_by_role("button", name="Buka loket")).to_be_disabled()
         await expect(console.locator("#waiting")).to_contain_text("A-001")
         await console.keyboard.press("n")
         await expect(console.locator("#current-label")).to_have_text("A-001")
