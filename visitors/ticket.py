@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable
 
 import msgspec
 import segno
@@ -143,32 +144,46 @@ async def ticket_page(request: Request, error: str = "", status: int = 200) -> R
 
 
 async def cancel_ticket(request: Request) -> Response:
-    token = request.path_params["token"]
-    form = await read_form(request)
-    if not form_ok(request, f"cancel:{token}", str(form.get("form", ""))):
-        return await ticket_page(request, _expired_form(request), 403)
-    visits: VisitProjection = services(request).visits
-    ticket = visits.ticket(token)
-    if ticket is None:
-        return await ticket_page(request, _nothing_to_cancel(request), 409)
-    command = cmd.CancelTicket(ticket=ticket.id, by="visitor")
-    command_id = visitor_command_id(request, "cancel", ticket.id)
-    refusal = await execute(request, command, command_id, f"visit:{token}")
-    return _back(token) if not refusal else await ticket_page(request, refusal, 409)
+    """The phone's "Batalkan antrean": cancel the visit's current ticket."""
+
+    def command(visits: VisitProjection, token: str) -> tuple[cmd.Command, str] | None:
+        ticket = visits.ticket(token)
+        if ticket is None:
+            return None
+        command_id = visitor_command_id(request, "cancel", ticket.id)
+        return cmd.CancelTicket(ticket=ticket.id, by="visitor"), command_id
+
+    return await _cancel(request, "cancel", command)
 
 
 async def cancel_booking(request: Request) -> Response:
+    """The phone's "Batalkan pemesanan": cancel the visit's booking."""
+
+    def command(visits: VisitProjection, token: str) -> tuple[cmd.Command, str] | None:
+        booking = visits.booking(token)
+        if booking is None:
+            return None
+        command_id = visitor_command_id(request, "unbook", booking.id)
+        return cmd.CancelBooking(booking=booking.id, by="visitor"), command_id
+
+    return await _cancel(request, "cancel-booking", command)
+
+
+async def _cancel(
+    request: Request,
+    purpose: str,
+    command: Callable[[VisitProjection, str], tuple[cmd.Command, str] | None],
+) -> Response:
+    """A visitor's cancel form: checked, then the command sent as the visit; the page again
+    with the refusal (or "nothing to cancel") when it does not go through."""
     token = request.path_params["token"]
     form = await read_form(request)
-    if not form_ok(request, f"cancel-booking:{token}", str(form.get("form", ""))):
+    if not form_ok(request, f"{purpose}:{token}", str(form.get("form", ""))):
         return await ticket_page(request, _expired_form(request), 403)
-    visits: VisitProjection = services(request).visits
-    booking = visits.booking(token)
-    if booking is None:
+    found = command(services(request).visits, token)
+    if found is None:
         return await ticket_page(request, _nothing_to_cancel(request), 409)
-    command = cmd.CancelBooking(booking=booking.id, by="visitor")
-    command_id = visitor_command_id(request, "unbook", booking.id)
-    refusal = await execute(request, command, command_id, f"visit:{token}")
+    refusal = await execute(request, *found, f"visit:{token}")
     return _back(token) if not refusal else await ticket_page(request, refusal, 409)
 
 
