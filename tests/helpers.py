@@ -176,6 +176,16 @@ async def serving(
             yield app, client
 
 
+async def booking_form(client: httpx.AsyncClient, **fields: str) -> dict[str, str]:
+    """The phone's booking form for KTP-el at 14.00 on 24-11-2026, its token filled in;
+    `fields` change or add fields."""
+    page = (await client.get("/booking?service=ktp&day=2026-11-24")).text
+    token = re.search(r'name="form" value="([^"]+)"', page)
+    assert token
+    base = {"form": token.group(1), "service": "ktp", "day": "2026-11-24", "slot": "14:00"}
+    return base | {"holder": "3573014101900001", "action": "confirm"} | fields
+
+
 class SignedIn:
     """A signed-in user's browser session against the app, through its whole lifespan."""
 
@@ -232,6 +242,7 @@ __all__ = [
     "Mall",
     "Queue",
     "SignedIn",
+    "booking_form",
     "local_time",
     "serving",
     "small_venue",

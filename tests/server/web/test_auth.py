@@ -1,4 +1,4 @@
-"""Sessions, roles and the accounts log."""
+"""Sessions: signed cookies, and what ends them before their 12 hours."""
 
 from __future__ import annotations
 
@@ -6,22 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from server.accounts import (
     SESSION_HOURS,
     AccountBook,
-    AccountError,
     Accounts,
     SessionEnded,
-    User,
     UserAdded,
 )
 from server.demo import PASSWORD
 from server.services import services
 from server.settings import Settings
-from server.store import open_log
 from server.web.auth import COOKIE, Sessions, load_secret
 from tests.helpers import SignedIn, serving
 
@@ -42,51 +38,6 @@ class TestSessions:
         assert first == load_secret(str(tmp_path)) and len(first) >= 32
         assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
         assert load_secret(str(tmp_path), "configured") == "configured"
-
-
-class TestRoles:
-    """Officers act for their tenant and counters; managers and admins everywhere."""
-
-    def user(
-        self, role: str, tenant: str | None = "dukcapil", counters: tuple[str, ...] = ()
-    ) -> User:
-        return User("u", "U", role, tenant, counters, "hash")  # type: ignore[arg-type]
-
-    def test_officer_bound_to_counters(self) -> None:
-        officer = self.user("officer", counters=("1",))
-        assert officer.may_use_counter("1", "dukcapil")
-        assert not officer.may_use_counter("2", "dukcapil")
-        assert not officer.may_use_counter("1", "samsat")
-
-    def test_supervisor_and_manager(self) -> None:
-        assert self.user("supervisor").may_use_counter("9", "dukcapil")
-        assert not self.user("supervisor").may_use_counter("9", "samsat")
-        assert self.user("manager", None).may_use_counter("9", "samsat")
-
-
-class TestAccountBook:
-    """Accounts are events: two books on one log agree, and mistakes are refused."""
-
-    async def test_two_books_share_one_log(self, tmp_path: Path) -> None:
-        log = open_log(f"sqlite://{tmp_path / 'a.db'}")
-        try:
-            one, two = AccountBook("v", log), AccountBook("v", log)
-            await one.add_user("ani", "Ani", "manager", "kata-sandi-1")
-            await two.add_user("budi", "Budi", "officer", "kata-sandi-2", tenant="dukcapil")
-            assert set((await one.refresh()).users) == {"ani", "budi"}
-            with pytest.raises(AccountError, match="exists already"):
-                await one.add_user("budi", "B", "admin", "kata-sandi-3")
-            with pytest.raises(AccountError, match="belongs to a tenant"):
-                await one.add_user("cici", "C", "officer", "kata-sandi-4")
-            with pytest.raises(AccountError, match="username"):
-                await one.add_user("Bad Name!", "C", "admin", "kata-sandi-4")
-            await one.set_password("ani", "kata-sandi-baru")
-            accounts = await two.refresh()
-            assert accounts.authenticate("ani", "kata-sandi-baru") is not None
-            assert accounts.authenticate("ani", "kata-sandi-1") is None
-            assert accounts.authenticate("nobody", "kata-sandi-1") is None
-        finally:
-            await log.close()
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> str:
