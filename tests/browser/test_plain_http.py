@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from server.demo import PASSWORD
 from tests.browser.conftest import CHROMIUM_FLAGS
+from tests.browser.helpers import sign_in_page
 from tests.conftest import LiveServer
 
 HOST = "antrean.test"
@@ -49,13 +49,9 @@ async def signed_in(
     context: BrowserContext, server: LiveServer, username: str, target: str
 ) -> Page:
     """A page of `target` on the LAN origin, signed in as `username`."""
-    page = await context.new_page()
-    await page.goto(f"{lan_url(server)}/login?next={target}")
-    assert await page.evaluate("window.isSecureContext") is False
-    await page.get_by_label("Nama pengguna").fill(username)
-    await page.get_by_label("Kata sandi").fill(PASSWORD)
-    await page.get_by_role("button", name="Masuk").click()
+    page = await sign_in_page(context, f"{lan_url(server)}/login?next={target}", username)
     await expect(page).to_have_url(re.compile(re.escape(f"{lan_url(server)}{target}")))
+    assert await page.evaluate("window.isSecureContext") is False
     return page
 
 

@@ -19,7 +19,7 @@ from server.demo import PASSWORD
 from server.services import services
 from server.settings import Settings
 from server.web.auth import COOKIE, Sessions, load_secret
-from tests.helpers import SignedIn, serving
+from tests.helpers import SignedIn, serving, sign_in
 
 
 class TestSessions:
@@ -40,9 +40,10 @@ class TestSessions:
         assert load_secret(str(tmp_path), "configured") == "configured"
 
 
-async def sign_in(client: httpx.AsyncClient, username: str) -> str:
+async def session_cookie(client: httpx.AsyncClient, username: str) -> str:
     """Sign in through the form; the session cookie it set."""
-    await SignedIn(client).sign_in(username)
+    client.cookies.clear()
+    await sign_in(client, username)
     cookie = client.cookies.get(COOKIE)
     assert cookie
     return cookie
@@ -66,7 +67,7 @@ class TestEndingSessions:
             cookie = client.cookies.get(COOKIE)
             assert cookie and await opens(app, cookie)
             async with httpx_client(app) as elsewhere:
-                other = await sign_in(elsewhere, "manajer")
+                other = await session_cookie(elsewhere, "manajer")
             answer = await client.post("/logout", data={"csrf": user.csrf})
             assert answer.status_code == 303 and answer.headers["location"] == "/login"
             # A copy of the old cookie (another tab kept it, someone copied it) opens nothing.
@@ -77,23 +78,23 @@ class TestEndingSessions:
     async def test_new_password_and_disabling_end_every_session(self, tmp_path: Path) -> None:
         async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
             book: AccountBook = services(app).accounts
-            cookie = await sign_in(client, "manajer")
+            cookie = await session_cookie(client, "manajer")
             await book.disable_user("manajer")
             assert not await opens(app, cookie)
             # Enabling the account again with a new password does not bring the session back.
             await book.set_password("manajer", "kata-sandi-baru")
             assert not await opens(app, cookie)
-            admin = await sign_in(client, "admin")
+            admin = await session_cookie(client, "admin")
             await book.set_password("admin", PASSWORD)
             assert not await opens(app, admin)
-            assert await opens(app, await sign_in(client, "admin"))
+            assert await opens(app, await session_cookie(client, "admin"))
 
     async def test_end_sessions_ends_those_issued_before(self, tmp_path: Path) -> None:
         async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
-            before = await sign_in(client, "manajer")
+            before = await session_cookie(client, "manajer")
             await services(app).accounts.end_sessions("manajer")
             assert not await opens(app, before)
-            assert await opens(app, await sign_in(client, "manajer"))
+            assert await opens(app, await session_cookie(client, "manajer"))
 
     def test_ended_sessions_are_forgotten_once_they_expired_anyway(self) -> None:
         accounts, start = Accounts(), dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
