@@ -19,7 +19,7 @@ test: .venv/.synced lint
 lint: .venv/.synced
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy --strict server displays counters visitors managers audio
+	$(UV) run mypy --strict server displays counters visitors managers audio tests bench
 
 setup: .venv/.synced
 	@scripts/ensure-system test

@@ -1,4 +1,4 @@
-"""Test helpers shared by every room: a small venue, a settable clock."""
+"""Test helpers shared by every room: a small venue, a settable clock, the app in-process, and\nsigning in through the form as a browser does."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.config import DEMO_VENUE, load_venue
 from server.demo import KIOSK_TOKEN, PASSWORD
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -100,9 +101,11 @@ def small_venue(timezone: str = "Asia/Jakarta", **overrides: object) -> Venue:
     return Venue(**fields)  # type: ignore[arg-type]
 
 
-def local_time(venue: Venue, *args: int) -> dt.datetime:
+def local_time(
+    venue: Venue, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
     """A timezone-aware time on the venue's wall clock: local_time(v, 2026, 11, 24, 9, 30)."""
-    return dt.datetime(*args, tzinfo=ZoneInfo(venue.timezone))  # type: ignore[misc]
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(venue.timezone))
 
 
 class FakeClock:
@@ -176,6 +179,76 @@ async def serving(
             yield app, client
 
 
+# Where a signed-in page carries the session's CSRF token: the managers' pages and the
+# console in a <meta>, the console's root element, and every sign-out form.
+_CSRF = (
+    re.compile(r'name="csrf" content="([^"]+)"'),
+    re.compile(r'data-csrf="([^"]+)"'),
+    re.compile(r'name="csrf" value="([^"]+)"'),
+)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page carries ("" if it carries none)."""
+    return next((found.group(1) for p in _CSRF if (found := p.search(html))), "")
+
+
+def _login_form(login_page: str, username: str, password: str) -> dict[str, str]:
+    token = re.search(r'name="csrf" value="([^"]+)"', login_page)
+    assert token, "the sign-in page carries its form token"
+    return {"username": username, "password": password, "csrf": token.group(1)}
+
+
+async def sign_in(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD, **headers: str
+) -> str:
+    """Sign in through the form as a browser does (`headers` go with the form); the CSRF token
+    of the page it lands on, which commands carry, or "" when the sign-in is refused."""
+    form = await client.get("/login")
+    data = _login_form(form.text, username, password)
+    answer = await client.post("/login", data=data, headers=headers, follow_redirects=False)
+    if answer.status_code != 303:
+        return ""
+    landed = await client.get(answer.headers["location"], follow_redirects=True)
+    return csrf_of(landed.text)
+
+
+def sign_in_sync(
+    client: httpx.Client, username: str, password: str = PASSWORD, **headers: str
+) -> str:
+    """`sign_in` for a blocking client (the tests of real server processes)."""
+    form = client.get("/login")
+    data = _login_form(form.text, username, password)
+    answer = client.post("/login", data=data, headers=headers, follow_redirects=False)
+    if answer.status_code != 303:
+        return ""
+    landed = client.get(answer.headers["location"], follow_redirects=True)
+    return csrf_of(landed.text)
+
+
+def post_command(client: httpx.Client, csrf: str, **command: Any) -> httpx.Response:
+    """POST one command to `/api/commands` with a fresh command id (blocking); the raw answer."""
+    command.setdefault("command_id", uuid.uuid4().hex)
+    return client.post("/api/commands", json=command, headers={"X-CSRF-Token": csrf})
+
+
+def counter_of(zone: str) -> tuple[str, str]:
+    """The demo venue's first counter in `zone`, and the first service it serves."""
+    venue = load_venue(DEMO_VENUE)
+    counter = next(c for c in venue.counters.values() if c.zone == zone)
+    return counter.id, counter.services[0]
+
+
+async def booking_form(client: httpx.AsyncClient, **fields: str) -> dict[str, str]:
+    """The phone's booking form for KTP-el at 14.00 on 24-11-2026, its token filled in;
+    `fields` change or add fields."""
+    page = (await client.get("/booking?service=ktp&day=2026-11-24")).text
+    token = re.search(r'name="form" value="([^"]+)"', page)
+    assert token
+    base = {"form": token.group(1), "service": "ktp", "day": "2026-11-24", "slot": "14:00"}
+    return base | {"holder": "3573014101900001", "action": "confirm"} | fields
+
+
 class SignedIn:
     """A signed-in user's browser session against the app, through its whole lifespan."""
 
@@ -185,15 +258,7 @@ class SignedIn:
 
     async def sign_in(self, username: str) -> None:
         self.client.cookies.clear()
-        form = await self.client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        assert token
-        data = {"username": username, "password": PASSWORD, "csrf": token.group(1)}
-        await self.client.post("/login", data=data)
-        # A manager's page carries the session's CSRF token for commands.
-        answer = await self.client.get("/manager/running-text")
-        found = re.search(r'name="csrf" content="([^"]+)"', answer.text)
-        self.csrf = found.group(1) if found else ""
+        self.csrf = await sign_in(self.client, username)
 
     async def post(self, **command: Any) -> httpx.Response:
         """POST one command to `/api/commands` with a fresh command id; the raw answer."""
@@ -232,7 +297,13 @@ __all__ = [
     "Mall",
     "Queue",
     "SignedIn",
+    "booking_form",
+    "counter_of",
+    "csrf_of",
     "local_time",
+    "post_command",
     "serving",
+    "sign_in",
+    "sign_in_sync",
     "small_venue",
 ]

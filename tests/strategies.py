@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from hypothesis import strategies as st
 
@@ -15,7 +17,7 @@ KNOWN = ("1", "2", "3", "4", "ktp", "kk", "sim", "dukcapil", "A-001", "B-001", "
 def any_command(known: tuple[str, ...] = KNOWN) -> st.SearchStrategy[cmd.Command]:
     """Any command of the domain, with any field values; strings are often `known` ids."""
 
-    def field(kind: object) -> st.SearchStrategy[object]:
+    def field(kind: object) -> st.SearchStrategy[Any]:
         text = st.one_of(st.sampled_from(known), st.text(max_size=30))
         if kind is str:
             return text

@@ -3,7 +3,7 @@
 Every JSON or form endpoint that a visitor's phone, a kiosk, a display, a counter console
 or the managers' dashboard calls. Request bodies come from the msgspec types the handlers
 decode with, so the document cannot drift from what the server accepts; the route test
-(tests/server/test_openapi.py) checks it against the app's routes both ways, and the fuzz
+(tests/server/web/test_openapi.py) checks it against the app's routes both ways, and the fuzz
 (tests/fuzz/) sends thousands of requests generated from it.
 
 The readers are developers, so the document is in English; the answers people see are

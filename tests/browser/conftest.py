@@ -7,11 +7,16 @@ tests/artifacts/ (gitignored) so anyone can look at what the tests saw.
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.browser.helpers import Console, SignIn, Staff
+from tests.conftest import LiveServer
+from tests.helpers import sign_in as sign_in_client
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = [
@@ -57,6 +62,31 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     assert errors == [], f"script errors on the page: {errors}"
+
+
+@pytest.fixture
+async def sign_in() -> AsyncIterator[SignIn]:
+    """Signs in through the login form over HTTP; the console's CSRF token comes from its page."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def signed_in(server: LiveServer, username: str) -> Console:
+        client = httpx.AsyncClient(base_url=server.url, timeout=10)
+        clients.append(client)
+        csrf = await sign_in_client(client, username)
+        assert csrf, f"{username} could not sign in, or the page carries no CSRF token"
+        return Console(client, csrf)
+
+    yield signed_in
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+def staff(live_server: LiveServer) -> Iterator[Staff]:
+    """The officer of Loket 1 (KTP), at a desk PC, sending commands over the API."""
+    desk = Staff(live_server)
+    yield desk
+    desk.client.close()
 
 
 def artifact(name: str) -> Path:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from collections.abc import Iterator
-from typing import Any
 
-import httpx
-import pytest
 from playwright.async_api import Locator, Page, Request, Route, expect
 
 from server.config import DEMO_VENUE, load_venue
-from server.demo import PASSWORD
 from tests.browser.conftest import artifact
+from tests.browser.helpers import Staff, sign_in_page
 from tests.conftest import LiveServer
 
 VENUE = load_venue(DEMO_VENUE)
@@ -28,57 +23,9 @@ def label(number: int) -> str:
     return f"{PREFIX}-{number:03d}"
 
 
-class Staff:
-    """The same officer at a second desk PC: issues tickets over the API, as tests/live does."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.client = httpx.Client(base_url=server.url)
-        form = self.client.get("/login")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        assert csrf
-        data = {"username": "loket1", "password": PASSWORD, "csrf": csrf.group(1)}
-        signed_in = self.client.post("/login", data=data, follow_redirects=True)
-        token = re.search(r'name="csrf" content="([^"]+)"', signed_in.text)
-        assert token, "the console page carries its CSRF token"
-        self.csrf = token.group(1)
-
-    def send(self, **command: Any) -> dict[str, Any]:
-        command.setdefault("command_id", uuid.uuid4().hex)
-        answer = self.client.post(
-            "/api/commands", json=command, headers={"X-CSRF-Token": self.csrf}
-        )
-        result: dict[str, Any] = answer.json()
-        return result
-
-    def issue(self, count: int = 1, service: str = SERVICE, priority: bool = False) -> None:
-        for _ in range(count):
-            answer = self.send(
-                type="issue_ticket",
-                service=service,
-                visit=uuid.uuid4().hex,
-                channel="staff",
-                priority=priority,
-            )
-            assert answer["ok"], answer
-
-
-@pytest.fixture
-def staff(live_server: LiveServer) -> Iterator[Staff]:
-    desk = Staff(live_server)
-    yield desk
-    desk.client.close()
-
-
-async def sign_in(page: Page, server: LiveServer, username: str = "loket1") -> None:
-    await page.goto(f"{server.url}/counter")
-    await page.get_by_label("Nama pengguna").fill(username)
-    await page.get_by_label("Kata sandi").fill(PASSWORD)
-    await page.get_by_role("button", name="Masuk").click()
-
-
 async def open_console(page: Page, server: LiveServer) -> None:
     """Sign in as loket1, land on counter 1, wait for the live connection, open the counter."""
-    await sign_in(page, server)
+    await sign_in_page(page, f"{server.url}/counter", "loket1")
     await expect(page).to_have_url(f"{server.url}/counter/{COUNTER.id}")
     await expect(page.locator("#connection")).to_have_text("Terhubung")
     await page.get_by_role("button", name="Buka loket").click()
@@ -264,7 +211,8 @@ class TestHoldAndErrors:
         self, live_server: LiveServer, page: Page, staff: Staff
     ) -> None:
         """The reasons come from the counter view's refusals (server/domain/refusals.py)."""
-        await sign_in(page, live_server)
+        await sign_in_page(page, f"{live_server.url}/counter", "loket1")
+        await expect(page).to_have_url(f"{live_server.url}/counter/{COUNTER.id}")
         await expect(page.locator("#connection")).to_have_text("Terhubung")
         closed = "Loket belum dibuka. Tekan Buka loket dulu."
         await expect(action(page, "call_next")).to_have_attribute("title", closed)
@@ -348,7 +296,7 @@ class TestHoldAndErrors:
         self, live_server: LiveServer, page: Page
     ) -> None:
         other = next(c for c in VENUE.counters.values() if c.tenant != COUNTER.tenant)
-        await sign_in(page, live_server)
+        await sign_in_page(page, f"{live_server.url}/counter", "loket1")
         await expect(page).to_have_url(f"{live_server.url}/counter/{COUNTER.id}")
         answer = await page.goto(f"{live_server.url}/counter/{other.id}")
         assert answer is not None and answer.status == 403
@@ -388,7 +336,7 @@ class TestPicker:
     """Someone who may staff several counters picks one; the console opens on it."""
 
     async def test_a_manager_picks_a_counter(self, live_server: LiveServer, page: Page) -> None:
-        await sign_in(page, live_server, "manajer")
+        await sign_in_page(page, f"{live_server.url}/counter", "manajer")
         await expect(page.get_by_role("heading", name="Pilih loket")).to_be_visible()
         await page.get_by_role("link", name="Loket 20").click()
         await expect(page).to_have_url(f"{live_server.url}/counter/20")

@@ -8,8 +8,8 @@ import uuid
 import httpx
 from playwright.async_api import Browser, Page
 
-from server.demo import KIOSK_TOKEN, PASSWORD
-from tests.browser.test_display import TOKEN, ZONE
+from server.demo import KIOSK_TOKEN
+from tests.browser.helpers import TOKEN, ZONE, sign_in_page
 from tests.conftest import LiveServer
 
 # Recorded before any page script runs (an init script is not subject to the page's CSP).
@@ -33,10 +33,7 @@ def _visit(server: LiveServer) -> str:
 
 
 async def _sign_in(page: Page, server: LiveServer, username: str, target: str) -> None:
-    await page.goto(f"{server.url}/login?next={target}")
-    await page.get_by_label("Nama pengguna").fill(username)
-    await page.get_by_label("Kata sandi").fill(PASSWORD)
-    await page.get_by_role("button", name="Masuk").click()
+    await sign_in_page(page, f"{server.url}/login?next={target}", username)
     await page.wait_for_url(f"{server.url}{target}")
 
 

@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.browser.conftest import artifact
-from tests.browser.test_running_text import sign_in
+from tests.browser.helpers import sign_in_page
 from tests.conftest import LiveServer
 
-FULL_HD = {"width": 1920, "height": 1080}
+FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ class TestDashboard:
         self, timed_server: LiveServer, clock_file: Path, browser: Browser
     ) -> None:
         context = await browser.new_context(viewport=FULL_HD, locale="id-ID")
-        page = await sign_in(context, timed_server, "manajer", "/manager")
+        page = await sign_in_page(context, f"{timed_server.url}/login?next=/manager", "manajer")
         await expect(page.locator("#dashboard")).to_have_attribute("data-ready", "true")
         await a_busy_morning(Desk(page), clock_file)
         alert = page.locator('.alert[data-kind="sla"]', has_text="Perekaman KTP-el")
@@ -111,7 +111,9 @@ class TestDashboard:
         self, timed_server: LiveServer, clock_file: Path, browser: Browser
     ) -> None:
         context = await browser.new_context(viewport=FULL_HD, locale="en-GB")
-        page = await sign_in(context, timed_server, "manajer", "/manager?lang=en")
+        page = await sign_in_page(
+            context, f"{timed_server.url}/login?next=/manager?lang=en", "manajer"
+        )
         await expect(page.locator("#dashboard")).to_have_attribute("data-ready", "true")
         await a_busy_morning(Desk(page), clock_file)
         await expect(page.locator('.alert[data-kind="sla"]').first).to_be_visible(timeout=15_000)
@@ -129,7 +131,9 @@ class TestDashboard:
         self, timed_server: LiveServer, browser: Browser
     ) -> None:
         context = await browser.new_context(viewport=FULL_HD, locale="id-ID")
-        page = await sign_in(context, timed_server, "spv-dispendukcapil", "/manager")
+        page = await sign_in_page(
+            context, f"{timed_server.url}/login?next=/manager", "spv-dispendukcapil"
+        )
         await expect(page.locator("#dashboard")).to_have_attribute("data-ready", "true")
         await expect(page.locator("#tenants tbody tr")).to_have_count(1)
         await expect(page.locator("#tenants tbody tr")).to_contain_text("Dispendukcapil")
@@ -144,7 +148,7 @@ class TestDashboard:
     async def test_officers_get_the_forbidden_page(
         self, live_server: LiveServer, context: BrowserContext
     ) -> None:
-        page = await sign_in(context, live_server, "loket1", "/manager")
+        page = await sign_in_page(context, f"{live_server.url}/login?next=/manager", "loket1")
         await page.goto(f"{live_server.url}/manager")
         await expect(page.get_by_role("alert")).to_have_text(
             "Halaman ini hanya untuk pengelola MPP."

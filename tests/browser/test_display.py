@@ -3,86 +3,23 @@
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 import redis
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from server.demo import PASSWORD, display_token
+from server.demo import display_token
 from tests.browser.conftest import artifact
+from tests.browser.helpers import TOKEN, ZONE, Console, SignIn, call, calling_officer, sign_in_page
 from tests.conftest import LiveServer
 
-ZONE = "lantai1-timur"
-TOKEN = display_token(ZONE)
 PAIRING_MESSAGE = (
     "Layar belum dipasangkan. Minta admin membuat token perangkat (antrean devices add) "
     "dan buka alamat layar dengan ?device=TOKEN."
 )
 LAYOUTS = [(1920, 1080), (1280, 720), (1080, 1920)]
-_CSRF = (
-    re.compile(r'name="csrf" content="([^"]+)"'),
-    re.compile(r'data-csrf="([^"]+)"'),
-    re.compile(r'name="csrf" value="([^"]+)"'),
-)
-
-
-class Console:
-    """An officer sending commands over HTTP, as the counter console does."""
-
-    def __init__(self, client: httpx.AsyncClient, csrf: str) -> None:
-        self.client, self.csrf = client, csrf
-
-    async def send(self, **command: Any) -> dict[str, Any]:
-        command.setdefault("command_id", uuid.uuid4().hex)
-        answer = await self.client.post(
-            "/api/commands", json=command, headers={"X-CSRF-Token": self.csrf}
-        )
-        body: dict[str, Any] = answer.json()
-        assert answer.status_code == 200 and body["ok"], body
-        return body
-
-    async def issue(self, service: str, count: int = 1) -> None:
-        for _ in range(count):
-            await self.send(
-                type="issue_ticket", service=service, visit=uuid.uuid4().hex, channel="staff"
-            )
-
-
-SignIn = Callable[[LiveServer, str], Awaitable[Console]]
-
-
-@pytest.fixture
-async def sign_in() -> AsyncIterator[SignIn]:
-    """Signs in through the login form; the console's CSRF token comes from its page."""
-    clients: list[httpx.AsyncClient] = []
-
-    async def signed_in(server: LiveServer, username: str) -> Console:
-        client = httpx.AsyncClient(base_url=server.url, timeout=10)
-        clients.append(client)
-        form = await client.get("/login")
-        csrf = _csrf(form.text)
-        answer = await client.post(
-            "/login", data={"username": username, "password": PASSWORD, "csrf": csrf}
-        )
-        assert answer.status_code == 303, answer.text
-        console = await client.get(answer.headers["location"], follow_redirects=True)
-        return Console(client, _csrf(console.text))
-
-    yield signed_in
-    for client in clients:
-        await client.aclose()
-
-
-def _csrf(html: str) -> str:
-    for pattern in _CSRF:
-        if found := pattern.search(html):
-            return found.group(1)
-    raise AssertionError("the page carries no CSRF token")
 
 
 async def open_display(context: BrowserContext, server: LiveServer, token: str = TOKEN) -> Page:
@@ -91,19 +28,6 @@ async def open_display(context: BrowserContext, server: LiveServer, token: str =
     await page.goto(f"{server.url}/display/{ZONE}?device={token}")
     await expect(page.locator("#display")).to_have_attribute("data-ready", "true")
     return page
-
-
-async def calling_officer(sign_in: SignIn, server: LiveServer, *, open_: bool = True) -> Console:
-    """The officer of Loket 1 (Dispendukcapil, Perekaman KTP-el), counter open."""
-    officer = await sign_in(server, "loket1")
-    if open_:
-        await officer.send(type="open_counter", counter="1")
-    return officer
-
-
-async def call(officer: Console, counter: str = "1", service: str = "ktp") -> None:
-    await officer.issue(service)
-    await officer.send(type="call_next", counter=counter)
 
 
 class TestPairing:
@@ -307,10 +231,7 @@ class TestSeveralProcesses:
         page = await open_display(context, display_side)
         await (await sign_in(console_side, "loket1")).issue("ktp")
         console = await context.new_page()
-        await console.goto(f"{console_side.url}/login?next=/counter/1")
-        await console.get_by_label("Nama pengguna").fill("loket1")
-        await console.get_by_label("Kata sandi").fill(PASSWORD)
-        await console.get_by_role("button", name="Masuk").click()
+        await sign_in_page(console, f"{console_side.url}/login?next=/counter/1", "loket1")
         await console.get_by_role("button", name="Buka loket").click()
         # N before the view says "open" is refused as "counter closed": wait for the view.
         await expect(console.get_by_role("button", name="Buka loket")).to_be_disabled()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # type: ignore[import-untyped]  # pypdfium2 ships no type hints
 import pytest
 from playwright.async_api import Browser, Page, expect
 

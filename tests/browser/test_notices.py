@@ -6,7 +6,7 @@ from playwright.async_api import Browser, BrowserContext, expect
 
 from server.demo import display_token
 from tests.browser.conftest import artifact
-from tests.browser.test_running_text import sign_in
+from tests.browser.helpers import sign_in_page
 from tests.conftest import LiveServer
 
 ZONE = "lantai1-timur"  # Dispendukcapil's counters
@@ -27,7 +27,9 @@ class TestNotices:
         await expect(notice).to_have_count(0)
 
         office = await browser.new_context(locale="id-ID")
-        page = await sign_in(office, live_server, "manajer", "/manager/notices")
+        page = await sign_in_page(
+            office, f"{live_server.url}/login?next=/manager/notices", "manajer"
+        )
         await page.get_by_label("Dispendukcapil").fill(NOTICE)
         form = page.locator('form[data-tenant="dispendukcapil"]')
         await form.get_by_role("button", name="Simpan").click()
@@ -44,6 +46,8 @@ class TestNotices:
     async def test_a_supervisor_edits_only_their_tenant(
         self, live_server: LiveServer, context: BrowserContext
     ) -> None:
-        page = await sign_in(context, live_server, "spv-samsat", "/manager/notices")
+        page = await sign_in_page(
+            context, f"{live_server.url}/login?next=/manager/notices", "spv-samsat"
+        )
         await expect(page.locator("form.notice-form")).to_have_count(1)
         await expect(page.get_by_label("Samsat")).to_be_visible()

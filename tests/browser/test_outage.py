@@ -14,11 +14,12 @@ import httpx
 import pytest
 from playwright.async_api import Page, Request, expect
 
-from server.demo import KIOSK_TOKEN, PASSWORD
+from server.demo import KIOSK_TOKEN
 from server.domain import events as ev
 from server.domain.events import decode_event
 from server.store import open_log
 from tests.browser.conftest import artifact
+from tests.browser.helpers import sign_in_page
 from tests.conftest import LiveServer, RedisServer
 
 OFFLINE = "Offline, mencoba lagi"
@@ -68,10 +69,7 @@ class TestConsole:
     async def test_a_call_during_the_outage_is_made_once_when_redis_is_back(
         self, live_on_redis: LiveServer, redis_server: RedisServer, page: Page
     ) -> None:
-        await page.goto(f"{live_on_redis.url}/counter")
-        await page.get_by_label("Nama pengguna").fill("loket1")
-        await page.get_by_label("Kata sandi").fill(PASSWORD)
-        await page.get_by_role("button", name="Masuk").click()
+        await sign_in_page(page, f"{live_on_redis.url}/counter", "loket1")
         await expect(page.locator("#connection")).to_have_text("Terhubung")
         await page.get_by_role("button", name="Buka loket").click()
         await expect(page.locator("#counter-status")).to_have_text("Buka")

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
-from server.demo import PASSWORD
 from tests.browser.conftest import CHROMIUM_FLAGS
+from tests.browser.helpers import sign_in_page
 from tests.conftest import LiveServer
 
 HOST = "antrean.test"
@@ -27,12 +27,9 @@ def lan_url(server: LiveServer) -> str:
 
 async def sign_in(page: Page, server: LiveServer, username: str, target: str) -> None:
     """Open `target` on the LAN origin, signed in as `username`."""
-    await page.goto(f"{lan_url(server)}/login?next={target}")
-    assert await page.evaluate("window.isSecureContext") is False
-    await page.get_by_label("Nama pengguna").fill(username)
-    await page.get_by_label("Kata sandi").fill(PASSWORD)
-    await page.get_by_role("button", name="Masuk").click()
+    await sign_in_page(page, f"{lan_url(server)}/login?next={target}", username)
     await expect(page).to_have_url(re.compile(re.escape(f"{lan_url(server)}{target}")))
+    assert await page.evaluate("window.isSecureContext") is False
 
 
 class TestPlainHttp:

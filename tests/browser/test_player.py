@@ -23,19 +23,17 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from server.cli import main
-from tests.browser import test_display
 from tests.browser.conftest import CHROMIUM_FLAGS, artifact
-from tests.browser.test_display import TOKEN, ZONE, Console, SignIn, call, calling_officer
+from tests.browser.helpers import TOKEN, ZONE, Console, SignIn, call, calling_officer
 from tests.conftest import LiveServer
 
 Reports = list[dict[str, Any]]
-shared_sign_in = test_display.sign_in  # the browser suite's fixture, under this name here
 
 
 @pytest.fixture
-async def officer(shared_sign_in: SignIn, live_server: LiveServer) -> Console:
+async def officer(sign_in: SignIn, live_server: LiveServer) -> Console:
     """The officer of Loket 1 (Perekaman KTP-el), signed in, counter open."""
-    return await calling_officer(shared_sign_in, live_server)
+    return await calling_officer(sign_in, live_server)
 
 
 @pytest.fixture

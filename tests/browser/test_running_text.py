@@ -8,20 +8,12 @@ import json
 from playwright.async_api import BrowserContext, expect
 from websockets.asyncio.client import connect
 
-from server.demo import PASSWORD, display_token
+from server.demo import display_token
 from tests.browser.conftest import artifact
+from tests.browser.helpers import sign_in_page
 from tests.conftest import LiveServer
 
 ZONE = "lantai2"
-
-
-async def sign_in(context: BrowserContext, server: LiveServer, username: str, target: str):  # type: ignore[no-untyped-def]
-    page = await context.new_page()
-    await page.goto(f"{server.url}/login?next={target}")
-    await page.get_by_label("Nama pengguna").fill(username)
-    await page.get_by_label("Kata sandi").fill(PASSWORD)
-    await page.get_by_role("button", name="Masuk").click()
-    return page
 
 
 class TestRunningText:
@@ -35,7 +27,8 @@ class TestRunningText:
             + f"/ws?topics=zone:{ZONE}&device={display_token(ZONE)}"
         )
         async with connect(url) as display:
-            page = await sign_in(context, live_server, "manajer", "/manager/running-text")
+            target = f"{live_server.url}/login?next=/manager/running-text"
+            page = await sign_in_page(context, target, "manajer")
             await page.get_by_label("Teks").fill("Layanan paspor tutup sementara hari ini")
             await page.get_by_role("button", name="Simpan dan tampilkan").click()
             await expect(page.get_by_role("status")).to_contain_text("Tersimpan")
@@ -51,7 +44,8 @@ class TestRunningText:
     async def test_officers_are_turned_away(
         self, live_server: LiveServer, context: BrowserContext
     ) -> None:
-        page = await sign_in(context, live_server, "loket1", "/manager/running-text")
+        target = f"{live_server.url}/login?next=/manager/running-text"
+        page = await sign_in_page(context, target, "loket1")
         await page.goto(f"{live_server.url}/manager/running-text")
         await expect(page.get_by_role("alert")).to_have_text(
             "Halaman ini hanya untuk pengelola MPP."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, expect
 from server.config import DEMO_VENUE, load_venue
 from server.demo import KIOSK_TOKEN
 from tests.browser.conftest import artifact
-from tests.browser.test_console import Staff
+from tests.browser.helpers import Staff
 from tests.conftest import LiveServer
 
 VENUE = load_venue(DEMO_VENUE)
@@ -24,14 +24,6 @@ KTP = "ktp"
 BPJS = next(s.id for s in VENUE.services.values() if s.tenant == "bpjs-kesehatan")
 CALLED_IN = 5_000  # ms: "within a few seconds"
 NIK = "3573014101900001"
-
-
-@pytest.fixture
-def staff(live_server: LiveServer) -> Iterator[Staff]:
-    """The officer of Loket 1 (KTP), at a desk PC, sending commands over the API."""
-    desk = Staff(live_server)
-    yield desk
-    desk.client.close()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ class TestNonAsciiTokens:
         manager = SignedIn(app[1])
         await manager.sign_in("manajer")
         manager.csrf = "\x80"
-        headers = {"X-CSRF-Token": b"\x80"}
+        headers = {b"X-CSRF-Token": b"\x80"}
         answer = await manager.client.post(
             "/api/commands", json={"type": "roll_day", "command_id": "a" * 8}, headers=headers
         )

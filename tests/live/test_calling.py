@@ -13,8 +13,10 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.demo import PASSWORD, display_token
+from server.demo import display_token
 from tests.conftest import LiveServer
+from tests.helpers import counter_of, sign_in_sync
+from tests.helpers import post_command as send
 
 ZONE = "lantai1-timur"
 
@@ -30,45 +32,21 @@ def sign_in() -> Iterator[SignIn]:
     def signed_in(server: LiveServer, username: str) -> tuple[httpx.Client, str]:
         client = httpx.Client(base_url=server.url, follow_redirects=False)
         clients.append(client)
-        return _sign_in(client, username)
+        csrf = sign_in_sync(client, username)
+        assert csrf, "the console page carries its CSRF token"
+        return client, csrf
 
     yield signed_in
     for client in clients:
         client.close()
 
 
-def _sign_in(client: httpx.Client, username: str) -> tuple[httpx.Client, str]:
-    form = client.get("/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-    answer = client.post("/login", data={"username": username, "password": PASSWORD, "csrf": csrf})
-    assert answer.status_code == 303, answer.text
-    page = client.get(answer.headers["location"], follow_redirects=True)
-    token = re.search(r'name="csrf" content="([^"]+)"', page.text) or re.search(
-        r'data-csrf="([^"]+)"', page.text
-    )
-    assert token, "the console page carries its CSRF token"
-    return client, token.group(1)
-
-
-def send(client: httpx.Client, csrf: str, **command: Any) -> httpx.Response:
-    command.setdefault("command_id", uuid.uuid4().hex)
-    return client.post("/api/commands", json=command, headers={"X-CSRF-Token": csrf})
-
-
 async def next_view(ws: ClientConnection, topic: str, wait: float = 10) -> dict[str, Any]:
     while True:
         frame = await asyncio.wait_for(ws.recv(), wait)
-        message = json.loads(frame)
+        message: dict[str, Any] = json.loads(frame)
         if message.get("topic") == topic:
             return message
-
-
-def counter_of(zone: str) -> tuple[str, str]:
-    from server.config import DEMO_VENUE, load_venue
-
-    venue = load_venue(DEMO_VENUE)
-    counter = next(c for c in venue.counters.values() if c.zone == zone)
-    return counter.id, counter.services[0]
 
 
 class TestCalling:

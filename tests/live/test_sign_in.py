@@ -16,20 +16,7 @@ from server.demo import PASSWORD
 from server.web.auth import COOKIE
 from server.web.socket import CLOSE_FORBIDDEN, RECHECK_SECONDS
 from tests.conftest import LiveServer, RedisServer
-
-
-def sign_in(client: httpx.Client, username: str, password: str = PASSWORD, **headers: str) -> str:
-    """Sign in through the form; the CSRF token of the signed-in session ("" if refused)."""
-    form = client.get("/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
-    data = {"username": username, "password": password, "csrf": csrf}
-    answer = client.post("/login", data=data, headers=headers)
-    if answer.status_code != 303:
-        return ""
-    page = client.get("/manager/running-text")
-    found = re.search(r'name="csrf" content="([^"]+)"', page.text)
-    assert found, page.text
-    return found.group(1)
+from tests.helpers import sign_in_sync as sign_in
 
 
 def opens(server: LiveServer, cookie: str) -> bool:

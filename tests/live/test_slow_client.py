@@ -16,7 +16,8 @@ from server.demo import display_token
 from server.hub import BUFFER_BYTES, CLOSE_TOO_SLOW
 from server.web.socket import SEND_BUFFER
 from tests.conftest import LiveServer
-from tests.live.test_calling import _sign_in, counter_of, send
+from tests.helpers import counter_of, sign_in_sync
+from tests.helpers import post_command as send
 
 ZONE = "lantai1-timur"
 MAX_CALLS = 200  # about 8 KB of zone views per call: far more than a stalled screen may cost
@@ -77,7 +78,7 @@ class TestSlowScreen:
         )
         stalled = await asyncio.to_thread(StalledScreen, url)
         counter, _ = counter_of(ZONE)
-        client, csrf = _sign_in(httpx.Client(base_url=live_server.url), f"loket{counter.lower()}")
+        client, csrf = _officer(live_server, counter)
         views: list[dict[str, Any]] = []
         arrived = asyncio.Event()
         async with connect(url, max_size=None) as healthy:
@@ -106,6 +107,14 @@ class TestSlowScreen:
         assert len(frames) < len(labels)  # it was closed long before the calls ended
         shown = {v["data"]["calls"][0]["label"][-4:] for v in views if v["data"]["calls"]}
         assert shown >= set(labels), "the healthy screen saw every call"
+
+
+def _officer(server: LiveServer, counter: str) -> tuple[httpx.Client, str]:
+    """The counter's officer signed in: a client and its CSRF token."""
+    client = httpx.Client(base_url=server.url)
+    csrf = sign_in_sync(client, f"loket{counter.lower()}")
+    assert csrf, "the console page carries its CSRF token"
+    return client, csrf
 
 
 def _call_until_dropped(

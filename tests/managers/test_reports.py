@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy
-import pypdfium2
+import pypdfium2  # type: ignore[import-untyped]  # pypdfium2 ships no type hints
 import pytest
 
 from bench.busy_day import DAY, VENUE, busy_day, busy_days, venue_toml

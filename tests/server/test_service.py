@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -249,7 +250,7 @@ async def _read_all(url: str) -> list[tuple[str, object]]:
 
 
 async def _assert_nothing_lost_or_duplicated(
-    url: str, events: list[tuple[str, object]], reports: list[dict[str, object]]
+    url: str, events: list[tuple[str, object]], reports: list[dict[str, Any]]
 ) -> None:
     issued = [e for _, e in events if isinstance(e, TicketIssued)]
     labels = Counter((e.at.date(), e.label) for e in issued)
@@ -259,4 +260,4 @@ async def _assert_nothing_lost_or_duplicated(
     assert called and called.most_common(1)[0][1] == 1, "a ticket was called twice"
     in_log = {command_id for command_id, _ in events}
     for report in reports:
-        assert set(report["acked"]) <= in_log  # type: ignore[arg-type]
+        assert set(report["acked"]) <= in_log

@@ -8,7 +8,7 @@ import re
 import httpx
 
 from server.domain.codes import CROCKFORD, canonical_code
-from tests.server.test_visit_views import booking_form, site  # noqa: F401 (a fixture)
+from tests.helpers import booking_form
 from visitors.booking import booking_code
 
 
@@ -32,10 +32,7 @@ class TestCodes:
 
 
 class TestDuplicate:
-    async def test_the_refusal_does_not_confirm_the_booking(
-        self,
-        site: httpx.AsyncClient,  # noqa: F811
-    ) -> None:
+    async def test_the_refusal_does_not_confirm_the_booking(self, site: httpx.AsyncClient) -> None:
         first = await site.post("/booking", data=await booking_form(site))
         assert first.status_code == 303
         again = await site.post("/booking", data=await booking_form(site, slot="10:00"))

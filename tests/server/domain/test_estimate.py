@@ -79,8 +79,10 @@ class Queue:
         assert found is not None
         return found.minutes
 
-    def wait(self, ticket: Ticket) -> WaitRange | None:
-        return wait_range(self.venue, self.state, ticket, self.now)
+    def wait(self, ticket: Ticket) -> WaitRange:
+        shown = wait_range(self.venue, self.state, ticket, self.now)
+        assert shown is not None, f"{ticket.label} is shown no wait"
+        return shown
 
 
 class TestPosition:
@@ -99,8 +101,10 @@ class TestPosition:
         q = Queue(venue_with(10))
         q.open("1")
         last = q.crowd(5)[-1]
-        assert new_ticket_wait(q.venue, q.state, "ktp", q.now).low >= q.wait(last).low
-        assert new_ticket_wait(q.venue, q.state, "ktp", q.now).ahead == 5
+        shown = new_ticket_wait(q.venue, q.state, "ktp", q.now)
+        assert shown is not None
+        assert shown.low >= q.wait(last).low
+        assert shown.ahead == 5
 
 
 class TestCounters:

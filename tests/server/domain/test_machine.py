@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Literal
 
 import msgspec
 from hypothesis import HealthCheck, settings
@@ -233,7 +234,7 @@ class QueueMachine(RuleBasedStateMachine):
     def cancel(self, pick: int, by_visitor: bool) -> None:
         ids = self.ticket_ids()
         if ids:
-            by = "visitor" if by_visitor else "officer"
+            by: Literal["visitor", "officer"] = "visitor" if by_visitor else "officer"
             self.send(cmd.CancelTicket(ticket=ids[pick % len(ids)], by=by, reason="uji"))
 
     @rule(text=st.text(max_size=600))

@@ -10,7 +10,7 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 
 import httpx
 import msgspec
@@ -57,7 +57,9 @@ class TestHashingOffTheLoop:
     """A password check runs in a worker thread: other requests are answered meanwhile."""
 
     async def test_passwords_are_checked_off_the_event_loop(self, tmp_path: Path) -> None:
-        loop_thread, on_loop, elsewhere = threading.get_ident(), [], []
+        loop_thread = threading.get_ident()
+        on_loop: list[CodeType] = []
+        elsewhere: list[CodeType] = []
 
         def watch(frame: FrameType, event: str, arg: object) -> None:
             # Only watches: which thread runs argon2's verify (nothing is replaced).
@@ -66,8 +68,8 @@ class TestHashingOffTheLoop:
                 (on_loop if threading.get_ident() == loop_thread else elsewhere).append(code)
 
         async with serving(settings(tmp_path)) as (_, client):
-            threading.setprofile(watch)  # type: ignore[arg-type]
-            sys.setprofile(watch)  # type: ignore[arg-type]
+            threading.setprofile(watch)
+            sys.setprofile(watch)
             try:
                 answers = await asyncio.gather(
                     *(attempt(client, f"orang{i}", "salah-sekali") for i in range(3)),
@@ -75,7 +77,7 @@ class TestHashingOffTheLoop:
                 )
             finally:
                 sys.setprofile(None)
-                threading.setprofile(None)  # type: ignore[arg-type]
+                threading.setprofile(None)
         assert [a.status_code for a in answers] == [401, 401, 401, 303]
         # On the loop, each check (~0.3 s) would hold up every screen of the venue.
         assert on_loop == [] and len(elsewhere) == 4

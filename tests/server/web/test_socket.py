@@ -62,7 +62,7 @@ class TestDeviceKinds:
             said = await frames_until_closed(ws)
         assert said == []  # no view, no speaker role
         assert ws.close_code == 4403
-        assert ws.close_reason.endswith("is a kiosk, not a display")
+        assert ws.close_reason and ws.close_reason.endswith("is a kiosk, not a display")
 
     async def test_a_kiosk_token_cannot_report_audio(self, server: LiveServer) -> None:
         async with connect(ws_url(server, f"zone:{ZONE}", KIOSK_TOKEN)) as ws:

@@ -1,4 +1,4 @@
-"""Sessions, roles and the accounts log."""
+"""Sessions: signed cookies, and what ends them before their 12 hours."""
 
 from __future__ import annotations
 
@@ -6,24 +6,20 @@ import datetime as dt
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 
 from server.accounts import (
     SESSION_HOURS,
     AccountBook,
-    AccountError,
     Accounts,
     SessionEnded,
-    User,
     UserAdded,
 )
 from server.demo import PASSWORD
 from server.services import services
 from server.settings import Settings
-from server.store import open_log
 from server.web.auth import COOKIE, Sessions, load_secret
-from tests.helpers import SignedIn, serving
+from tests.helpers import SignedIn, serving, sign_in
 
 
 class TestSessions:
@@ -44,54 +40,10 @@ class TestSessions:
         assert load_secret(str(tmp_path), "configured") == "configured"
 
 
-class TestRoles:
-    """Officers act for their tenant and counters; managers and admins everywhere."""
-
-    def user(
-        self, role: str, tenant: str | None = "dukcapil", counters: tuple[str, ...] = ()
-    ) -> User:
-        return User("u", "U", role, tenant, counters, "hash")  # type: ignore[arg-type]
-
-    def test_officer_bound_to_counters(self) -> None:
-        officer = self.user("officer", counters=("1",))
-        assert officer.may_use_counter("1", "dukcapil")
-        assert not officer.may_use_counter("2", "dukcapil")
-        assert not officer.may_use_counter("1", "samsat")
-
-    def test_supervisor_and_manager(self) -> None:
-        assert self.user("supervisor").may_use_counter("9", "dukcapil")
-        assert not self.user("supervisor").may_use_counter("9", "samsat")
-        assert self.user("manager", None).may_use_counter("9", "samsat")
-
-
-class TestAccountBook:
-    """Accounts are events: two books on one log agree, and mistakes are refused."""
-
-    async def test_two_books_share_one_log(self, tmp_path: Path) -> None:
-        log = open_log(f"sqlite://{tmp_path / 'a.db'}")
-        try:
-            one, two = AccountBook("v", log), AccountBook("v", log)
-            await one.add_user("ani", "Ani", "manager", "kata-sandi-1")
-            await two.add_user("budi", "Budi", "officer", "kata-sandi-2", tenant="dukcapil")
-            assert set((await one.refresh()).users) == {"ani", "budi"}
-            with pytest.raises(AccountError, match="exists already"):
-                await one.add_user("budi", "B", "admin", "kata-sandi-3")
-            with pytest.raises(AccountError, match="belongs to a tenant"):
-                await one.add_user("cici", "C", "officer", "kata-sandi-4")
-            with pytest.raises(AccountError, match="username"):
-                await one.add_user("Bad Name!", "C", "admin", "kata-sandi-4")
-            await one.set_password("ani", "kata-sandi-baru")
-            accounts = await two.refresh()
-            assert accounts.authenticate("ani", "kata-sandi-baru") is not None
-            assert accounts.authenticate("ani", "kata-sandi-1") is None
-            assert accounts.authenticate("nobody", "kata-sandi-1") is None
-        finally:
-            await log.close()
-
-
-async def sign_in(client: httpx.AsyncClient, username: str) -> str:
+async def session_cookie(client: httpx.AsyncClient, username: str) -> str:
     """Sign in through the form; the session cookie it set."""
-    await SignedIn(client).sign_in(username)
+    client.cookies.clear()
+    await sign_in(client, username)
     cookie = client.cookies.get(COOKIE)
     assert cookie
     return cookie
@@ -115,7 +67,7 @@ class TestEndingSessions:
             cookie = client.cookies.get(COOKIE)
             assert cookie and await opens(app, cookie)
             async with httpx_client(app) as elsewhere:
-                other = await sign_in(elsewhere, "manajer")
+                other = await session_cookie(elsewhere, "manajer")
             answer = await client.post("/logout", data={"csrf": user.csrf})
             assert answer.status_code == 303 and answer.headers["location"] == "/login"
             # A copy of the old cookie (another tab kept it, someone copied it) opens nothing.
@@ -126,23 +78,23 @@ class TestEndingSessions:
     async def test_new_password_and_disabling_end_every_session(self, tmp_path: Path) -> None:
         async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
             book: AccountBook = services(app).accounts
-            cookie = await sign_in(client, "manajer")
+            cookie = await session_cookie(client, "manajer")
             await book.disable_user("manajer")
             assert not await opens(app, cookie)
             # Enabling the account again with a new password does not bring the session back.
             await book.set_password("manajer", "kata-sandi-baru")
             assert not await opens(app, cookie)
-            admin = await sign_in(client, "admin")
+            admin = await session_cookie(client, "admin")
             await book.set_password("admin", PASSWORD)
             assert not await opens(app, admin)
-            assert await opens(app, await sign_in(client, "admin"))
+            assert await opens(app, await session_cookie(client, "admin"))
 
     async def test_end_sessions_ends_those_issued_before(self, tmp_path: Path) -> None:
         async with serving(Settings(data_dir=str(tmp_path))) as (app, client):
-            before = await sign_in(client, "manajer")
+            before = await session_cookie(client, "manajer")
             await services(app).accounts.end_sessions("manajer")
             assert not await opens(app, before)
-            assert await opens(app, await sign_in(client, "manajer"))
+            assert await opens(app, await session_cookie(client, "manajer"))
 
     def test_ended_sessions_are_forgotten_once_they_expired_anyway(self) -> None:
         accounts, start = Accounts(), dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)

@@ -16,17 +16,15 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from server.app import create_app
 from server.domain import commands as cmd
 from server.domain.estimate import WaitRange, wait_ranges
 from server.domain.state import State
 from server.hub import Envelope, Hub, Subscriber
 from server.service import VenueQueue
-from server.settings import Settings
 from server.store import open_log
 from server.topics import Viewer
 from tests.conftest import LiveServer
-from tests.helpers import FakeClock, local_time, small_venue
+from tests.helpers import FakeClock, booking_form, local_time, small_venue
 from visitors import views
 from visitors.booking import Holder, parse_holder
 from visitors.views import VisitProjection
@@ -358,24 +356,6 @@ class TestHolder:
     )
     def test_refused_forms(self, typed: str, error: str) -> None:
         assert parse_holder(typed) == error
-
-
-@pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """The whole app in-process, on the demo venue at 09.00 on a Tuesday."""
-    app = create_app(Settings(data_dir=str(tmp_path), clock_start="2026-11-24T09:00:00+07:00"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mpp.test") as client:
-            yield client
-
-
-async def booking_form(client: httpx.AsyncClient, **fields: str) -> dict[str, str]:
-    page = (await client.get("/booking?service=ktp&day=2026-11-24")).text
-    token = re.search(r'name="form" value="([^"]+)"', page)
-    assert token
-    base = {"form": token.group(1), "service": "ktp", "day": "2026-11-24", "slot": "14:00"}
-    return base | {"holder": "3573014101900001", "action": "confirm"} | fields
 
 
 def stored_anywhere(data_dir: Path, needle: bytes) -> bool:

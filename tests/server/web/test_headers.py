@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from server.settings import Settings
+from tests.conftest import ROOT
 from tests.helpers import serving
 
 PAGES = [
@@ -68,11 +69,15 @@ _INLINE = re.compile(
 
 def test_no_template_holds_what_the_policy_blocks() -> None:
     """Templates the browser test does not open (the outage page, a form refusal) too."""
-    root = Path(__file__).resolve().parents[2]
-    found = [
-        f"{path.relative_to(root)}: {match.group(0).strip()}"
+    templates = [
+        path
         for room in ("server", "displays", "counters", "visitors", "managers", "audio")
-        for path in sorted((root / room).glob("templates/**/*.html"))
+        for path in sorted((ROOT / room).glob("templates/**/*.html"))
+    ]
+    assert templates, f"no templates under {ROOT}"
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0).strip()}"
+        for path in templates
         for match in _INLINE.finditer(path.read_text())
     ]
     assert found == []

@@ -20,7 +20,7 @@ from server.store.redis import RedisLog
 from server.store.sqlite import SqliteLog
 
 if TYPE_CHECKING:
-    from conftest import RedisServer
+    from tests.conftest import RedisServer
 
 VENUE = "mpp-surabaya"
 OTHER_VENUE = "mpp-sidoarjo"
