@@ -329,7 +329,8 @@ class AccountBook:
     ) -> None:
         self.stream = f"{venue}.accounts"
         self.log = log
-        # The venue clock: when each change happened (and so which sessions it ends).
+        # When each change happened (and so which sessions it ends): wall time, whatever
+        # the venue clock of a demo says, as the sessions' issue times and cookies' expiry.
         self.clock = clock
         self.accounts = Accounts()
         self._lock = asyncio.Lock()

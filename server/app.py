@@ -66,6 +66,8 @@ async def healthz(request: Request) -> JSONResponse:
             "store": store,
             "epoch": queue.epoch,
             "seq": queue.state.seq,
+            # The venue clock: what consoles and hall displays show (they resync from it).
+            "now": queue.clock().isoformat(),
         },
         status_code=200 if store["ok"] else 503,
     )
@@ -91,7 +93,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or settings.clock()
     venue = config.load_venue(settings.venue_file)
     secret = load_secret(settings.data_dir, settings.secret)
-    sessions = Sessions(secret, clock)
+    sessions = Sessions(secret)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -109,7 +111,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         for source in (zones, counter_views, visits, dashboard):
             queue.listen(source.on_event)
         await queue.start()
-        accounts = AccountBook(venue.id, events, clock)
+        # The accounts log keeps wall time, not the venue clock: cookies expire by it, and
+        # the command line (`antrean users sign-out`) writes to the same log.
+        accounts = AccountBook(venue.id, events)
         if settings.demo:
             await demo.seed(accounts, venue)
         parts = Services(
@@ -123,7 +127,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             accounts=accounts,
             topic_sources=(zones, counter_views, visits, dashboard),
             presence=speakers,
-            sign_ins=SignIns(wall=clock),
+            sign_ins=SignIns(),
             counter_views=counter_views,
             visits=visits,
             dashboard=dashboard,

@@ -4,7 +4,7 @@
 
 import { connect } from "/static/server/socket.js";
 import { command } from "/static/server/kit/api.js";
-import { syncTo } from "/static/server/kit/clock.js";
+import { keepInSync, syncTo } from "/static/server/kit/clock.js";
 import { openSpecific, openTransfer, setupDialogs } from "./dialogs.js";
 import { refusal, say } from "./i18n.js";
 import { setupKeys } from "./keys.js";
@@ -172,6 +172,7 @@ function connectionStatus(state) {
 }
 
 syncTo(root.dataset.serverNow);
+keepInSync();
 setupDialogs(runFromDialog);
 setupKeys(trigger);
 renderView(view);

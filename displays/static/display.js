@@ -4,7 +4,7 @@ import { connect } from "/static/server/socket.js";
 import { onNewCall, setSpeaker, startAnnouncing } from "./announce.js";
 import { CallTracker } from "./calls.js";
 import { startClock } from "./clock.js";
-import { syncTo } from "/static/server/kit/clock.js";
+import { keepInSync, syncTo } from "/static/server/kit/clock.js";
 import { deviceToken, remember } from "/static/server/kit/device.js";
 import { hidePairing, showPairing } from "./pairing.js";
 import { announcement, fields, fitTicker, highlight, renderView } from "./render.js";
@@ -19,6 +19,7 @@ const tokenKey = `antrean.display.device.${zone}`; // kept per zone
 const f = fields(root);
 const tracker = new CallTracker();
 syncTo(root.dataset.serverNow);
+keepInSync();
 const clock = startClock({
   time: f.time, date: f.date, zone: f.tz, timeZone: root.dataset.timezone, locale: text.locale,
 });

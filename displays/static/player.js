@@ -2,27 +2,25 @@
 // after another in arrival order, never overlapping, scheduled on one AudioContext's clock.
 // Only the screen the server names the zone's speaker plays; the screen never waits for it.
 
+import { now as serverNow } from "/static/server/kit/clock.js";
+
 const LEAD_S = 0.05; // a source started "now" may clip its first samples
 const RESUME_WAIT_MS = 500; // a blocked context's resume() never settles: stop waiting here
 const STALE_MS = 2 * 60 * 1000; // older calls are news that came late (an outage): not recited
 
 /**
- * How old calls are, in the server's time. A screen's clock may be minutes or hours off the
- * server's (no NTP on a kiosk; test servers run a shifted clock), so a call's age is its lag
- * (now - call.at) minus the smallest lag seen so far: a call that arrives live has a lag of
- * clock offset plus network delay, so the smallest lag is the best estimate of the offset.
- * This is a safety net: after a reconnect the missed calls arrive before the server repeats
- * the speaker role, so a returning screen does not take them on anyway.
+ * How old calls are, in the server's time (the kit's clock: the page learned it from the
+ * server and counts on with performance.now(), so a screen whose own clock is off, or is set
+ * while the page runs, does not age live calls). This is a safety net: after a reconnect the
+ * missed calls arrive before the server repeats the speaker role, so a returning screen does
+ * not take them on anyway.
  */
 export class CallAges {
-  #offset = Infinity;
-
   /** Is `call` too old to announce (news that came late)? */
-  isStale(call, now = Date.now()) {
-    const lag = now - Date.parse(call.at);
-    if (!Number.isFinite(lag)) return false; // no time: better read out than lost
-    this.#offset = Math.min(this.#offset, lag);
-    return lag - this.#offset > STALE_MS;
+  isStale(call, at = serverNow()) {
+    const age = at - Date.parse(call.at);
+    if (!Number.isFinite(age)) return false; // no time: better read out than lost
+    return age > STALE_MS;
   }
 }
 
@@ -61,7 +59,7 @@ export class ZonePlayer {
 
   /** A call that just arrived. Calls that arrived before this screen spoke are not its own. */
   enqueue(call) {
-    const stale = this.#ages.isStale(call); // learns the clock offset from every call
+    const stale = this.#ages.isStale(call);
     if (!this.#speaker || stale || this.#played.has(call.id)) return;
     this.#played.add(call.id);
     this.#queue.push({ call, buffer: this.#load(call.audio) });

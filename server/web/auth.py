@@ -33,7 +33,7 @@ class Session(msgspec.Struct, frozen=True):
     csrf: str
     # Names the session on the accounts log when it ends (signing out).
     id: str
-    # Venue-clock epoch seconds: sessions issued before a user's password change or disabling end.
+    # Wall-clock epoch seconds: sessions issued before a user's password change or disabling end.
     issued: float
 
 
@@ -52,8 +52,8 @@ def load_secret(data_dir: str, configured: str = "") -> str:
 class Sessions:
     def __init__(self, secret: str, clock: Clock = utc_now) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="antrean-session")
-        # The venue clock, as the accounts log's: a session issued before a user's
-        # password change or sign-out on that log has ended.
+        # Wall time, as the accounts log's (not the venue clock of demos and tests): a
+        # session issued before a user's password change or sign-out there has ended.
         self._clock = clock
 
     def issue(self, username: str) -> tuple[str, Session]:

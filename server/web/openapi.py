@@ -332,9 +332,10 @@ def _answers() -> dict[str, Schema]:
         },
         "Health": {
             "type": "object",
-            "required": ["status", "venue", "store", "epoch", "seq"],
+            "required": ["status", "venue", "store", "epoch", "seq", "now"],
             "properties": {
                 "status": {"enum": ["ok", "store_unavailable"]},
+                "now": {"type": "string", "format": "date-time", "description": "venue clock"},
                 "venue": text,
                 "venue_name": text,
                 "store": {

@@ -232,3 +232,53 @@ class TestDevice:
             """,
         )
         assert found == ["abc123", "?lang=id", "abc123", "abc123", ""]
+
+
+class TestClock:
+    """The server's time as the page counts it: learned from the server, then counted on
+    whatever the device's own clock does."""
+
+    async def test_a_device_clock_set_later_does_not_move_it(self, kit_page: Page) -> None:
+        drift = await run(
+            kit_page,
+            "clock.js",
+            "kit.syncTo('2026-11-24T02:00:00Z');"
+            "const before = kit.now();"
+            "const real = Date.now; Date.now = () => real() + 5 * 3600 * 1000;"
+            "return kit.now() - before;",
+        )
+        assert 0 <= drift < 1000
+
+    async def test_it_learns_the_time_again_from_healthz(
+        self, kit_page: Page, live_server: LiveServer
+    ) -> None:
+        told = await run(
+            kit_page,
+            "clock.js",
+            "kit.syncTo('2001-01-01T00:00:00Z');"
+            "await kit.keepInSync({every: 3600000})();"
+            "const answer = await (await fetch('/healthz')).json();"
+            "return [kit.now(), Date.parse(answer.now)];",
+        )
+        assert abs(told[0] - told[1]) < 2000
+
+
+class TestCallAges:
+    """The hall display recites a live call, whatever its own clock says."""
+
+    async def test_a_live_call_after_the_device_clock_was_set(self, kit_page: Page) -> None:
+        stale = await kit_page.evaluate(
+            """async () => {
+                const { CallAges } = await import('/static/displays/player.js');
+                const clock = await import('/static/server/kit/clock.js');
+                const iso = (ms) => new Date(ms).toISOString();
+                clock.syncTo(iso(Date.now()));
+                const ages = new CallAges();
+                const first = ages.isStale({ at: iso(clock.now()) });
+                const real = Date.now; Date.now = () => real() + 5 * 3600 * 1000;
+                const live = ages.isStale({ at: iso(clock.now()) });
+                const late = ages.isStale({ at: iso(clock.now() - 3 * 60 * 1000) });
+                return [first, live, late];
+            }"""
+        )
+        assert stale == [False, False, True]

@@ -96,6 +96,23 @@ class TestEndingSessions:
             assert not await opens(app, before)
             assert await opens(app, await session_cookie(client, "manajer"))
 
+    async def test_the_command_line_sign_out_holds_with_a_demo_clock(self, tmp_path: Path) -> None:
+        """`antrean users sign-out` writes to the accounts log with the wall clock. A server
+        whose venue clock runs days behind (a demo, a test: ANTREAN_CLOCK_START) or ahead
+        must still end exactly the sessions issued before it: sessions and the accounts
+        log keep wall time, as cookies expire by it."""
+        for days in (-8, 8):
+            start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat()
+            settings = Settings(data_dir=str(tmp_path / str(days)), clock_start=start)
+            async with serving(settings) as (app, client):
+                before = await session_cookie(client, "manajer")
+                # What the CLI does: its own book on the same log, the wall clock's "now".
+                cli = AccountBook(services(app).venue.id, services(app).accounts.log)
+                await cli.refresh()
+                await cli.end_sessions("manajer")
+                assert not await opens(app, before), days
+                assert await opens(app, await session_cookie(client, "manajer")), days
+
     def test_ended_sessions_are_forgotten_once_they_expired_anyway(self) -> None:
         accounts, start = Accounts(), dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
         accounts.apply(UserAdded(start, "ani", "Ani", "manager", None, (), "hash"))
