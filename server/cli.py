@@ -73,11 +73,12 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
     try:
+        venue = config.load_venue(settings.venue_file)
         app = create_app(settings)
     except config.ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    _print_urls(args.host, args.port, config.load_venue(settings.venue_file), settings)
+    _print_urls(args.host, args.port, venue, settings)
     uvicorn.run(
         app,
         host=args.host,

@@ -59,4 +59,10 @@ class Services:
 def services(conn: HTTPConnection | Starlette) -> Services:
     """The running app's services (set by `create_app`'s lifespan before any request)."""
     app = conn if isinstance(conn, Starlette) else conn.app
-    return cast(Services, app.state.services)
+    found = getattr(app.state, "services", None)
+    if found is None:
+        # Only before the lifespan ran (a server started without it): say so, not a 500.
+        from server.web.problems import Problem  # the web layer depends on this module
+
+        raise Problem(503, "starting", "Server belum siap: jalankan dengan lifespan (antrean run).")
+    return cast(Services, found)

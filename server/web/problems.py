@@ -9,10 +9,12 @@ answer is a page (sign in first, the forbidden page) raises `Answered` with it i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ExceptionHandler
+from starlette.websockets import WebSocket, WebSocketState
 
 from server.domain.errors import DomainError
 from server.web.auth import language, say
@@ -112,15 +114,35 @@ def invalid(request: Request, indonesian: str, english: str, detail: str = "") -
     return problem(request, "bad_request", detail, why=say(request, indonesian, english))
 
 
-async def _answer_problem(conn: HTTPConnection, error: Exception) -> Response:
+async def _answer_problem(conn: HTTPConnection, error: Exception) -> Response | None:
     assert isinstance(error, Problem)
+    if isinstance(conn, WebSocket):
+        await _refuse_socket(conn, error.code)
+        return None
     return error.response()
 
 
-async def _answer_answered(conn: HTTPConnection, error: Exception) -> Response:
+async def _answer_answered(conn: HTTPConnection, error: Exception) -> Response | None:
     assert isinstance(error, Answered)
+    if isinstance(conn, WebSocket):
+        await _refuse_socket(conn, "refused")
+        return None
     return error.response
 
 
-# What `server.app` registers (with `server.web.faults.HANDLERS`).
-HANDLERS = {Problem: _answer_problem, Answered: _answer_answered}
+async def _refuse_socket(ws: WebSocket, reason: str) -> None:
+    """A socket has no JSON body to carry a refusal: it is closed with 4403 and the code."""
+    if ws.application_state == WebSocketState.DISCONNECTED:
+        return
+    if ws.application_state == WebSocketState.CONNECTING:
+        await ws.accept()
+    await ws.close(code=CLOSE_REFUSED, reason=reason)
+
+
+CLOSE_REFUSED = 4403
+# What `server.app` registers (with `server.web.faults.HANDLERS`). Starlette calls the same
+# handler for requests and websockets, while its type names the two apart: hence the cast.
+HANDLERS: dict[Any, ExceptionHandler] = {
+    Problem: cast(ExceptionHandler, _answer_problem),
+    Answered: cast(ExceptionHandler, _answer_answered),
+}

@@ -40,6 +40,17 @@ class TestApp:
         assert len(body["epoch"]) >= 8
         assert (tmp_path / "antrean.db").exists()
 
+    async def test_without_its_lifespan_it_says_it_is_not_ready(self, tmp_path: Path) -> None:
+        """An ASGI server started without the lifespan (uvicorn --lifespan off) never builds
+        the app's services: every route says so (503), none fails with a 500."""
+        app = create_app(Settings(data_dir=str(tmp_path)))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for path in ("/login", "/display/lantai1-timur", "/healthz", "/manager"):
+                answer = await client.get(path)
+                assert answer.status_code == 503, path
+                assert answer.json()["code"] == "starting", path
+
     async def test_healthz_on_redis(self, tmp_path: Path, redis_url: str) -> None:
         app = create_app(Settings(data_dir=str(tmp_path), redis_url=redis_url))
         store = (await get(app, "/healthz")).json()["store"]
