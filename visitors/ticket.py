@@ -30,6 +30,7 @@ from starlette.routing import Route
 from server import dates
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
+from server.messages import explain
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import language, same_origin, say
@@ -88,7 +89,7 @@ async def execute(request: Request, command: cmd.Command, command_id: str, calle
     try:
         await queue.execute(command, command_id, caller)
     except DomainError as error:
-        return error.message(language(request))
+        return explain(error, language(request))
     return ""
 
 
@@ -177,15 +178,11 @@ def _back(token: str) -> Response:
 
 
 def _expired_form(request: Request) -> str:
-    return say(
-        request,
-        "Formulir kedaluwarsa atau tidak sah. Silakan coba lagi dari halaman ini.",
-        "The form expired or is not valid. Please try again from this page.",
-    )
+    return say(request, "Formulir kedaluwarsa atau tidak sah. Silakan coba lagi dari halaman ini.")
 
 
 def _nothing_to_cancel(request: Request) -> str:
-    return say(request, "Tidak ada yang bisa dibatalkan.", "There is nothing to cancel.")
+    return say(request, "Tidak ada yang bisa dibatalkan.")
 
 
 routes = [

@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server.services import services
-from server.web.auth import language, say
+from server.web.auth import language, psay, say
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ROOMS = ("server", "displays", "counters", "visitors", "managers")
@@ -42,12 +42,14 @@ def static_mounts() -> list[BaseRoute]:
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a room's template with the language and the helpers every page uses.
 
-    `t("Indonesian", "English")` picks the sentence for the visitor's language.
+    `t("Indonesian {name}", name=...)` is the catalogue's sentence in the visitor's language
+    (`server.i18n`); `pt("context", "Indonesian")` the same for a sentence said in a context.
     """
     lang = language(request)
     context |= {
         "lang": lang,
         "t": functools.partial(say, request),
+        "pt": functools.partial(psay, request),
         "venue": services(request).venue,
     }
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
