@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import hmac
 
-import msgspec
 import segno
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -128,7 +127,6 @@ async def ticket_page(request: Request, error: str = "", status: int = 200) -> R
         status_code=status,
         token=token,
         view=view,
-        view_json=msgspec.json.encode(view).decode(),
         state=page_state(view),
         error=error,
         qr=qr_svg(booking.code) if booking and booking.status == "booked" else "",

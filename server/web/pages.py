@@ -6,7 +6,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Mount
@@ -20,9 +22,23 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ROOMS = ("server", "displays", "counters", "visitors", "managers")
 
 
+# JSON inside <script type="application/json"> ends at the first "</script", and "<!--"
+# changes how the HTML parser reads the rest: escape every "<", ">" and "&" as \uXXXX,
+# which JSON.parse reads back unchanged.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_json(value: Any) -> Markup:
+    """`value` (msgspec Structs too) as JSON that is safe inside a `<script>` element: the one
+    way page data goes into a page (`{{ view | script_json }}` in a template)."""
+    return Markup(msgspec.json.encode(value).decode().translate(_SCRIPT_SAFE))
+
+
 def _environment() -> Environment:
     loaders = [FileSystemLoader(ROOT / room / "templates") for room in ROOMS]
-    return Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape())
+    environment = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape())
+    environment.filters["script_json"] = script_json
+    return environment
 
 
 templates = Jinja2Templates(env=_environment())
