@@ -90,6 +90,19 @@ def plural_forms(lang: str) -> dict[str, tuple[str, ...]]:
     }
 
 
+@functools.cache
+def script_catalogue(lang: str) -> dict[str, str]:
+    """The part of `catalogue(lang)` that scripts say (the .po names a .js file among the
+    sentence's locations): what a page hands the kit's `say` (server/static/kit/i18n.js)."""
+    return {
+        key(message.id, message.context): message.string
+        for message in _read(lang)
+        if isinstance(message.id, str) and isinstance(message.string, str)
+        if message.string and not message.fuzzy
+        if any(file.endswith(".js") for file, _ in message.locations)
+    }
+
+
 def po_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "messages.po"
 

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from server import i18n
 from server.services import services
 from server.web.auth import language, psay, say
 
@@ -66,6 +67,8 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
         "lang": lang,
         "t": functools.partial(say, request),
         "pt": functools.partial(psay, request),
+        # The sentences the page's scripts say, for the kit's say() (none in Indonesian).
+        "script_catalogue": i18n.script_catalogue(lang),
         "venue": services(request).venue,
     }
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
