@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login
+.PHONY: run test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login
 
 run: .venv/.synced
 	@scripts/ensure-system run
@@ -20,6 +20,15 @@ lint: .venv/.synced
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy --strict server displays counters visitors managers audio tests bench
+
+# Re-extract every sentence (babel.cfg) into locale/messages.pot and update each language's
+# .po from it: new sentences arrive untranslated (or fuzzy, from a similar one), sentences no
+# source says any more are dropped. Then write their English and run tests/server/test_messages.py.
+messages: .venv/.synced
+	$(UV) run pybabel -q extract -F babel.cfg --no-default-keywords -k N_ --add-location=file \
+		--sort-by-file --project=antrean --copyright-holder="antrean contributors" \
+		-o locale/messages.pot .
+	$(UV) run pybabel -q update -i locale/messages.pot -d locale -D messages --ignore-obsolete
 
 setup: .venv/.synced
 	@scripts/ensure-system test

@@ -37,7 +37,7 @@ async def announcement(request: Request) -> Response:
         raise Problem(
             404,
             "no_announcement",
-            say(request, "Pengumuman tidak ditemukan.", "No such announcement."),
+            say(request, "Pengumuman tidak ditemukan."),
         )
     library: ClipLibrary = services(request).audio
     call = call_for(venue, counter, label, recall=request.query_params.get("recall") == "1")
@@ -48,7 +48,7 @@ async def announcement(request: Request) -> Response:
         raise Problem(
             503,
             "no_audio",
-            say(request, "Suara pengumuman tidak tersedia.", "No audio for this announcement."),
+            say(request, "Suara pengumuman tidak tersedia."),
         ) from None
     etag = f'"{found.id}"'
     if request.headers.get("if-none-match") == etag:

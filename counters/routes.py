@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,11 +14,6 @@ from server.services import services
 from server.web.guards import page_user
 from server.web.pages import page
 
-# JSON inside <script type="application/json"> ends at the first "</script", and "<!--"
-# changes how the HTML parser reads the rest: escape every "<", ">" and "&" as \uXXXX,
-# which JSON.parse reads back unchanged.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
 
 class TransferGroup(msgspec.Struct, frozen=True):
     """One tenant's services or counters in the transfer dialog."""
@@ -29,11 +22,6 @@ class TransferGroup(msgspec.Struct, frozen=True):
     name: str
     services: list[Service]
     counters: list[Counter]
-
-
-def script_json(value: Any) -> str:
-    """`value` as JSON that is safe to place inside a `<script>` element."""
-    return msgspec.json.encode(value).decode().translate(_SCRIPT_SAFE)
 
 
 def transfer_groups(venue: Venue, here: Counter) -> list[TransferGroup]:
@@ -94,7 +82,7 @@ async def console(request: Request) -> Response:
         tenant_name=tenant.short_name or tenant.name,
         csrf=session.csrf,
         groups=transfer_groups(venue, counter),
-        initial=script_json(views.view(f"counter:{counter.id}")),
+        initial=views.view(f"counter:{counter.id}"),
         # The page's clock may be off; timers correct by the difference to the server's.
         server_now=services(request).queue.clock().isoformat(),
     )

@@ -32,6 +32,7 @@ import msgspec
 
 from server.domain.state import State
 from server.domain.venue import Venue
+from server.i18n import N_, gettext
 
 if TYPE_CHECKING:
     from managers.tallies import Tallies
@@ -56,6 +57,12 @@ class Alert(msgspec.Struct, frozen=True):
     since: dt.datetime
     text: str
     text_en: str
+
+
+def _said(msgid: str, **params: object) -> tuple[str, str]:
+    """An alert's `text` and `text_en` from the catalogue (both go out: the dashboard picks
+    one, the webhook's receiver gets both)."""
+    return gettext("id", msgid, **params), gettext("en", msgid, **params)
 
 
 class ZoneHealth(msgspec.Struct, frozen=True):
@@ -114,6 +121,16 @@ def sla_alerts(venue: Venue, tallies: Tallies, now: dt.datetime, day: str) -> li
             continue
         since, first = min(over)
         longest = round(_minutes(since, now))
+        said = _said(
+            N_(
+                "{service}: {count} antrean menunggu lebih dari {sla} menit (terlama {longest} "
+                "menit)"
+            ),
+            service=service.name,
+            count=len(over),
+            sla=service.sla_minutes,
+            longest=longest,
+        )
         alerts.append(
             Alert(
                 id=f"sla:{day}:{service_id}:{first}",
@@ -122,10 +139,8 @@ def sla_alerts(venue: Venue, tallies: Tallies, now: dt.datetime, day: str) -> li
                 tenant=service.tenant,
                 subject=service_id,
                 since=since + dt.timedelta(minutes=service.sla_minutes),
-                text=f"{service.name}: {len(over)} antrean menunggu lebih dari "
-                f"{service.sla_minutes} menit (terlama {longest} menit)",
-                text_en=f"{service.name}: {len(over)} waiting longer than "
-                f"{service.sla_minutes} minutes (longest {longest} minutes)",
+                text=said[0],
+                text_en=said[1],
             )
         )
     return alerts
@@ -153,13 +168,17 @@ def counter_alerts(
         kind: AlertKind = "break" if status == "break" else "idle"
         minutes = round(_minutes(since, now))
         if kind == "idle":
-            text = (
-                f"{counter.label} terbuka tanpa melayani selama {minutes} menit, ada yang menunggu"
+            said = _said(
+                N_("{counter} terbuka tanpa melayani selama {minutes} menit, ada yang menunggu"),
+                counter=counter.label,
+                minutes=minutes,
             )
-            text_en = f"{counter.label} open but idle for {minutes} minutes while people wait"
         else:
-            text = f"{counter.label} istirahat {minutes} menit, ada yang menunggu"
-            text_en = f"{counter.label} on break for {minutes} minutes while people wait"
+            said = _said(
+                N_("{counter} istirahat {minutes} menit, ada yang menunggu"),
+                counter=counter.label,
+                minutes=minutes,
+            )
         alerts.append(
             Alert(
                 id=f"{kind}:{day}:{counter.id}:{since:%H%M%S}",
@@ -168,8 +187,8 @@ def counter_alerts(
                 tenant=counter.tenant,
                 subject=counter.id,
                 since=since,
-                text=text,
-                text_en=text_en,
+                text=said[0],
+                text_en=said[1],
             )
         )
     return alerts
@@ -190,11 +209,17 @@ def quota_alerts(
         if not (low or full):
             continue
         if low:
-            text = f"{service.name}: kuota tinggal {left} dari {service.daily_quota}"
-            text_en = f"{service.name}: {left} of {service.daily_quota} quota left"
+            said = _said(
+                N_("{service}: kuota tinggal {left} dari {quota}"),
+                service=service.name,
+                left=left,
+                quota=service.daily_quota,
+            )
         else:
-            text = f"{service.name}: sisa hari ini diperkirakan tidak cukup untuk antrean baru"
-            text_en = f"{service.name}: the rest of today is predicted full"
+            said = _said(
+                N_("{service}: sisa hari ini diperkirakan tidak cukup untuk antrean baru"),
+                service=service.name,
+            )
         alerts.append(
             Alert(
                 id=f"quota:{day}:{service.id}",
@@ -203,8 +228,8 @@ def quota_alerts(
                 tenant=service.tenant,
                 subject=service.id,
                 since=now,
-                text=text,
-                text_en=text_en,
+                text=said[0],
+                text_en=said[1],
             )
         )
     return alerts
@@ -227,6 +252,7 @@ def zone_alerts(
             and since is not None
             and (now - since).total_seconds() >= OFFLINE_GRACE_SECONDS
         ):
+            offline = _said(N_("Layar {zone}: tidak ada yang terhubung"), zone=zone.name)
             alerts.append(
                 Alert(
                     id=f"offline:{day}:{zone.id}:{since:%H%M%S}",
@@ -235,12 +261,15 @@ def zone_alerts(
                     tenant="",
                     subject=zone.id,
                     since=since,
-                    text=f"Layar {zone.name}: tidak ada yang terhubung",
-                    text_en=f"Displays of {zone.name}: none connected",
+                    text=offline[0],
+                    text_en=offline[1],
                 )
             )
         if health.audio in ("blocked", "failed"):
-            word = "ditahan browser" if health.audio == "blocked" else "gagal diputar"
+            if health.audio == "blocked":
+                said = _said(N_("Suara pengumuman {zone} ditahan browser"), zone=zone.name)
+            else:
+                said = _said(N_("Suara pengumuman {zone} gagal diputar"), zone=zone.name)
             alerts.append(
                 Alert(
                     id=f"audio:{day}:{zone.id}:{health.audio_call}",
@@ -249,8 +278,8 @@ def zone_alerts(
                     tenant="",
                     subject=zone.id,
                     since=now,
-                    text=f"Suara pengumuman {zone.name} {word}",
-                    text_en=f"Announcements in {zone.name} {health.audio}",
+                    text=said[0],
+                    text_en=said[1],
                 )
             )
     return alerts

@@ -13,8 +13,9 @@ import csv
 import io
 from collections.abc import Iterable
 
-from managers.report_wording import CHANNEL_NAMES, COLUMNS, Lang, format_period, pick, text, title
+from managers.report_wording import CHANNEL_NAMES, COLUMNS, Lang, format_period, text, title
 from managers.reports import Figures, Report
+from server.i18n import gettext
 
 
 def _csv_value(value: object) -> str:
@@ -64,7 +65,7 @@ def _request_rows(report: Report, lang: Lang) -> Iterable[list[str]]:
     for group in report.requests:
         name = group.name or text("general", lang)
         for request in group.requests:
-            channel = pick(CHANNEL_NAMES[request.channel], lang)
+            channel = gettext(lang, CHANNEL_NAMES[request.channel])
             yield [name, f"{request.at:%Y-%m-%d %H:%M}", channel, request.text]
 
 

@@ -51,11 +51,11 @@ from managers.report_wording import (
     format_date,
     format_number,
     format_period,
-    pick,
     text,
     title,
 )
 from managers.reports import Figures, Report, ServiceRow
+from server.i18n import gettext
 
 FONT, BOLD = "ReportSans", "ReportSans-Bold"
 INK = colors.HexColor("#1a202c")
@@ -108,7 +108,7 @@ class _Pdf:
         self.styles = _styles()
 
     def t(self, key: str, **params: object) -> str:
-        return text(key, self.lang).format(**params)
+        return text(key, self.lang, **params)
 
     def n(self, value: float | None, decimals: int = 0) -> str:
         return format_number(value, self.lang, decimals)
@@ -371,7 +371,7 @@ class _Pdf:
         return flow
 
     def definitions(self) -> list[Any]:
-        items = [self.p(pick(pair, self.lang), "small") for pair in DEFINITIONS]
+        items = [self.p(gettext(self.lang, definition), "small") for definition in DEFINITIONS]
         spaced = [x for item in items for x in (item, Spacer(1, 1.5 * mm))]
         return [CondPageBreak(50 * mm), self.p(self.t("definitions"), "h2"), *spaced]
 

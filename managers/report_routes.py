@@ -43,14 +43,12 @@ class _Choice:
             self._period(query.get("date", ""), query.get("month", ""))
         except ValueError:
             self.error = say(
-                request,
-                "Tanggal atau bulan tidak valid. Contoh: 2026-11-24 atau 2026-11.",
-                "Invalid date or month. For example: 2026-11-24 or 2026-11.",
+                request, "Tanggal atau bulan tidak valid. Contoh: 2026-11-24 atau 2026-11."
             )
         if self.format not in CONTENT_TYPES:
-            self.error = say(request, "Format harus CSV atau PDF.", "Format must be CSV or PDF.")
+            self.error = say(request, "Format harus CSV atau PDF.")
         if self.tenant is not None and self.tenant not in venue.tenants:
-            self.error = say(request, "Instansi tidak dikenal.", "Unknown office.")
+            self.error = say(request, "Instansi tidak dikenal.")
 
     def _period(self, date: str, month: str) -> None:
         if date:

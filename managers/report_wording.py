@@ -5,148 +5,119 @@ periods and numbers written as each language writes them (2.263 / 42,9 or 2,263 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from managers.reports import Report
 from server import dates
+from server.i18n import N_, NP_, Marked, translate
+from server.i18n import Lang as Lang  # the report modules and the CLI name it here
 
-Lang = Literal["id", "en"]
-
-# key -> (Indonesian, English)
-TEXTS: dict[str, tuple[str, str]] = {
-    "title_day": ("Laporan Harian Antrean", "Daily Queue Report"),
-    "title_month": ("Laporan Bulanan Antrean", "Monthly Queue Report"),
-    "title_range": ("Laporan Antrean", "Queue Report"),
-    "venue": ("Mal", "Venue"),
-    "period": ("Periode", "Period"),
-    "from": ("Dari", "From"),
-    "to": ("Sampai", "To"),
-    "events": ("Peristiwa dihitung", "Events counted"),
-    "level": ("Tingkat", "Level"),
-    "level_service": ("layanan", "service"),
-    "level_tenant": ("instansi", "tenant"),
-    "level_total": ("total", "total"),
-    "tenant": ("Instansi", "Tenant"),
-    "service": ("Layanan", "Service"),
-    "tenant_service": ("Instansi / layanan", "Tenant / service"),
-    "issued": ("Tiket", "Tickets"),
-    "issued_kiosk": ("Anjungan", "Kiosk"),
-    "issued_online": ("Online", "Online"),
-    "issued_staff": ("Petugas", "Staff"),
-    "issued_itinerary": ("Lanjutan", "Itinerary"),
-    "served": ("Dilayani", "Served"),
-    "no_show": ("Tidak hadir", "No-show"),
-    "cancelled": ("Batal", "Cancelled"),
-    "expired": ("Tidak terlayani", "Not served"),
-    "turned_away": ("Ditolak", "Turned away"),
-    "booking_no_show": ("Booking tidak datang", "Booking no-show"),
-    "avg_wait": ("Rata-rata tunggu (menit)", "Average wait (min)"),
-    "p90_wait": ("P90 tunggu (menit)", "P90 wait (min)"),
-    "avg_service": ("Rata-rata layanan (menit)", "Average service (min)"),
-    "sla_minutes": ("Target SLA (menit)", "SLA target (min)"),
-    "sla_percent": ("SLA %", "SLA %"),
-    "total": ("Total", "Total"),
-    "officer": ("Petugas", "Officer"),
-    "counters": ("Loket", "Counters"),
-    "requests": (
-        "Permintaan layanan yang belum tersedia",
-        "Requests for services the venue lacks",
-    ),
-    "requests_none": ("Tidak ada permintaan pada periode ini.", "No requests in this period."),
-    "general": ("Umum (tanpa instansi)", "General (no tenant)"),
-    "time": ("Waktu", "Time"),
-    "channel": ("Saluran", "Channel"),
-    "request": ("Permintaan", "Request"),
-    "count": ("Jumlah", "Count"),
-    "per_service": ("Per instansi dan layanan", "By tenant and service"),
-    "per_officer": ("Per petugas", "By officer"),
-    "per_day": ("Per hari", "By day"),
-    "per_hour": ("Per jam", "By hour"),
-    "date": ("Tanggal", "Date"),
-    "hour": ("Jam", "Hour"),
-    "summary": ("Ringkasan", "Summary"),
-    "chart_hourly": (
-        "Tiket diterbitkan dan dilayani per jam",
-        "Tickets issued and served per hour",
-    ),
-    "chart_daily": ("Tiket diterbitkan dan dilayani per hari", "Tickets issued and served per day"),
-    "chart_wait": (
-        "Rata-rata tunggu per instansi dibanding target SLA (menit)",
-        "Average wait per tenant against the SLA target (minutes)",
-    ),
-    "legend_issued": ("Diterbitkan", "Issued"),
-    "legend_served": ("Dilayani", "Served"),
-    "legend_wait": ("Rata-rata tunggu", "Average wait"),
-    "legend_sla": ("Target SLA", "SLA target"),
-    "no_data": ("Tidak ada data pada periode ini.", "No data in this period."),
-    "no_officers": ("Belum ada tiket yang selesai dilayani.", "No ticket was served."),
-    "page": ("Halaman {page} dari {pages}", "Page {page} of {pages}"),
-    "minutes": ("menit", "minutes"),
-    "by_channel": (
-        "anjungan {kiosk} · online {online} · petugas {staff} · lanjutan {itinerary}",
-        "kiosk {kiosk} · online {online} · staff {staff} · itinerary {itinerary}",
-    ),
-    "sla_of": ("{percent} dari {called} tiket dipanggil", "{percent} of {called} called tickets"),
-    "sum_issued": ("Tiket diterbitkan", "Tickets issued"),
-    "sum_served": ("Dilayani", "Served"),
-    "sum_no_show": ("Tidak hadir", "No-show"),
-    "sum_cancelled": ("Dibatalkan", "Cancelled"),
-    "sum_expired": ("Tidak terlayani sampai tutup", "Not served by closing"),
-    "sum_turned_away": (
-        "Ditolak (kuota, jam, perkiraan akhir hari)",
-        "Turned away (quota, hours, predicted end of day)",
-    ),
-    "sum_booking_no_show": ("Booking online tidak datang", "Online bookings not checked in"),
-    "sum_avg_wait": ("Rata-rata waktu tunggu", "Average wait"),
-    "sum_p90_wait": ("P90 waktu tunggu", "P90 wait"),
-    "sum_avg_service": ("Rata-rata waktu layanan", "Average service time"),
-    "sum_sla": ("Dipanggil dalam target SLA", "Called within the SLA target"),
-    "sum_requests": ("Permintaan layanan baru", "Requests for new services"),
-    "sum_events": ("Dihitung dari {events} peristiwa log.", "Computed from {events} log events."),
-    "definitions": ("Keterangan", "Definitions"),
+# key -> the Indonesian sentence (a catalogue msgid; `NP_` when it reads differently here).
+TEXTS: dict[str, Marked] = {
+    "title_day": N_("Laporan Harian Antrean"),
+    "title_month": N_("Laporan Bulanan Antrean"),
+    "title_range": N_("Laporan Antrean"),
+    "venue": N_("Mal"),
+    "period": N_("Periode"),
+    "from": N_("Dari"),
+    "to": N_("Sampai"),
+    "events": N_("Peristiwa dihitung"),
+    "level": N_("Tingkat"),
+    "level_service": NP_("report", "layanan"),
+    "level_tenant": N_("instansi"),
+    "level_total": N_("total"),
+    "tenant": NP_("report", "Instansi"),
+    "service": N_("Layanan"),
+    "tenant_service": N_("Instansi / layanan"),
+    "issued": NP_("report", "Tiket"),
+    "issued_kiosk": N_("Anjungan"),
+    "issued_online": N_("Online"),
+    "issued_staff": NP_("report", "Petugas"),
+    "issued_itinerary": N_("Lanjutan"),
+    "served": N_("Dilayani"),
+    "no_show": N_("Tidak hadir"),
+    "cancelled": NP_("report", "Batal"),
+    "expired": N_("Tidak terlayani"),
+    "turned_away": N_("Ditolak"),
+    "booking_no_show": N_("Booking tidak datang"),
+    "avg_wait": NP_("report", "Rata-rata tunggu (menit)"),
+    "p90_wait": N_("P90 tunggu (menit)"),
+    "avg_service": N_("Rata-rata layanan (menit)"),
+    "sla_minutes": N_("Target SLA (menit)"),
+    "sla_percent": N_("SLA %"),
+    "total": N_("Total"),
+    "officer": N_("Petugas"),
+    "counters": NP_("report", "Loket"),
+    "requests": N_("Permintaan layanan yang belum tersedia"),
+    "requests_none": N_("Tidak ada permintaan pada periode ini."),
+    "general": N_("Umum (tanpa instansi)"),
+    "time": N_("Waktu"),
+    "channel": N_("Saluran"),
+    "request": N_("Permintaan"),
+    "count": N_("Jumlah"),
+    "per_service": N_("Per instansi dan layanan"),
+    "per_officer": N_("Per petugas"),
+    "per_day": N_("Per hari"),
+    "per_hour": N_("Per jam"),
+    "date": N_("Tanggal"),
+    "hour": NP_("report", "Jam"),
+    "summary": N_("Ringkasan"),
+    "chart_hourly": N_("Tiket diterbitkan dan dilayani per jam"),
+    "chart_daily": N_("Tiket diterbitkan dan dilayani per hari"),
+    "chart_wait": N_("Rata-rata tunggu per instansi dibanding target SLA (menit)"),
+    "legend_issued": N_("Diterbitkan"),
+    "legend_served": N_("Dilayani"),
+    "legend_wait": N_("Rata-rata tunggu"),
+    "legend_sla": N_("Target SLA"),
+    "no_data": N_("Tidak ada data pada periode ini."),
+    "no_officers": N_("Belum ada tiket yang selesai dilayani."),
+    "page": N_("Halaman {page} dari {pages}"),
+    "minutes": N_("menit"),
+    "by_channel": N_("anjungan {kiosk} · online {online} · petugas {staff} · lanjutan {itinerary}"),
+    "sla_of": N_("{percent} dari {called} tiket dipanggil"),
+    "sum_issued": N_("Tiket diterbitkan"),
+    "sum_served": N_("Dilayani"),
+    "sum_no_show": N_("Tidak hadir"),
+    "sum_cancelled": N_("Dibatalkan"),
+    "sum_expired": N_("Tidak terlayani sampai tutup"),
+    "sum_turned_away": N_("Ditolak (kuota, jam, perkiraan akhir hari)"),
+    "sum_booking_no_show": N_("Booking online tidak datang"),
+    "sum_avg_wait": N_("Rata-rata waktu tunggu"),
+    "sum_p90_wait": N_("P90 waktu tunggu"),
+    "sum_avg_service": N_("Rata-rata waktu layanan"),
+    "sum_sla": N_("Dipanggil dalam target SLA"),
+    "sum_requests": N_("Permintaan layanan baru"),
+    "sum_events": N_("Dihitung dari {events} peristiwa log."),
+    "definitions": N_("Keterangan"),
 }
 # The definitions printed at the end of the PDF (managers.reports explains them fully).
-DEFINITIONS: tuple[tuple[str, str], ...] = (
-    (
-        "<b>Waktu tunggu</b>: dari tiket diterbitkan sampai pertama kali dipanggil, dihitung "
-        "pada layanan tiket itu diterbitkan. Panggilan ulang, kembali setelah tidak hadir, "
-        "dan pengalihan tidak memulai tunggu baru; tiket lanjutan (rangkaian layanan) "
-        "dihitung sebagai tiket sendiri.",
-        "<b>Wait</b>: from the ticket being issued to its first call, counted under the "
-        "service it was issued for. Recalls, a return after a no-show and transfers do not "
-        "start a new wait; an itinerary's follow-up ticket counts as a ticket of its own.",
+DEFINITIONS: tuple[str, ...] = (
+    N_(
+        "<b>Waktu tunggu</b>: dari tiket diterbitkan sampai pertama kali dipanggil, dihitung pada "
+        "layanan tiket itu diterbitkan. Panggilan ulang, kembali setelah tidak hadir, dan "
+        "pengalihan tidak memulai tunggu baru; tiket lanjutan (rangkaian layanan) dihitung sebagai"
+        " tiket sendiri."
     ),
-    (
+    N_(
         "<b>P90</b>: 90% tiket dipanggil dalam waktu ini atau lebih cepat (metode peringkat "
-        "terdekat). <b>SLA %</b>: bagian tiket dipanggil yang menunggu paling lama sesuai "
-        "target SLA layanannya.",
-        "<b>P90</b>: 90% of tickets were called within this time (nearest-rank method). "
-        "<b>SLA %</b>: the share of called tickets that waited no longer than their "
-        "service's SLA target.",
+        "terdekat). <b>SLA %</b>: bagian tiket dipanggil yang menunggu paling lama sesuai target "
+        "SLA layanannya."
     ),
-    (
+    N_(
         "<b>Waktu layanan</b>: dari mulai dilayani sampai selesai, termasuk waktu ditahan; "
-        "dihitung pada layanan dan petugas saat selesai. <b>Tidak hadir</b>: tiket yang "
-        "berakhir tidak hadir pada hari itu (yang kembali dan dilayani tidak dihitung). "
-        "<b>Tidak terlayani</b>: tiket yang masih menunggu saat hari berakhir.",
-        "<b>Service time</b>: from the start of service to done, time on hold included; "
-        "counted under the service and officer at the end. <b>No-show</b>: tickets that "
-        "ended their day as a no-show (a visitor who came back and was served is not). "
-        "<b>Not served</b>: tickets still waiting when the day ended.",
+        "dihitung pada layanan dan petugas saat selesai. <b>Tidak hadir</b>: tiket yang berakhir "
+        "tidak hadir pada hari itu (yang kembali dan dilayani tidak dihitung). <b>Tidak "
+        "terlayani</b>: tiket yang masih menunggu saat hari berakhir."
     ),
-    (
+    N_(
         "<b>Ditolak</b>: permintaan tiket yang ditolak karena kuota habis, jam pengambilan "
-        "berakhir, atau perkiraan akhir hari. Hari = tanggal waktu setempat mal.",
-        "<b>Turned away</b>: ticket requests refused because the quota was used up, the "
-        "last-issue time had passed or the day was predicted full. Day = the venue's local "
-        "date.",
+        "berakhir, atau perkiraan akhir hari. Hari = tanggal waktu setempat mal."
     ),
 )
-CHANNEL_NAMES = {
-    "kiosk": ("anjungan", "kiosk"),
-    "online": ("online", "online"),
-    "staff": ("petugas", "staff"),
-    "itinerary": ("lanjutan", "itinerary"),
+CHANNEL_NAMES: dict[str, str] = {
+    "kiosk": N_("anjungan"),
+    "online": N_("online"),
+    "staff": N_("petugas"),
+    "itinerary": N_("lanjutan"),
 }
 # The per-service columns, in order, as Figures fields (`issued` is a property).
 COLUMNS = (
@@ -167,13 +138,9 @@ COLUMNS = (
 )
 
 
-def text(key: str, lang: Lang = "id") -> str:
-    indonesian, english = TEXTS[key]
-    return english if lang == "en" else indonesian
-
-
-def pick(pair: tuple[str, str], lang: Lang) -> str:
-    return pair[1] if lang == "en" else pair[0]
+def text(key: str, lang: Lang = "id", **params: object) -> str:
+    """The label `key` in `lang`, from the catalogue."""
+    return translate(lang, TEXTS[key], **params)
 
 
 def format_date(day: dt.date, lang: Lang = "id", weekday: bool = False) -> str:

@@ -29,6 +29,7 @@ from server.domain.codes import CODE_CHARS, CROCKFORD, format_code
 from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
+from server.i18n import N_
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import language, say
@@ -41,32 +42,14 @@ WINDOW_SECONDS = 600.0
 PHONE = re.compile(r"08\d{8,11}")
 NIK = re.compile(r"\d{16}")
 
-ERRORS: dict[str, tuple[str, str]] = {
-    "holder_missing": (
-        "Isi NIK (16 angka) atau nomor HP.",
-        "Enter your NIK (16 digits) or phone number.",
-    ),
-    "nik_invalid": (
-        "NIK tidak valid. NIK terdiri dari 16 angka seperti tertulis di KTP/KK.",
-        "That NIK is not valid. A NIK has 16 digits, as printed on the KTP/KK.",
-    ),
-    "phone_invalid": (
-        "Nomor HP tidak valid. Tulis seperti 081234567890 atau +6281234567890.",
-        "That phone number is not valid. Write it like 081234567890 or +6281234567890.",
-    ),
-    "slot_missing": ("Pilih jam kedatangan.", "Choose a time."),
-    "choice_invalid": (
-        "Pilihan tidak dikenal. Silakan mulai lagi.",
-        "Unknown choice. Please start again.",
-    ),
-    "form_expired": (
-        "Formulir kedaluwarsa atau tidak sah. Silakan isi lagi.",
-        "The form expired or is not valid. Please fill it in again.",
-    ),
-    "too_many": (
-        "Terlalu banyak percobaan dari perangkat ini. Tunggu 10 menit lalu coba lagi.",
-        "Too many attempts from this device. Wait 10 minutes and try again.",
-    ),
+ERRORS: dict[str, str] = {
+    "holder_missing": N_("Isi NIK (16 angka) atau nomor HP."),
+    "nik_invalid": N_("NIK tidak valid. NIK terdiri dari 16 angka seperti tertulis di KTP/KK."),
+    "phone_invalid": N_("Nomor HP tidak valid. Tulis seperti 081234567890 atau +6281234567890."),
+    "slot_missing": N_("Pilih jam kedatangan."),
+    "choice_invalid": N_("Pilihan tidak dikenal. Silakan mulai lagi."),
+    "form_expired": N_("Formulir kedaluwarsa atau tidak sah. Silakan isi lagi."),
+    "too_many": N_("Terlalu banyak percobaan dari perangkat ini. Tunggu 10 menit lalu coba lagi."),
 }
 
 
@@ -190,12 +173,12 @@ def _day_choice(
     label = long_date(day, lang)
     holiday = next((h for h in venue.holidays if h.date == day), None)
     if holiday is not None:
-        return DayChoice(day, label, say(request, "Libur: ", "Holiday: ") + holiday.name, False)
+        return DayChoice(day, label, say(request, "Libur: ") + holiday.name, False)
     if venue.hours_on(day) is None:
-        return DayChoice(day, label, say(request, "Tutup", "Closed"), False)
+        return DayChoice(day, label, say(request, "Tutup"), False)
     booked = sum(n for (d, _), n in taken.items() if d == day)
     if service.online_quota is not None and booked >= service.online_quota:
-        return DayChoice(day, label, say(request, "Kuota online penuh", "Online quota full"), False)
+        return DayChoice(day, label, say(request, "Kuota online penuh"), False)
     per_slot = venue.booking.per_slot
     left = sum(
         max(0, per_slot - taken[(day, slot)])
@@ -203,8 +186,8 @@ def _day_choice(
         if not _past(venue, day, slot, now)
     )
     if left == 0:
-        return DayChoice(day, label, say(request, "Penuh", "Full"), False)
-    return DayChoice(day, label, say(request, f"{left} tempat", f"{left} places"), True)
+        return DayChoice(day, label, say(request, "Penuh"), False)
+    return DayChoice(day, label, say(request, "{n} tempat", n=left), True)
 
 
 def _past(venue: Venue, day: dt.date, slot: dt.time, now: dt.datetime) -> bool:
@@ -221,11 +204,11 @@ def slot_choices(
         left = max(0, venue.booking.per_slot - slot_taken(state, service.id, day, slot))
         past = _past(venue, day, slot, now)
         if past:
-            note = say(request, "sudah lewat", "passed")
+            note = say(request, "sudah lewat")
         elif left == 0:
-            note = say(request, "penuh", "full")
+            note = say(request, "penuh")
         else:
-            note = say(request, f"sisa {left} tempat", f"{left} places left")
+            note = say(request, "sisa {n} tempat", n=left)
         choices.append(
             SlotChoice(f"{slot:%H:%M}", f"{slot:%H.%M}", left, left > 0 and not past, note)
         )
@@ -316,8 +299,7 @@ def _tenants(venue: Venue) -> list[tuple[str, str, list[Service]]]:
 
 
 def _error(request: Request, code: str) -> str:
-    indonesian, english = ERRORS[code]
-    return say(request, indonesian, english)
+    return say(request, ERRORS[code])
 
 
 async def book(request: Request) -> Response:

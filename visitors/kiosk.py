@@ -36,6 +36,7 @@ from server.domain import events as ev
 from server.domain.decide import MAX_ITINERARY, TURN_AWAY_CODES
 from server.domain.errors import DomainError
 from server.domain.state import State, Ticket
+from server.i18n import N_
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import language, paired_device, say
@@ -53,34 +54,30 @@ log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "x-device-token"
 VISIT_BYTES = 18  # 144 bits: the phone page's token cannot be guessed
-PROBLEMS: dict[str, tuple[int, str, str]] = {
+PROBLEMS: dict[str, tuple[int, str]] = {
     "unpaired": (
         403,
-        "Anjungan belum dipasangkan. Minta admin memasangkan anjungan ini "
-        "(antrean devices add --kind kiosk) lalu buka /kiosk?device=TOKEN.",
-        "This kiosk is not paired. Ask an admin to pair it "
-        "(antrean devices add --kind kiosk), then open /kiosk?device=TOKEN.",
+        N_(
+            "Anjungan belum dipasangkan. Minta admin memasangkan anjungan ini (antrean devices add"
+            " --kind kiosk) lalu buka /kiosk?device=TOKEN."
+        ),
     ),
-    "pin_wrong": (
-        403,
-        "PIN petugas salah. Sisa percobaan: {left}.",
-        "Wrong staff PIN. Tries left: {left}.",
-    ),
+    "pin_wrong": (403, N_("PIN petugas salah. Sisa percobaan: {left}.")),
     "pin_locked": (
         429,
-        "Terlalu banyak PIN salah. Konfirmasi prioritas dikunci {minutes} menit. "
-        "Silakan minta bantuan petugas.",
-        "Too many wrong PINs. Priority confirmation is locked for {minutes} minutes. "
-        "Please ask a staff member.",
+        N_(
+            "Terlalu banyak PIN salah. Konfirmasi prioritas dikunci {minutes} menit. Silakan minta"
+            " bantuan petugas."
+        ),
     ),
     "check_in_locked": (
         429,
-        "Terlalu banyak kode pemesanan yang salah. Check-in di anjungan ini dikunci "
-        "{minutes} menit. Silakan minta bantuan petugas.",
-        "Too many wrong booking codes. Check-in at this kiosk is locked for {minutes} "
-        "minutes. Please ask a staff member.",
+        N_(
+            "Terlalu banyak kode pemesanan yang salah. Check-in di anjungan ini dikunci {minutes} "
+            "menit. Silakan minta bantuan petugas."
+        ),
     ),
-    "unknown_visit": (404, "Tiket tidak ditemukan.", "Ticket not found."),
+    "unknown_visit": (404, N_("Tiket tidak ditemukan.")),
 }
 
 
@@ -222,11 +219,7 @@ async def issue(request: Request) -> JSONResponse:
         raise problem(request, "unpaired")
     body = await _body(request, IssueBody)
     if len(body.itinerary) > MAX_ITINERARY:
-        raise invalid(
-            request,
-            f"paling banyak {MAX_ITINERARY} layanan lanjutan",
-            f"at most {MAX_ITINERARY} more services",
-        )
+        raise invalid(request, "paling banyak {limit} layanan lanjutan", limit=MAX_ITINERARY)
     confirmed_by = ""
     if body.priority:
         confirmed_by = (await _confirming_staff(request, device, body.pin)).username
@@ -268,11 +261,7 @@ async def check_in(request: Request) -> JSONResponse:
     body = await _body(request, CheckInBody)
     code = body.booking.strip()
     if not 1 <= len(code) <= 64:
-        raise invalid(
-            request,
-            "kode pemesanan kosong atau terlalu panjang",
-            "the booking code is empty or too long",
-        )
+        raise invalid(request, "kode pemesanan kosong atau terlalu panjang")
     guard = services(request).kiosk_lockouts.booking
     if guard.locked_for(device.id):
         raise problem(request, "check_in_locked", minutes=guard.minutes(device.id))
@@ -299,9 +288,7 @@ async def request_service(request: Request) -> JSONResponse:
     except DomainError as error:
         raise _refused(request, error) from None
     thanks = say(
-        request,
-        "Terima kasih. Permintaan Anda kami catat dan sampaikan kepada pengelola MPP.",
-        "Thank you. We noted your request and pass it on to the venue's managers.",
+        request, "Terima kasih. Permintaan Anda kami catat dan sampaikan kepada pengelola MPP."
     )
     return JSONResponse({"ok": True, "message": thanks})
 
@@ -317,7 +304,7 @@ async def print_page(request: Request) -> Response:
     if ticket is None:
         return page(request, "visitors/kiosk-print-missing.html", status_code=404)
     slip = slip_for(request, ticket)
-    title = say(request, "Kode QR tiket {label}", "QR code of ticket {label}")
+    title = say(request, "Kode QR tiket {label}")
     return page(
         request,
         "visitors/kiosk-print.html",

@@ -21,6 +21,7 @@ from visitors.kiosk_tiles import (
     moment_text,
 )
 from visitors.printing import PrintFailed, Slip, job, send
+from visitors.views import wait_text
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
     if ticket.status == "waiting":
         found = wait_range(venue, state, ticket, queue.clock())
         if found is not None:  # None: its service has left the venue file
-            ahead, wait = found.ahead, found.text(lang)
+            ahead, wait = found.ahead, wait_text(found, lang)
     return Slip(
         venue=venue.name,
         tenant=tenant.short_name or tenant.name,
@@ -63,7 +64,7 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
 
 
 def ticket_json(request: Request, slip: Slip, visit: str) -> dict[str, Any]:
-    title = say(request, "Kode QR tiket {label}", "QR code of ticket {label}")
+    title = say(request, "Kode QR tiket {label}")
     fields: dict[str, Any] = msgspec.to_builtins(slip)
     return fields | {
         "visit": visit,
@@ -85,8 +86,6 @@ async def print_slip(request: Request, device: Device, slip: Slip) -> dict[str, 
             request,
             "Printer tidak merespons — tiket Anda tetap berlaku. "
             "Foto atau pindai kode QR di layar.",
-            "The printer is not responding — your ticket is still valid. "
-            "Take a photo of the QR code on the screen or scan it.",
         )
         return {"status": "failed", "message": message}
     return {"status": "printed"}

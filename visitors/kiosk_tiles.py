@@ -9,11 +9,13 @@ from typing import Any
 from server import dates
 from server.domain import commands as cmd
 from server.domain.decide import decide
-from server.domain.errors import CLOSED_REASONS, DomainError
+from server.domain.errors import DomainError
 from server.domain.estimate import WaitRange, new_ticket_waits
 from server.domain.state import State
 from server.domain.venue import Service, Venue
-from server.web.auth import Lang
+from server.i18n import Lang, gettext, pgettext
+from server.messages import closed_reason
+from visitors.views import wait_text
 
 
 def _waiting(state: State) -> dict[str, int]:
@@ -37,16 +39,16 @@ def status_label(error: DomainError, service: Service, lang: Lang) -> str:
     """The short word on a tile that cannot issue now."""
     code = error.code
     if code == "venue_closed" and error.params.get("reason") == "break":
-        return _pick(lang, "Istirahat", "On a break")
+        return pgettext(lang, "kiosk", "Istirahat")
     if code == "venue_closed":
-        return _pick(lang, "Tutup", "Closed")
+        return gettext(lang, "Tutup")
     if code == "issue_closed":
-        return _pick(lang, "Pengambilan nomor ditutup", "No more tickets today")
+        return gettext(lang, "Pengambilan nomor ditutup")
     if code == "channel_quota_full" and service.kiosk_quota == 0:
-        return _pick(lang, "Khusus pesan online", "Online booking only")
+        return gettext(lang, "Khusus pesan online")
     if code in ("quota_full", "day_full", "channel_quota_full"):
-        return _pick(lang, "Kuota hari ini habis", "Today's quota is used up")
-    return _pick(lang, "Tidak tersedia", "Not available")
+        return gettext(lang, "Kuota hari ini habis")
+    return gettext(lang, "Tidak tersedia")
 
 
 def come_back(
@@ -54,11 +56,7 @@ def come_back(
 ) -> str:
     """When a refused visitor can try again: "Buka kembali pukul 13.00", "... besok ..."."""
     if error.code == "channel_quota_full" and service is not None and service.kiosk_quota == 0:
-        return _pick(
-            lang,
-            "Layanan ini hanya melalui pemesanan online.",
-            "This service is by online booking only.",
-        )
+        return gettext(lang, "Layanan ini hanya melalui pemesanan online.")
     closed = str(error.params.get("reason", "")) if error.code == "venue_closed" else None
     return reopening(venue, now, lang, closed)
 
@@ -73,24 +71,16 @@ def reopening(venue: Venue, now: dt.datetime, lang: Lang, closed: str | None) ->
         tomorrow = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), venue.tz)
         reopens = venue.next_open(tomorrow)
     if reopens is None:
-        return _pick(lang, "Silakan kembali pada hari kerja.", "Please come back on a working day.")
+        return gettext(lang, "Silakan kembali pada hari kerja.")
     clock = f"{reopens:%H.%M}"
     if reopens.date() == local.date():
         if closed == "before_open":
-            return _pick(lang, f"Buka pukul {clock}.", f"Opens at {clock}.")
-        return _pick(lang, f"Buka kembali pukul {clock}.", f"Opens again at {clock}.")
+            return gettext(lang, "Buka pukul {clock}.", clock=clock)
+        return gettext(lang, "Buka kembali pukul {clock}.", clock=clock)
     if reopens.date() == local.date() + dt.timedelta(days=1):
-        return _pick(
-            lang, f"Silakan kembali besok pukul {clock}.", f"Please come back tomorrow at {clock}."
-        )
+        return gettext(lang, "Silakan kembali besok pukul {clock}.", clock=clock)
     day = _day_text(reopens.date(), lang)
-    return _pick(
-        lang, f"Silakan kembali {day} pukul {clock}.", f"Please come back on {day} at {clock}."
-    )
-
-
-def _pick(lang: Lang, indonesian: str, english: str) -> str:
-    return english if lang == "en" else indonesian
+    return gettext(lang, "Silakan kembali {day} pukul {clock}.", day=day, clock=clock)
 
 
 def _day_text(day: dt.date, lang: Lang) -> str:
@@ -124,7 +114,7 @@ def _service_view(
     }
     if refused is None:
         # No range when no counter serves the service: the tile says nothing rather than guess.
-        view["wait"] = wait.text(lang) if wait is not None else ""
+        view["wait"] = wait_text(wait, lang) if wait is not None else ""
     else:
         view["code"] = refused.code
         view["status"] = status_label(refused, service, lang)
@@ -170,8 +160,7 @@ def _venue_notice(venue: Venue, now: dt.datetime, lang: Lang) -> str:
     reason = venue.closed_reason(now)
     if reason is None:
         return ""
-    reason_id, reason_en = CLOSED_REASONS[reason]
-    why = _pick(lang, f"Layanan {reason_id}.", f"Services are {reason_en}.")
+    why = gettext(lang, "Layanan {reason}.", reason=closed_reason(reason, lang))
     if reason == "break":
-        why = _pick(lang, "Layanan sedang jam istirahat.", "Services are on a break.")
+        why = gettext(lang, "Layanan sedang jam istirahat.")
     return f"{why} {reopening(venue, now, lang, reason)}"

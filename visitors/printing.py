@@ -16,22 +16,11 @@ import unicodedata
 import msgspec
 from escpos.printer import Dummy, Network  # type: ignore[import-untyped]
 
+from server.i18n import gettext
+
 TIMEOUT_SECONDS = 3.0
 # Characters a printer's code page may lack, and what to print instead.
 _PLAIN = str.maketrans({"–": "-", "—": "-", "·": "-", "→": ">", "’": "'", "“": '"', "”": '"'})
-
-WORDS: dict[str, tuple[str, str]] = {
-    "number": ("NOMOR ANTREAN", "TICKET NUMBER"),
-    "priority": ("PRIORITAS", "PRIORITY"),
-    "ahead": ("Menunggu di depan Anda: {n} orang", "Waiting ahead of you: {n}"),
-    "wait": ("Perkiraan tunggu: {wait}", "Expected wait: {wait}"),
-    "next": ("Berikutnya: {services}", "Next: {services}"),
-    "phone": (
-        "Pantau antrean Anda dari ponsel: pindai kode QR",
-        "Follow your place in the queue on your phone: scan the QR code",
-    ),
-    "keep": ("Simpan tiket ini sampai selesai dilayani.", "Keep this ticket until you are served."),
-}
 
 
 class Slip(msgspec.Struct, frozen=True):
@@ -48,10 +37,6 @@ class Slip(msgspec.Struct, frozen=True):
     priority: bool = False
     next_services: tuple[str, ...] = ()
     lang: str = "id"
-
-    def say(self, key: str, **params: object) -> str:
-        indonesian, english = WORDS[key]
-        return (english if self.lang == "en" else indonesian).format(**params)
 
 
 class PrintFailed(Exception):
@@ -76,22 +61,22 @@ def compose(printer: Dummy, slip: Slip) -> None:
     line(slip.venue, bold=True)
     line(slip.tenant)
     line("-" * 32)
-    line(slip.say("number"))
+    line(gettext(slip.lang, "NOMOR ANTREAN"))
     printer.set(align="center", bold=True, custom_size=True, width=4, height=4)
     printer.text(_plain(slip.label) + "\n")
     if slip.priority:
-        line(slip.say("priority"), bold=True, double_width=True, double_height=True)
+        line(gettext(slip.lang, "PRIORITAS"), bold=True, double_width=True, double_height=True)
     line(slip.service, bold=True)
-    line(slip.say("ahead", n=slip.ahead))
-    line(slip.say("wait", wait=slip.wait))
+    line(gettext(slip.lang, "Menunggu di depan Anda: {n} orang", n=slip.ahead))
+    line(gettext(slip.lang, "Perkiraan tunggu: {wait}", wait=slip.wait))
     if slip.next_services:
-        line(slip.say("next", services=", ".join(slip.next_services)))
+        line(gettext(slip.lang, "Berikutnya: {services}", services=", ".join(slip.next_services)))
     line(slip.issued)
     line()
-    line(slip.say("phone"))
+    line(gettext(slip.lang, "Pantau antrean Anda dari ponsel: pindai kode QR"))
     printer.set(align="center")
     printer.qr(slip.url, size=6, native=True)
-    line(slip.say("keep"))
+    line(gettext(slip.lang, "Simpan tiket ini sampai selesai dilayani."))
     printer.cut()
 
 

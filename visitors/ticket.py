@@ -21,7 +21,6 @@ import hashlib
 import hmac
 from collections.abc import Callable
 
-import msgspec
 import segno
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -31,6 +30,7 @@ from starlette.routing import Route
 from server import dates
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
+from server.messages import explain
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import language, same_origin, say
@@ -89,7 +89,7 @@ async def execute(request: Request, command: cmd.Command, command_id: str, calle
     try:
         await queue.execute(command, command_id, caller)
     except DomainError as error:
-        return error.message(language(request))
+        return explain(error, language(request))
     return ""
 
 
@@ -128,7 +128,6 @@ async def ticket_page(request: Request, error: str = "", status: int = 200) -> R
         status_code=status,
         token=token,
         view=view,
-        view_json=msgspec.json.encode(view).decode(),
         state=page_state(view),
         error=error,
         qr=qr_svg(booking.code) if booking and booking.status == "booked" else "",
@@ -192,15 +191,11 @@ def _back(token: str) -> Response:
 
 
 def _expired_form(request: Request) -> str:
-    return say(
-        request,
-        "Formulir kedaluwarsa atau tidak sah. Silakan coba lagi dari halaman ini.",
-        "The form expired or is not valid. Please try again from this page.",
-    )
+    return say(request, "Formulir kedaluwarsa atau tidak sah. Silakan coba lagi dari halaman ini.")
 
 
 def _nothing_to_cancel(request: Request) -> str:
-    return say(request, "Tidak ada yang bisa dibatalkan.", "There is nothing to cancel.")
+    return say(request, "Tidak ada yang bisa dibatalkan.")
 
 
 routes = [

@@ -21,6 +21,7 @@ from server.domain.estimate import WaitRange, wait_range, wait_ranges
 from server.domain.state import Booking, State, Ticket
 from server.domain.venue import Venue
 from server.hub import Hub
+from server.i18n import gettext
 from server.publish import ChangedViews, OncePerBatch
 from server.topics import Viewer
 
@@ -117,6 +118,14 @@ def booking_view(venue: Venue, booking: Booking) -> BookingView:
 Ranges = dict[str, WaitRange]
 
 
+def wait_text(wait: WaitRange, lang: str = "id") -> str:
+    """The range in words: "sekitar 15–25 menit", "kurang dari 5 menit"."""
+    if wait.low == 0:
+        # "sekitar 0–10 menit" reads oddly: say the upper bound.
+        return gettext(lang, "kurang dari {high} menit", high=wait.high)
+    return gettext(lang, "sekitar {low}–{high} menit", low=wait.low, high=wait.high)
+
+
 def current_view(
     venue: Venue, state: State, ticket: Ticket, ranges: Ranges | None = None
 ) -> CurrentView:
@@ -129,7 +138,12 @@ def current_view(
         wait = (ranges or {}).get(ticket.id) or wait_range(venue, state, ticket)
         if wait is not None:  # None: no counter may call it (its service left the venue)
             ahead = wait.ahead
-            low, high, wait_id, wait_en = wait.low, wait.high, wait.text("id"), wait.text("en")
+            low, high, wait_id, wait_en = (
+                wait.low,
+                wait.high,
+                wait_text(wait, "id"),
+                wait_text(wait, "en"),
+            )
     counter = venue.counters.get(ticket.counter or "") if ticket.status in AT_COUNTER else None
     return CurrentView(
         id=ticket.id,

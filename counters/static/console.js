@@ -6,7 +6,7 @@ import { connect } from "/static/server/socket.js";
 import { command } from "/static/server/kit/api.js";
 import { keepInSync, syncTo } from "/static/server/kit/clock.js";
 import { openSpecific, openTransfer, setupDialogs } from "./dialogs.js";
-import { refusal, say } from "./i18n.js";
+import { refusal, word } from "./i18n.js";
 import { setupKeys } from "./keys.js";
 import { renderActions, renderView, tick } from "./render.js";
 
@@ -49,7 +49,7 @@ function showOffline(now) {
   root.dataset.offline = String(resending > 0);
   renderActions(view, pending);
   if (resending === 0) return clearError();
-  showError(say("offlineRetrying"));
+  showError(word("offlineRetrying"));
   document.getElementById("alert").dataset.kind = "offline";
 }
 
@@ -86,8 +86,8 @@ function viewAt(wanted) {
 
 const WITHOUT_COUNTER = new Set(["return_ticket"]);
 const words = {
-  network: say("networkDown"),
-  server: (status) => say("serverTrouble", { status }),
+  network: word("networkDown"),
+  server: (status) => word("serverTrouble", { status }),
 };
 
 function commandFor(action, fields) {
@@ -102,25 +102,25 @@ function confirmation(action, before, context) {
   switch (action) {
     case "call_next":
     case "call_specific":
-      return say("didCall", { label: now ? now.label : before.next || context.ticket, counter: counterLabel });
+      return word("didCall", { label: now ? now.label : before.next || context.ticket, counter: counterLabel });
     case "recall":
-      return say("didRecall", { label: held, n: now ? now.recalls : "", max: view.max_recalls });
-    case "no_show": return say("didNoShow", { label: held });
-    case "start_serving": return say("didStart", { label: held });
-    case "done": return say("didDone", { label: held });
-    case "hold": return say("didHold", { label: held });
-    case "transfer": return say("didTransfer", { label: held, target: context.target });
-    case "resume": return say("didResume", { label: context.label });
-    case "return_ticket": return say("didReturn", { label: context.label });
-    case "open_counter": return say("didOpen");
-    case "pause_counter": return say("didPause");
-    default: return say("didClose");
+      return word("didRecall", { label: held, n: now ? now.recalls : "", max: view.max_recalls });
+    case "no_show": return word("didNoShow", { label: held });
+    case "start_serving": return word("didStart", { label: held });
+    case "done": return word("didDone", { label: held });
+    case "hold": return word("didHold", { label: held });
+    case "transfer": return word("didTransfer", { label: held, target: context.target });
+    case "resume": return word("didResume", { label: context.label });
+    case "return_ticket": return word("didReturn", { label: context.label });
+    case "open_counter": return word("didOpen");
+    case "pause_counter": return word("didPause");
+    default: return word("didClose");
   }
 }
 
 /** Send `action`; resolves to the API's answer once the view shows it (or it failed). */
 async function run(action, fields = {}, context = {}) {
-  if (pending.has(action)) return { ok: false, code: "pending", message: say("whyPending") };
+  if (pending.has(action)) return { ok: false, code: "pending", message: word("whyPending") };
   const before = view;
   sending.add(action);
   renderActions(view, pending);
@@ -143,7 +143,7 @@ function runFromDialog(action, { target, ...fields }) {
 
 /** A button press or a shortcut: open a dialog, run the command, or say why not. */
 function trigger(action, data = {}) {
-  const why = pending.has(action) ? say("whyPending") : refusal(action, view);
+  const why = pending.has(action) ? word("whyPending") : refusal(action, view);
   if (why) {
     showStatus(why, "info");
     return;
@@ -168,7 +168,7 @@ function connectionStatus(state) {
   if (state === "online") everOnline = true;
   const key = state === "connecting" && everOnline ? "reconnecting" : state;
   badge.dataset.state = state;
-  badge.textContent = say(key);
+  badge.textContent = word(key);
 }
 
 syncTo(root.dataset.serverNow);

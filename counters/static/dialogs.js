@@ -3,7 +3,7 @@
 // message when it is refused. Escape closes them (the browser's own "cancel").
 
 import { el } from "/static/server/kit/dom.js";
-import { say } from "./i18n.js";
+import { word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let run = null; // (action, command, context) -> Promise<{ok, message}>
@@ -59,7 +59,7 @@ export function openSpecific(view, ticketId = "") {
 }
 
 function choice(ticket, checked) {
-  const waited = ticket.priority ? ` · ★ ${say("priority")}` : "";
+  const waited = ticket.priority ? ` · ★ ${word("priority")}` : "";
   return el(
     "label",
     { class: "choice" },
@@ -75,8 +75,8 @@ async function submitSpecific(event) {
   const typed = $("specific-label").value.trim();
   const reason = $("specific-reason").value.trim();
   const picked = dialog.querySelector("input[name=pick]:checked");
-  if (!typed) return invalid(dialog, $("specific-label"), say("needTicket"));
-  if (!reason) return invalid(dialog, $("specific-reason"), say("needReason"));
+  if (!typed) return invalid(dialog, $("specific-label"), word("needTicket"));
+  if (!reason) return invalid(dialog, $("specific-reason"), word("needReason"));
   // A picked row is sent by id; a typed number by its label (the server reads "a12" too).
   const ticket = picked && picked.dataset.label === typed ? picked.value : typed;
   await submit(dialog, "call_specific", { ticket, reason });
@@ -124,12 +124,12 @@ async function submitTransfer(event) {
   const front = form.elements.front.value === "1";
   if (form.elements.target.value === "counter") {
     const select = $("transfer-counter");
-    if (!select.value) return invalid(dialog, select, say("needCounter"));
+    if (!select.value) return invalid(dialog, select, word("needCounter"));
     const target = select.selectedOptions[0].textContent;
     return submit(dialog, "transfer", { to_counter: select.value, front, target });
   }
   const select = $("transfer-service");
-  if (!select.value) return invalid(dialog, select, say("needService"));
+  if (!select.value) return invalid(dialog, select, word("needService"));
   const target = select.selectedOptions[0].textContent;
   return submit(dialog, "transfer", { service: select.value, front, target });
 }

@@ -1,101 +1,79 @@
-// The console's sentences, Indonesian first and English second; the kit picks the page's
-// language. Also the console's sentence for each refusal code the counter view names.
+// The console's sentences by key, from the catalogue in the page's language (the msgid is
+// the Indonesian; {placeholders} are filled when said). Also the console's sentence for each
+// refusal code the counter view names.
 
-import { phrases } from "/static/server/kit/i18n.js";
+import { fill, psay, say } from "/static/server/kit/i18n.js";
 
 const WORDS = {
-  open: ["Buka", "Open"],
-  break: ["Istirahat", "On break"],
-  closed: ["Tutup", "Closed"],
-  called: ["Dipanggil", "Called"],
-  serving: ["Dilayani", "Serving"],
-  sinceCalled: ["sejak dipanggil", "since called"],
-  sinceStarted: ["sejak mulai dilayani", "since started"],
-  recalls: ["Panggilan ulang {n}/{max}", "Recalls {n}/{max}"],
-  priority: ["Prioritas", "Priority"],
-  waitedMinutes: ["{n} mnt", "{n} min"],
-  waitedLabel: ["menunggu {n} menit", "waiting {n} minutes"],
-  nextIs: ["Berikutnya: {label}", "Next: {label}"],
-  nobodyNext: ["Belum ada antrean", "Nobody waiting"],
-  laneWaiting: ["{n} menunggu", "{n} waiting"],
-  lanePriority: ["{n} prioritas", "{n} priority"],
-  waitingMore: ["Menampilkan 50 pertama dari {n}.", "Showing the first 50 of {n}."],
-  call: ["Panggil", "Call"],
-  callTicket: ["Panggil {label}", "Call {label}"],
-  resume: ["Lanjutkan", "Resume"],
-  resumeTicket: ["Lanjutkan {label}", "Resume {label}"],
-  giveBack: ["Kembalikan ke antrean", "Return to the queue"],
-  giveBackTicket: ["Kembalikan {label} ke antrean", "Return {label} to the queue"],
-  emptyClosed: [
-    "Loket tutup. Tekan Buka loket untuk mulai melayani.",
-    "The counter is closed. Press Open counter to start serving.",
-  ],
-  emptyBreak: [
-    "Loket sedang istirahat. Tekan Buka loket untuk melayani lagi.",
-    "The counter is on a break. Press Open counter to serve again.",
-  ],
-  emptyReady: [
-    "Tidak ada tiket di tangan. Tekan Panggil berikutnya (Spasi atau N) untuk memanggil {label}.",
-    "No ticket in hand. Press Call next (Space or N) to call {label}.",
-  ],
-  emptyNobody: [
-    "Tidak ada tiket di tangan dan belum ada antrean. Pengunjung mengambil nomor di anjungan; nomor baru muncul di sini.",
-    "No ticket in hand and nobody waiting. Visitors take a number at the kiosk; new numbers appear here.",
-  ],
-  online: ["Terhubung", "Online"],
-  offline: ["Terputus — menyambung ulang…", "Offline — reconnecting…"],
-  connecting: ["Menyambung…", "Connecting…"],
-  reconnecting: ["Menyambung ulang…", "Reconnecting…"],
-  networkDown: ["Koneksi terputus, coba lagi.", "The connection dropped; please try again."],
-  offlineRetrying: [
-    "Offline, mencoba lagi… Perintah dikirim ulang sendiri dan dijalankan sekali saja.",
-    "Offline, retrying… The command is resent by itself and carried out only once.",
-  ],
-  serverTrouble: [
-    "Server tidak dapat menjawab (HTTP {status}). Coba lagi sebentar lagi.",
-    "The server could not answer (HTTP {status}). Try again in a moment.",
-  ],
+  open: say("Buka"),
+  break: psay("console", "Istirahat"),
+  closed: say("Tutup"),
+  called: say("Dipanggil"),
+  serving: psay("console", "Dilayani"),
+  sinceCalled: say("sejak dipanggil"),
+  sinceStarted: say("sejak mulai dilayani"),
+  recalls: say("Panggilan ulang {n}/{max}"),
+  priority: say("Prioritas"),
+  waitedMinutes: say("{n} mnt"),
+  waitedLabel: say("menunggu {n} menit"),
+  nextIs: say("Berikutnya: {label}"),
+  nobodyNext: say("Belum ada antrean"),
+  laneWaiting: say("{n} menunggu"),
+  lanePriority: say("{n} prioritas"),
+  waitingMore: say("Menampilkan 50 pertama dari {n}."),
+  call: say("Panggil"),
+  callTicket: say("Panggil {label}"),
+  resume: say("Lanjutkan"),
+  resumeTicket: say("Lanjutkan {label}"),
+  giveBack: say("Kembalikan ke antrean"),
+  giveBackTicket: say("Kembalikan {label} ke antrean"),
+  emptyClosed: say("Loket tutup. Tekan Buka loket untuk mulai melayani."),
+  emptyBreak: say("Loket sedang istirahat. Tekan Buka loket untuk melayani lagi."),
+  emptyReady: say("Tidak ada tiket di tangan. Tekan Panggil berikutnya (Spasi atau N) untuk memanggil {label}."),
+  emptyNobody: say("Tidak ada tiket di tangan dan belum ada antrean. Pengunjung mengambil nomor di anjungan; nomor baru muncul di sini."),
+  online: say("Terhubung"),
+  offline: say("Terputus — menyambung ulang…"),
+  connecting: say("Menyambung…"),
+  reconnecting: say("Menyambung ulang…"),
+  networkDown: say("Koneksi terputus, coba lagi."),
+  offlineRetrying: say("Offline, mencoba lagi… Perintah dikirim ulang sendiri dan dijalankan sekali saja."),
+  serverTrouble: say("Server tidak dapat menjawab (HTTP {status}). Coba lagi sebentar lagi."),
   // Why an action does not apply now (shown as its tooltip and description).
-  whyClosed: ["Loket belum dibuka. Tekan Buka loket dulu.", "The counter is not open. Open it first."],
-  whyBusy: [
-    "Masih menangani {label}. Selesaikan, tahan, atau tandai tidak hadir dulu.",
-    "Still handling {label}. Finish, hold or mark it a no-show first.",
-  ],
-  whyIdle: ["Tidak ada tiket di tangan.", "No ticket in hand."],
-  whyServing: ["{label} sudah dilayani.", "{label} is already being served."],
-  whyRecallLimit: [
-    "Sudah dipanggil ulang {max} kali. Tandai tidak hadir.",
-    "Recalled {max} times already. Mark it a no-show.",
-  ],
-  whyAlreadyOpen: ["Loket sudah buka.", "The counter is already open."],
-  whyAlreadyClosed: ["Loket sudah tutup.", "The counter is already closed."],
-  whyNotOpen: ["Loket tidak sedang buka.", "The counter is not open."],
-  whyHeld: [
-    "Masih ada {n} tiket ditahan. Lanjutkan dulu.",
-    "{n} ticket(s) still on hold. Resume them first.",
-  ],
-  whyPending: ["Sedang dikirim…", "Sending…"],
+  whyClosed: say("Loket belum dibuka. Tekan Buka loket dulu."),
+  whyBusy: say("Masih menangani {label}. Selesaikan, tahan, atau tandai tidak hadir dulu."),
+  whyIdle: say("Tidak ada tiket di tangan."),
+  whyServing: say("{label} sudah dilayani."),
+  whyRecallLimit: say("Sudah dipanggil ulang {max} kali. Tandai tidak hadir."),
+  whyAlreadyOpen: say("Loket sudah buka."),
+  whyAlreadyClosed: say("Loket sudah tutup."),
+  whyNotOpen: say("Loket tidak sedang buka."),
+  whyHeld: say("Masih ada {n} tiket ditahan. Lanjutkan dulu."),
+  whyPending: say("Sedang dikirim…"),
   // Confirmations, in the polite live region.
-  didCall: ["{label} dipanggil ke {counter}", "{label} called to {counter}"],
-  didRecall: ["{label} dipanggil ulang ({n}/{max})", "{label} recalled ({n}/{max})"],
-  didNoShow: ["{label} ditandai tidak hadir", "{label} marked as a no-show"],
-  didStart: ["Mulai melayani {label}", "Serving {label}"],
-  didDone: ["{label} selesai dilayani", "{label} done"],
-  didTransfer: ["{label} dialihkan ke {target}", "{label} transferred to {target}"],
-  didHold: ["{label} ditahan", "{label} put on hold"],
-  didResume: ["{label} dilanjutkan", "{label} resumed"],
-  didReturn: ["{label} dikembalikan ke antrean", "{label} returned to the queue"],
-  didOpen: ["Loket dibuka", "Counter opened"],
-  didPause: ["Loket istirahat", "Counter on a break"],
-  didClose: ["Loket ditutup", "Counter closed"],
-  needTicket: ["Ketik nomor antrean atau pilih dari daftar.", "Type a ticket number or pick one."],
-  needReason: ["Tulis alasan memanggil di luar urutan.", "Write why you call out of order."],
-  needService: ["Pilih layanan tujuan.", "Choose a service."],
-  needCounter: ["Pilih loket tujuan.", "Choose a counter."],
+  didCall: say("{label} dipanggil ke {counter}"),
+  didRecall: say("{label} dipanggil ulang ({n}/{max})"),
+  didNoShow: say("{label} ditandai tidak hadir"),
+  didStart: say("Mulai melayani {label}"),
+  didDone: say("{label} selesai dilayani"),
+  didTransfer: say("{label} dialihkan ke {target}"),
+  didHold: say("{label} ditahan"),
+  didResume: say("{label} dilanjutkan"),
+  didReturn: say("{label} dikembalikan ke antrean"),
+  didOpen: say("Loket dibuka"),
+  didPause: say("Loket istirahat"),
+  didClose: say("Loket ditutup"),
+  needTicket: say("Ketik nomor antrean atau pilih dari daftar."),
+  needReason: say("Tulis alasan memanggil di luar urutan."),
+  needService: say("Pilih layanan tujuan."),
+  needCounter: say("Pilih loket tujuan."),
 };
 
 /** The sentence `key` in the page's language, with {placeholders} filled from `params`. */
-export const say = phrases(WORDS);
+export function word(key, params = {}) {
+  const sentence = WORDS[key];
+  if (sentence === undefined) throw new Error(`no sentence "${key}" in the console's table`);
+  return fill(sentence, params);
+}
 
 // The domain's refusal codes (server/domain/refusals.py) -> the console's sentences.
 const WHY = {
@@ -118,5 +96,5 @@ export function refusal(action, view) {
   if (!key) return code; // a code newer than this page: still not a reason to press
   // Pausing a closed counter or one on a break: "not open" reads better than "open it first".
   if (action === "pause_counter" && key === "whyClosed") key = "whyNotOpen";
-  return say(key, { label: view.current?.label ?? "", max: view.max_recalls, n: view.held.length });
+  return word(key, { label: view.current?.label ?? "", max: view.max_recalls, n: view.held.length });
 }

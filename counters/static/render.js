@@ -3,7 +3,7 @@
 
 import { secondsSince, stopwatch } from "/static/server/kit/clock.js";
 import { el, reconcile, setText } from "/static/server/kit/dom.js";
-import { refusal, say } from "./i18n.js";
+import { refusal, word } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -21,7 +21,7 @@ export function renderView(view) {
 function renderCounter(view) {
   const badge = $("counter-status");
   badge.dataset.status = view.counter.status;
-  setText("counter-status", say(view.counter.status));
+  setText("counter-status", word(view.counter.status));
 }
 
 function renderCurrent(view) {
@@ -37,21 +37,21 @@ function renderCurrent(view) {
   setText("current-service", ticket.service_name);
   const status = $("current-status");
   status.dataset.status = ticket.status;
-  setText("current-status", say(ticket.status === "called" ? "called" : "serving"));
+  setText("current-status", word(ticket.status === "called" ? "called" : "serving"));
   $("current-priority").hidden = !ticket.priority;
   const timer = $("current-timer");
   const serving = ticket.status !== "called" && ticket.started_at;
   timer.dataset.since = serving ? ticket.started_at : ticket.called_at || ticket.issued_at;
-  timer.dataset.suffix = say(serving ? "sinceStarted" : "sinceCalled");
+  timer.dataset.suffix = word(serving ? "sinceStarted" : "sinceCalled");
   timer.dataset.format = "stopwatch";
-  setText("current-recalls", say("recalls", { n: ticket.recalls, max: view.max_recalls }));
+  setText("current-recalls", word("recalls", { n: ticket.recalls, max: view.max_recalls }));
   $("current-recalls").hidden = ticket.status !== "called";
 }
 
 function emptyHint(view) {
-  if (view.counter.status === "closed") return say("emptyClosed");
-  if (view.counter.status === "break") return say("emptyBreak");
-  return view.next ? say("emptyReady", { label: view.next }) : say("emptyNobody");
+  if (view.counter.status === "closed") return word("emptyClosed");
+  if (view.counter.status === "break") return word("emptyBreak");
+  return view.next ? word("emptyReady", { label: view.next }) : word("emptyNobody");
 }
 
 /** Enable or disable every [data-action] button by the rules, with the reason attached. */
@@ -59,10 +59,10 @@ export function renderActions(view, pending = new Set()) {
   const reasons = $("reasons");
   for (const button of document.querySelectorAll("button[data-action]")) {
     const action = button.dataset.action;
-    const why = pending.has(action) ? say("whyPending") : refusal(action, view);
+    const why = pending.has(action) ? word("whyPending") : refusal(action, view);
     setDisabled(button, why, reasons);
   }
-  setText("next-detail", view.next ? say("nextIs", { label: view.next }) : say("nobodyNext"));
+  setText("next-detail", view.next ? word("nextIs", { label: view.next }) : word("nobodyNext"));
 }
 
 function setDisabled(button, why, reasons) {
@@ -88,8 +88,8 @@ function renderLanes(view) {
     () => el("li", { class: "lane" }, el("span", { class: "lane-name" }), el("span", { class: "lane-counts" })),
     (node, lane) => {
       node.children[0].textContent = `${lane.name} (${lane.prefix})`;
-      const counts = [say("laneWaiting", { n: lane.waiting })];
-      if (lane.priority_waiting) counts.push(say("lanePriority", { n: lane.priority_waiting }));
+      const counts = [word("laneWaiting", { n: lane.waiting })];
+      if (lane.priority_waiting) counts.push(word("lanePriority", { n: lane.priority_waiting }));
       node.children[1].textContent = counts.join(" · ");
       node.dataset.empty = lane.waiting ? "false" : "true";
     },
@@ -102,7 +102,7 @@ function ticketRow(ticket, button) {
     { class: "row" },
     el("span", { class: "row-label", text: ticket.label }),
     el("span", { class: "row-service", title: ticket.service_name, text: ticket.service_name }),
-    el("span", { class: "pill pill-priority", hidden: !ticket.priority, text: `★ ${say("priority")}` }),
+    el("span", { class: "pill pill-priority", hidden: !ticket.priority, text: `★ ${word("priority")}` }),
     el("span", { class: "row-wait", dataset: { since: ticket.issued_at, format: "minutes" } }),
     button,
   );
@@ -113,8 +113,8 @@ function rowButton(action, ticket, labelKey, nameKey) {
     type: "button",
     class: "btn btn-small",
     dataset: { action, ticket: ticket.id, label: ticket.label },
-    "aria-label": say(nameKey, { label: ticket.label }),
-    text: say(labelKey),
+    "aria-label": word(nameKey, { label: ticket.label }),
+    text: word(labelKey),
   });
 }
 
@@ -138,7 +138,7 @@ function renderWaiting(view) {
   setText("waiting-count", String(count));
   const more = $("waiting-more");
   more.hidden = count <= view.waiting.length;
-  if (!more.hidden) more.textContent = say("waitingMore", { n: count });
+  if (!more.hidden) more.textContent = word("waitingMore", { n: count });
 }
 
 function renderHeld(view) {
@@ -159,8 +159,8 @@ export function tick() {
     if (node.dataset.format === "stopwatch") text = `${stopwatch(seconds)} ${node.dataset.suffix}`;
     else {
       const minutes = Math.floor(seconds / 60);
-      text = say("waitedMinutes", { n: minutes });
-      node.title = say("waitedLabel", { n: minutes });
+      text = word("waitedMinutes", { n: minutes });
+      node.title = word("waitedLabel", { n: minutes });
     }
     if (node.textContent !== text) node.textContent = text;
   }

@@ -3,18 +3,18 @@ import { command } from "/static/server/kit/api.js";
 import { phrases } from "/static/server/kit/i18n.js";
 
 const csrf = document.querySelector('meta[name="csrf"]').content;
-const say = phrases(JSON.parse(document.getElementById("notice-text").textContent));
+const phrase = phrases(JSON.parse(document.getElementById("notice-text").textContent));
 // A manager waits at the form: resend through a short outage, then say so.
 const GIVE_UP_AFTER = 15000; // ms
 
 async function save(form, notice) {
   const result = form.querySelector(".notice-result");
-  result.textContent = say("saving");
+  result.textContent = phrase("saving");
   const answer = await command(
     { type: "set_tenant_notice", tenant: form.dataset.tenant, text: notice },
-    { csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: say("offline") } },
+    { csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: phrase("offline") } },
   );
-  result.textContent = answer.ok ? say(notice ? "saved" : "cleared") : answer.message;
+  result.textContent = answer.ok ? phrase(notice ? "saved" : "cleared") : answer.message;
 }
 
 for (const form of document.querySelectorAll(".notice-form")) {

@@ -1,6 +1,6 @@
 // The report form: daily or monthly, then a download with a visible "being built" state.
 import { el } from "/static/server/kit/dom.js";
-import { pick } from "/static/server/kit/i18n.js";
+import { say } from "/static/server/kit/i18n.js";
 
 const form = document.getElementById("report-form");
 const result = document.getElementById("result");
@@ -19,8 +19,7 @@ form.addEventListener("submit", async (event) => {
   const query = new URLSearchParams(new FormData(form));
   query.delete("kind");
   button.disabled = true;
-  result.textContent = pick("Menyusun laporan… (laporan bulanan bisa beberapa detik)",
-                           "Building the report… (a month can take a few seconds)");
+  result.textContent = say("Menyusun laporan… (laporan bulanan bisa beberapa detik)");
   try {
     const answer = await fetch(`${form.action}?${query}`);
     if (!answer.ok) throw new Error(await answer.text());
@@ -28,9 +27,9 @@ form.addEventListener("submit", async (event) => {
     const link = el("a", { href: URL.createObjectURL(await answer.blob()), download: name ? name[1] : "laporan" });
     link.click();
     URL.revokeObjectURL(link.href);
-    result.textContent = pick(`Laporan diunduh: ${link.download}`, `Report downloaded: ${link.download}`);
+    result.textContent = say("Laporan diunduh: {file}", { file: link.download });
   } catch (error) {
-    result.textContent = error.message || pick("Gagal menyusun laporan. Coba lagi.", "The report failed. Try again.");
+    result.textContent = error.message || say("Gagal menyusun laporan. Coba lagi.");
   } finally {
     button.disabled = false;
   }

@@ -1,17 +1,15 @@
 // Save the running text through the command API; the displays update over their sockets.
 import { command } from "/static/server/kit/api.js";
-import { phrases } from "/static/server/kit/i18n.js";
+import { say } from "/static/server/kit/i18n.js";
 
 const form = document.getElementById("running-text-form");
 const field = document.getElementById("text");
 const result = document.getElementById("result");
 const count = document.getElementById("count");
 const csrf = document.querySelector('meta[name="csrf"]').content;
-const say = phrases({
-  saving: ["Menyimpan…", "Saving…"],
-  saved: ["Tersimpan: layar sudah menampilkannya.", "Saved: the displays show it now."],
-  offline: ["Tidak terhubung ke server, coba lagi.", "No connection to the server; try again."],
-});
+const SAVING = say("Menyimpan…");
+const SAVED = say("Tersimpan: layar sudah menampilkannya.");
+const OFFLINE = say("Tidak terhubung ke server, coba lagi.");
 // A manager waits at the form: resend through a short outage, then say so.
 const GIVE_UP_AFTER = 15000; // ms
 
@@ -20,12 +18,12 @@ function showCount() {
 }
 
 async function save(text) {
-  result.textContent = say("saving");
+  result.textContent = SAVING;
   const answer = await command(
     { type: "set_running_text", text },
-    { csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: say("offline") } },
+    { csrf, giveUpAfter: GIVE_UP_AFTER, words: { network: OFFLINE } },
   );
-  result.textContent = answer.ok ? say("saved") : answer.message;
+  result.textContent = answer.ok ? SAVED : answer.message;
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); save(field.value); });

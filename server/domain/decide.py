@@ -19,7 +19,7 @@ import msgspec
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.codes import canonical_code
-from server.domain.errors import CLOSED_REASONS, DomainError
+from server.domain.errors import DomainError
 from server.domain.estimate import day_full
 from server.domain.refusals import refusal
 from server.domain.state import FINISHED, Booking, State, Ticket, evolve
@@ -228,14 +228,7 @@ def _check_hours(ctx: _Ctx, service: Service, channel: ev.Channel) -> None:
 
 
 def _refuse_closed(ctx: _Ctx, reason: str) -> None:
-    reason_id, reason_en = CLOSED_REASONS[reason]
-    raise DomainError(
-        "venue_closed",
-        venue=ctx.venue.name,
-        reason=reason,
-        reason_id=reason_id,
-        reason_en=reason_en,
-    )
+    raise DomainError("venue_closed", venue=ctx.venue.name, reason=reason)
 
 
 def _check_issue_time(ctx: _Ctx, service: Service) -> None:

@@ -61,16 +61,6 @@ class WaitRange(msgspec.Struct, frozen=True):
     high: int
     ahead: int
 
-    def text(self, lang: str = "id") -> str:
-        if self.low == 0:
-            # "sekitar 0–10 menit" reads oddly: say the upper bound.
-            return (
-                f"under {self.high} minutes" if lang == "en" else f"kurang dari {self.high} menit"
-            )
-        if lang == "en":
-            return f"about {self.low}–{self.high} minutes"
-        return f"sekitar {self.low}–{self.high} menit"
-
 
 class Forecast(msgspec.Struct, frozen=True):
     """The expected wait in minutes and its spread (one standard deviation), unrounded."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -22,10 +21,10 @@ from starlette.responses import RedirectResponse
 
 from server.accounts import SESSION_HOURS, AccountBook, Device, User
 from server.clock import Clock, utc_now
+from server.i18n import Lang, gettext, pgettext
 from server.services import services
 
 COOKIE = "antrean_session"
-Lang = Literal["id", "en"]
 
 
 class Session(msgspec.Struct, frozen=True):
@@ -135,9 +134,14 @@ def language(conn: HTTPConnection) -> Lang:
     return "en" if chosen == "en" else "id"
 
 
-def say(conn: HTTPConnection, indonesian: str, english: str) -> str:
-    """The sentence in the language of whoever made this request (Indonesian first)."""
-    return english if language(conn) == "en" else indonesian
+def say(conn: HTTPConnection, msgid: str, **params: object) -> str:
+    """The catalogue's sentence `msgid` (Indonesian) in the language of whoever asked."""
+    return gettext(language(conn), msgid, **params)
+
+
+def psay(conn: HTTPConnection, context: str, msgid: str, **params: object) -> str:
+    """As `say`, for a sentence that reads differently in `context` (a heading, a button)."""
+    return pgettext(language(conn), context, msgid, **params)
 
 
 def to_sign_in(conn: HTTPConnection) -> RedirectResponse:

@@ -18,7 +18,9 @@ import msgspec
 from starlette.requests import Request
 
 from server import validation
+from server.i18n import N_, gettext
 from server.web import wire
+from server.web.auth import language
 from server.web.problems import invalid, problem
 
 MAX_BODY = 16 * 1024
@@ -67,41 +69,39 @@ async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value
     except wire.TooDeep:
         raise problem(request, "too_deep") from None
     except msgspec.ValidationError as error:  # before DecodeError: it is one
-        indonesian, english = explain(str(error))
-        raise invalid(request, indonesian, english, str(error)) from None
+        why = explain(str(error), language(request))
+        raise problem(request, "bad_request", str(error), why=why) from None
     except msgspec.DecodeError as error:
-        raise invalid(
-            request, "isinya bukan JSON yang sah", "it is not valid JSON", str(error)
-        ) from None
+        raise invalid(request, "isinya bukan JSON yang sah", str(error)) from None
 
 
 _TYPES = {
-    "str": ("teks", "text"),
-    "int": ("bilangan bulat", "a whole number"),
-    "float": ("angka", "a number"),
-    "bool": ("true atau false", "true or false"),
-    "array": ("daftar", "a list"),
-    "object": ("objek", "an object"),
-    "null": ("kosong (null)", "null"),
+    "str": N_("teks"),
+    "int": N_("bilangan bulat"),
+    "float": N_("angka"),
+    "bool": N_("true atau false"),
+    "array": N_("daftar"),
+    "object": N_("objek"),
+    "null": N_("kosong (null)"),
 }
 
 
-def explain(message: str) -> tuple[str, str]:
-    """msgspec's validation message in (Indonesian, English) words a person can act on:
+def explain(message: str, lang: str = "id") -> str:
+    """msgspec's validation message in words a person can act on, in `lang`:
     "Expected `str`, got `int` - at `$.counter`" -> "kolom counter harus berupa teks"."""
     what, at = validation.parse(message)
     path = at.removeprefix(".")
-    field_id, field_en = (f"kolom {path}", f"field {path}") if path else ("isinya", "the body")
-    if (field := validation.field(what)) and field[0] == "missing required":
-        name = f"{path}.{field[1]}" if path else field[1]
-        return f"kolom {name} wajib diisi", f"field {name} is required"
+    field = gettext(lang, "kolom {path}", path=path) if path else gettext(lang, "isinya")
+    if (missing := validation.field(what)) and missing[0] == "missing required":
+        name = f"{path}.{missing[1]}" if path else missing[1]
+        return gettext(lang, "kolom {name} wajib diisi", name=name)
     # Only a plain type is worded; "int | null" and the like fall through to "does not fit".
     if (expected := validation.expected(what)) and re.fullmatch(r"\w+", expected):
-        kind_id, kind_en = _TYPES.get(expected, (expected,) * 2)
+        kind = gettext(lang, _TYPES[expected]) if expected in _TYPES else expected
         if " of length <= " in what:
-            return f"{field_id} terlalu panjang", f"{field_en} is too long"
+            return gettext(lang, "{field} terlalu panjang", field=field)
         if "got" in what:
-            return f"{field_id} harus berupa {kind_id}", f"{field_en} must be {kind_en}"
+            return gettext(lang, "{field} harus berupa {kind}", field=field, kind=kind)
     if what.startswith(("Invalid value", "Invalid enum value")):
-        return f"nilai {field_id} tidak dikenal", f"{field_en} has an unknown value"
-    return f"{field_id} tidak sesuai", f"{field_en} does not fit"
+        return gettext(lang, "nilai {field} tidak dikenal", field=field)
+    return gettext(lang, "{field} tidak sesuai", field=field)

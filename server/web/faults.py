@@ -60,9 +60,7 @@ async def store_unavailable(conn: HTTPConnection, error: Exception) -> Response 
 
 def message(conn: HTTPConnection) -> str:
     return say(
-        conn,
-        "Data antrean sedang tidak dapat dihubungi. Sistem mencoba lagi; tunggu sebentar.",
-        "The queue's data cannot be reached right now. The system is retrying; please wait.",
+        conn, "Data antrean sedang tidak dapat dihubungi. Sistem mencoba lagi; tunggu sebentar."
     )
 
 

@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from server.i18n import N_
 from server.web.auth import say
 from server.web.bodies import BodyRefused, read_body
 from server.web.pages import page
@@ -19,22 +20,16 @@ FORM_BYTES = 64 * 1024
 FORM_FIELDS = 50
 FORM_FIELD_BYTES = 16 * 1024
 
-_FORM_PROBLEMS = {
+_FORM_PROBLEMS: dict[str, tuple[int, str]] = {
     "too_large": (
         413,
-        "Isian formulir terlalu besar. Kembali, periksa isiannya, lalu kirim lagi.",
-        "The form is too large. Go back, check what you entered and send it again.",
+        N_("Isian formulir terlalu besar. Kembali, periksa isiannya, lalu kirim lagi."),
     ),
     "too_slow": (
         408,
-        "Formulir tidak terkirim lengkap tepat waktu. Periksa koneksi Anda lalu kirim lagi.",
-        "The form did not arrive in time. Check your connection and send it again.",
+        N_("Formulir tidak terkirim lengkap tepat waktu. Periksa koneksi Anda lalu kirim lagi."),
     ),
-    "bad_form": (
-        400,
-        "Formulir tidak dapat dibaca. Muat ulang halaman lalu isi lagi.",
-        "The form could not be read. Reload the page and fill it in again.",
-    ),
+    "bad_form": (400, N_("Formulir tidak dapat dibaca. Muat ulang halaman lalu isi lagi.")),
 }
 
 
@@ -68,6 +63,6 @@ async def _once(body: bytes) -> AsyncGenerator[bytes, None]:
 
 
 def _form_problem(request: Request, code: str) -> Answered:
-    status, indonesian, english = _FORM_PROBLEMS[code]
-    message = say(request, indonesian, english)
+    status, msgid = _FORM_PROBLEMS[code]
+    message = say(request, msgid)
     return Answered(page(request, "form_problem.html", status_code=status, message=message))

@@ -29,11 +29,13 @@ from starlette.routing import Route
 
 from server.accounts import SESSION_HOURS, AccountBook, AccountError, User
 from server.demo import display_token
+from server.i18n import ngettext
 from server.services import services
 from server.web.auth import (
     COOKIE,
     client_address,
     csrf_ok,
+    language,
     over_https,
     same_origin,
     say,
@@ -218,11 +220,7 @@ async def login(request: Request) -> Response:
         and expected
         and secrets.compare_digest(sent.encode(), expected.encode())
     ):
-        message = say(
-            request,
-            "Formulir kedaluwarsa, silakan coba lagi.",
-            "The form expired; please try again.",
-        )
+        message = say(request, "Formulir kedaluwarsa, silakan coba lagi.")
         return _form(request, message, username, 401)
     name, address = _typed_name(username), client_address(request)
     guards = services(request).sign_ins
@@ -259,7 +257,7 @@ async def _wrong_password(
     locked = guards.locked_for(name, address)
     if locked:
         return _locked(request, username, locked)
-    message = say(request, "Nama pengguna atau kata sandi salah.", "Wrong username or password.")
+    message = say(request, "Nama pengguna atau kata sandi salah.")
     return _form(request, message, username, 401)
 
 
@@ -300,8 +298,8 @@ def _signed_in(request: Request, user: User, target: str) -> Response:
 def _locked(request: Request, username: str, seconds: float) -> Response:
     message = say(
         request,
-        f"Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {_wait(seconds, 'id')}.",
-        f"Too many failed sign-in attempts. Try again in {_wait(seconds, 'en')}.",
+        "Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {wait}.",
+        wait=_wait(seconds, language(request)),
     )
     response = _form(request, message, username, 429)
     response.headers["Retry-After"] = str(math.ceil(seconds))
@@ -313,17 +311,13 @@ def _wait(seconds: float, lang: str) -> str:
     count, unit = (
         (math.ceil(seconds / 60), "minute") if seconds > 59 else (math.ceil(seconds), "second")
     )
-    if lang == "id":
-        return f"{count} {'menit' if unit == 'minute' else 'detik'}"
-    return f"{count} {unit}{'' if count == 1 else 's'}"
+    if unit == "minute":
+        return ngettext(lang, "{n} menit", "{n} menit", count, n=count)
+    return ngettext(lang, "{n} detik", "{n} detik", count, n=count)
 
 
 def _busy(request: Request, username: str) -> Response:
-    message = say(
-        request,
-        "Server sedang sibuk, coba lagi sebentar.",
-        "The server is busy; please try again in a moment.",
-    )
+    message = say(request, "Server sedang sibuk, coba lagi sebentar.")
     response = _form(request, message, username, 503)
     response.headers["Retry-After"] = "1"
     return response

@@ -17,32 +17,18 @@ from starlette.types import ExceptionHandler
 from starlette.websockets import WebSocket, WebSocketState
 
 from server.domain.errors import DomainError
+from server.i18n import N_
+from server.messages import explain
 from server.web.auth import language, say
 
-PROBLEMS: dict[str, tuple[int, str, str]] = {
-    "signed_out": (
-        401,
-        "Sesi Anda berakhir. Silakan masuk lagi.",
-        "Your session ended. Please sign in again.",
-    ),
-    "csrf": (
-        403,
-        "Permintaan ditolak (token keamanan tidak cocok). Muat ulang halaman.",
-        "Request refused (security token mismatch). Reload the page.",
-    ),
-    "forbidden": (403, "Anda tidak berwenang untuk tindakan ini.", "You may not do this."),
-    "too_large": (413, "Permintaan terlalu besar.", "The request is too large."),
-    "too_slow": (
-        408,
-        "Isi permintaan tidak terkirim lengkap tepat waktu. Silakan coba lagi.",
-        "The request body did not arrive in time. Please try again.",
-    ),
-    "too_deep": (
-        400,
-        "Permintaan tidak valid: isinya bersarang terlalu dalam.",
-        "Invalid request: it is nested too deeply.",
-    ),
-    "bad_request": (400, "Permintaan tidak valid: {why}.", "Invalid request: {why}."),
+PROBLEMS: dict[str, tuple[int, str]] = {
+    "signed_out": (401, N_("Sesi Anda berakhir. Silakan masuk lagi.")),
+    "csrf": (403, N_("Permintaan ditolak (token keamanan tidak cocok). Muat ulang halaman.")),
+    "forbidden": (403, N_("Anda tidak berwenang untuk tindakan ini.")),
+    "too_large": (413, N_("Permintaan terlalu besar.")),
+    "too_slow": (408, N_("Isi permintaan tidak terkirim lengkap tepat waktu. Silakan coba lagi.")),
+    "too_deep": (400, N_("Permintaan tidak valid: isinya bersarang terlalu dalam.")),
+    "bad_request": (400, N_("Permintaan tidak valid: {why}.")),
 }
 
 
@@ -86,32 +72,28 @@ def problem(request: Request, code: str, detail: str = "", **params: object) -> 
 
 def from_table(
     conn: HTTPConnection,
-    table: dict[str, tuple[int, str, str]],
+    table: dict[str, tuple[int, str]],
     code: str,
     detail: str = "",
     **params: object,
 ) -> Problem:
-    """The refusal `code` of a room's table of (status, Indonesian, English)."""
-    status, indonesian, english = table[code]
-    return Problem(status, code, say(conn, indonesian, english).format(**params), detail=detail)
+    """The refusal `code` of a room's table of (status, Indonesian msgid)."""
+    status, msgid = table[code]
+    return Problem(status, code, say(conn, msgid, **params), detail=detail)
 
 
 def refused(conn: HTTPConnection, error: DomainError, **more: Any) -> Problem:
     """The domain's refusal of a command (HTTP 409), in the user's language."""
-    return Problem(409, error.code, error.message(language(conn)), **more)
+    return Problem(409, error.code, explain(error, language(conn)), **more)
 
 
 def bad_command_id(request: Request) -> Problem:
-    return invalid(
-        request,
-        "kolom command_id harus 8-64 karakter",
-        "field command_id must be 8-64 characters",
-    )
+    return invalid(request, "kolom command_id harus 8-64 karakter")
 
 
-def invalid(request: Request, indonesian: str, english: str, detail: str = "") -> Problem:
-    """A 400 `bad_request` saying why, in the user's language."""
-    return problem(request, "bad_request", detail, why=say(request, indonesian, english))
+def invalid(request: Request, msgid: str, detail: str = "", **params: object) -> Problem:
+    """A 400 `bad_request` saying why (the catalogue's `msgid`), in the user's language."""
+    return problem(request, "bad_request", detail, why=say(request, msgid, **params))
 
 
 async def _answer_problem(conn: HTTPConnection, error: Exception) -> Response | None:

@@ -131,20 +131,17 @@ class TestCommand:
 
 
 class TestI18n:
-    """One language pick (the page's <html lang>) and one lookup with {placeholders}."""
+    """One language pick (the page's <html lang>), the catalogue's sentences, {placeholders}."""
 
-    async def test_fill_and_pick(self, kit_page: Page) -> None:
+    async def test_fill_pick_and_a_pages_table(self, kit_page: Page) -> None:
         said = await run(
             kit_page,
             "i18n.js",
             """
-            const table = {call: ["Panggil {label} ke {counter}", "Call {label} to {counter}"],
-                           chosen: "Dipilih server: {n}"};
-            const say = kit.phrases(table);
+            const say = kit.phrases({call: "Panggil {label} ke {counter}", chosen: "Dipilih: {n}"});
             const out = [kit.lang(), say("call", {label: "A-001"}), say("chosen", {n: 3})];
             document.documentElement.lang = "en";
-            out.push(kit.lang(), say("call", {label: "A-001", counter: "Loket 1"}));
-            out.push(kit.pick("Buka", "Open"), kit.fill("{a}{a}{b}", {a: 1, b: 0}));
+            out.push(kit.lang(), kit.pick("Buka", "Open"), kit.fill("{a}{a}{b}", {a: 1, b: 0}));
             document.documentElement.lang = "fr";
             out.push(kit.lang());
             try { say("missing"); } catch (error) { out.push(error.message); }
@@ -154,13 +151,41 @@ class TestI18n:
         assert said == [
             "id",
             "Panggil A-001 ke ",
-            "Dipilih server: 3",
+            "Dipilih: 3",
             "en",
-            "Call A-001 to Loket 1",
             "Open",
             "110",
             "id",
             'no sentence "missing" in this page\'s table',
+        ]
+
+    async def test_say_is_the_msgid_in_indonesian(self, kit_page: Page) -> None:
+        said = await run(
+            kit_page,
+            "i18n.js",
+            'return [kit.say("Menyimpan…"), kit.say("NIK: {n} dari 16 angka", {n: 3}),'
+            ' kit.psay("console", "Istirahat")];',
+        )
+        assert said == ["Menyimpan…", "NIK: 3 dari 16 angka", "Istirahat"]
+
+    async def test_say_reads_the_english_the_page_carries(
+        self, live_server: LiveServer, page: Page
+    ) -> None:
+        await page.goto(f"{live_server.url}/login?lang=en")
+        said = await run(
+            page,
+            "i18n.js",
+            'return [kit.say("Menyimpan…"), kit.say("NIK: {n} dari 16 angka", {n: 3}),'
+            ' kit.psay("console", "Istirahat"), kit.say("Istirahat"), kit.say("{n} menunggu"),'
+            ' kit.say("Kalimat baru.")];',
+        )
+        assert said == [
+            "Saving…",
+            "NIK: 3 of 16 digits",
+            "On break",
+            "Istirahat",  # said by templates only: not among the scripts' sentences
+            "{n} waiting",
+            "Kalimat baru.",
         ]
 
 

@@ -18,6 +18,7 @@ import pytest
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
 from server.domain.events import TicketCalled, TicketIssued, decode_event
+from server.messages import explain
 from server.service import VenueQueue
 from server.store import EventLog, open_log
 from tests.helpers import FakeClock, local_time, small_venue
@@ -148,7 +149,7 @@ class TestBinding:
         with pytest.raises(DomainError) as caught:
             await queue.execute(cmd.CancelTicket(ticket="x"), "id-1", caller="device:k1")
         assert caught.value.code == "command_id_reused"
-        assert "sudah dipakai" in caught.value.message("id")
+        assert "sudah dipakai" in explain(caught.value, "id")
         assert await queue.log.head(queue.venue.id) == head == queue.state.seq
 
     async def test_the_same_command_from_another_caller_is_refused(self, opened: Opened) -> None:

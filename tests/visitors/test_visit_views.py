@@ -16,11 +16,14 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from server import config
+from server.app import create_app
 from server.domain import commands as cmd
 from server.domain.estimate import WaitRange, wait_ranges
 from server.domain.state import State
 from server.hub import Envelope, Hub, Subscriber
 from server.service import VenueQueue
+from server.settings import Settings
 from server.store import open_log
 from server.topics import Viewer
 from tests.conftest import LiveServer
@@ -398,3 +401,40 @@ class TestBookingForm:
         refused = await site.post("/booking", data=await booking_form(site, holder="0812345678955"))
         assert refused.status_code == 409
         assert "Jam 14.00 sudah penuh" in refused.text
+
+
+SCRIPT_END = 'MPP </script><script src="/x.js"></script> & <!-- "Merdeka"'
+
+
+@pytest.fixture
+def script_end_venue(tmp_path: Path) -> Path:
+    """The demo venue file, named with a script end, a comment start and an ampersand."""
+    demo = config.DEMO_VENUE.read_text()
+    venue_file = tmp_path / "venue.toml"
+    venue_file.write_text(
+        demo.replace('"Mal Pelayanan Publik Merdeka Kota Malang"', repr(SCRIPT_END))
+    )
+    return venue_file
+
+
+class TestTicketPageData:
+    """The ticket page's data goes into the page as JSON that no venue-file text can end."""
+
+    async def test_a_script_end_in_the_venue_name_stays_data(
+        self, tmp_path: Path, script_end_venue: Path
+    ) -> None:
+        settings = Settings(
+            data_dir=str(tmp_path),
+            venue_file=str(script_end_venue),
+            clock_start="2026-11-24T09:00:00+07:00",
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://mpp.test") as client:
+                visit = await book_over_http(client, "081234567890")
+                page = (await client.get(f"/t/{visit}")).text
+        found = re.search(r'<script type="application/json" id="ticket-view">(.*?)</script>', page)
+        assert found
+        assert msgspec.json.decode(found.group(1))["venue"] == SCRIPT_END
+        assert "<script src=" not in page

@@ -2,7 +2,7 @@
 // phone number, and keeps a slow connection from sending the form twice. The server
 // checks everything again; this only saves a round trip.
 
-import { pick } from "/static/server/kit/i18n.js";
+import { say } from "/static/server/kit/i18n.js";
 
 const input = document.getElementById("holder");
 const note = document.querySelector("[data-holder-check]");
@@ -13,10 +13,10 @@ function read(text) {
   else if (n.startsWith("628")) n = `0${n.slice(2)}`;
   if (!n) return "";
   if (n.startsWith("08")) {
-    return /^08\d{8,11}$/.test(n) ? pick("Nomor HP ✓", "Phone number ✓") : pick("Nomor HP: 10–13 angka", "Phone: 10–13 digits");
+    return /^08\d{8,11}$/.test(n) ? say("Nomor HP ✓") : say("Nomor HP: 10–13 angka");
   }
   if (/^\d{16}$/.test(n)) return "NIK ✓";
-  return pick(`NIK: ${n.length} dari 16 angka`, `NIK: ${n.length} of 16 digits`);
+  return say("NIK: {n} dari 16 angka", { n: n.length });
 }
 
 if (input && note) {

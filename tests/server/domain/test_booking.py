@@ -12,6 +12,7 @@ from server.domain import events as ev
 from server.domain.decide import booking_slots, slot_taken
 from server.domain.errors import DomainError
 from server.domain.venue import BookingPolicy, Holiday, OpeningHours, Venue
+from server.messages import explain
 from tests.helpers import Queue, local_time, small_venue
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday
@@ -185,7 +186,7 @@ class TestCheckIn:
         with pytest.raises(DomainError) as caught:
             desk(cmd.CheckIn(booking=booked.booking))
         assert caught.value.code == "check_in_early"
-        assert "09.30" in caught.value.message("id")
+        assert "09.30" in explain(caught.value, "id")
 
     def test_the_last_minute_of_the_window_is_still_in(self, desk: Desk) -> None:
         booked = desk.book()

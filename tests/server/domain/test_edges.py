@@ -17,6 +17,7 @@ from server.domain.errors import DomainError
 from server.domain.estimate import day_full, new_ticket_wait, wait_range, wait_ranges
 from server.domain.state import MIN_SERVICE_MINUTES, fold
 from server.domain.venue import BookingPolicy, Break, OpeningHours, Service, Venue
+from server.messages import explain
 from tests.helpers import WEEK, Queue, local_time, small_venue
 from tests.strategies import any_command
 
@@ -149,8 +150,8 @@ class TestClockSteppingBack:
         q.now -= dt.timedelta(minutes=30)
         error = q.refused(cmd.IssueTicket(service="ktp", visit="v"))
         assert error.code == "clock_behind"
-        assert "24-11-2026 09.00" in error.message("id")
-        assert "08.30" in error.message("id")
+        assert "24-11-2026 09.00" in explain(error, "id")
+        assert "08.30" in explain(error, "id")
 
     def test_the_clock_catching_up_runs_normally_again(self) -> None:
         q = Queue()
@@ -325,7 +326,7 @@ class TestDailyQuotaOnEveryPath:
         q.issue("kk", itinerary=("ktp",))
         assert q.refused(cmd.IssueTicket(service="ktp", visit="w")).code == "quota_full"
         refused = q.refused(cmd.IssueTicket(service="kk", visit="x", itinerary=("ktp",)))
-        assert refused.code == "quota_full" and "KTP" in refused.message("id")
+        assert refused.code == "quota_full" and "KTP" in explain(refused, "id")
         q.open("4", "1")
         for _ in range(2):
             q.call("4")
@@ -515,7 +516,7 @@ class TestNeverAnotherException:
         try:
             events = decide(q.venue, q.state, command, q.now)
         except DomainError as error:
-            assert error.message("id") and error.message("en")
+            assert explain(error, "id") and explain(error, "en")
         else:
             fold(events, q.state)
             wait_ranges(q.venue, q.state)

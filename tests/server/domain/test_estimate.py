@@ -31,6 +31,7 @@ from server.domain.estimate import (
 from server.domain.state import State, Ticket, evolve
 from server.domain.venue import Break, Holiday, OpeningHours, Venue
 from tests.helpers import WEEK, local_time, small_venue
+from visitors.views import wait_text
 
 TUESDAY = (2026, 11, 24)
 FRIDAY = (2026, 11, 27)
@@ -215,18 +216,18 @@ class TestText:
     """The range reads as people say it, in Indonesian and English."""
 
     def test_indonesian(self) -> None:
-        assert WaitRange(low=15, high=25, ahead=4).text("id") == "sekitar 15–25 menit"
-        assert WaitRange(low=0, high=5, ahead=0).text("id") == "kurang dari 5 menit"
-        assert WaitRange(low=0, high=10, ahead=1).text() == "kurang dari 10 menit"
+        assert wait_text(WaitRange(low=15, high=25, ahead=4), "id") == "sekitar 15–25 menit"
+        assert wait_text(WaitRange(low=0, high=5, ahead=0), "id") == "kurang dari 5 menit"
+        assert wait_text(WaitRange(low=0, high=10, ahead=1)) == "kurang dari 10 menit"
 
     def test_english(self) -> None:
-        assert WaitRange(low=15, high=25, ahead=4).text("en") == "about 15–25 minutes"
-        assert WaitRange(low=0, high=5, ahead=0).text("en") == "under 5 minutes"
+        assert wait_text(WaitRange(low=15, high=25, ahead=4), "en") == "about 15–25 minutes"
+        assert wait_text(WaitRange(low=0, high=5, ahead=0), "en") == "under 5 minutes"
 
     def test_a_short_queue_is_under_five_minutes(self) -> None:
         q = Queue(venue_with(1))
         q.open("1", "2")
-        assert q.wait(q.issue()).text() == "kurang dari 5 menit"
+        assert wait_text(q.wait(q.issue())) == "kurang dari 5 menit"
 
 
 class TestDayFull:

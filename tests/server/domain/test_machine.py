@@ -30,6 +30,7 @@ from server.domain.events import (
 )
 from server.domain.state import MIN_SERVICE_MINUTES, State, Tallies, evolve, fold
 from server.domain.venue import BookingPolicy
+from server.messages import explain
 from tests.helpers import local_time, small_venue
 
 EXAMPLES = 500
@@ -92,7 +93,7 @@ class QueueMachine(RuleBasedStateMachine):
         try:
             events = decide(self.venue, self.state, command, self.now)
         except DomainError as error:
-            assert error.message("id") and error.message("en")
+            assert explain(error, "id") and explain(error, "en")
             events = []
         # decide only reads: a refusal, and a decision alike, leave the state untouched.
         assert self.state.snapshot() == before

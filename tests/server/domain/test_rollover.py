@@ -13,6 +13,7 @@ from server.domain import events as ev
 from server.domain.decide import decide
 from server.domain.errors import DomainError
 from server.domain.state import State, fold
+from server.messages import explain
 from tests.helpers import local_time, small_venue
 
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
@@ -54,7 +55,7 @@ class TestLocalMidnight:
         with pytest.raises(DomainError) as caught:
             _issue(state, venue, local_time(venue, 2026, 11, 24, 23, 59))
         assert caught.value.code == "clock_behind"
-        assert "25-11-2026 09.00" in caught.value.message("id")
+        assert "25-11-2026 09.00" in explain(caught.value, "id")
 
     def test_a_small_step_back_over_midnight_keeps_the_new_day(self, zone: str) -> None:
         venue = small_venue(zone)
