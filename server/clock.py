@@ -1,9 +1,11 @@
-"""The one clock: what every part of the app reads for "now".
+"""The venue clock: what the queue and everything it shows reads for "now".
 
 `create_app` takes it from the settings (real UTC time, or for demos and tests a clock that
 starts at a chosen instant and can be jumped forward) and hands the same function to the
-queue, the accounts, the sessions, the socket and the dashboard; the pages pass its reading
-to the browser, so a hall display's clock shows the venue's time, not the screen's.
+queue, the views, the dashboard and the socket's audio reports; the pages pass its reading
+to the browser, so a hall display's clock shows the venue's time, not the screen's. The
+accounts log and the sessions keep wall time (`utc_now`): cookies expire by it, and the
+command line writes to the same log.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
 class Services:
     settings: Settings
     venue: Venue
-    # The venue clock: what every part reads for "now" (demos and tests set it).
+    # The venue clock: the queue's "now" (demos and tests set it); accounts keep wall time.
     clock: Clock
     # The app's signing secret (sessions, visitors' forms and links).
     secret: str
