@@ -321,17 +321,18 @@ def _(event: SignInLocked, accounts: Accounts) -> None:
     accounts.locked_until[event.username] = event.at + dt.timedelta(seconds=event.seconds)
 
 
+def _now() -> dt.datetime:
+    # When a change happened (and so which sessions it ends): wall time, whatever the venue
+    # clock of a demo says, as the sessions' issue times and cookies' expiry.
+    return utc_now()
+
+
 class AccountBook:
     """The accounts of one venue, kept in step with their log, and the ways to change them."""
 
-    def __init__(
-        self, venue: str, log: EventLog, clock: Callable[[], dt.datetime] = utc_now
-    ) -> None:
+    def __init__(self, venue: str, log: EventLog) -> None:
         self.stream = f"{venue}.accounts"
         self.log = log
-        # When each change happened (and so which sessions it ends): wall time, whatever
-        # the venue clock of a demo says, as the sessions' issue times and cookies' expiry.
-        self.clock = clock
         self.accounts = Accounts()
         self._lock = asyncio.Lock()
         # How many reads found the store unreachable, and the latest such answer.
@@ -390,7 +391,7 @@ class AccountBook:
         await self._append(
             lambda a: _new_user(a, username),
             UserAdded(
-                at=self.clock(),
+                at=_now(),
                 username=username,
                 name=name or username,
                 role=role,
@@ -402,16 +403,14 @@ class AccountBook:
         return self.accounts.users[username]
 
     async def set_password(self, username: str, password: str) -> None:
-        event = PasswordSet(
-            at=self.clock(), username=username, password_hash=hash_password(password)
-        )
+        event = PasswordSet(at=_now(), username=username, password_hash=hash_password(password))
         await self._append(lambda a: _known_user(a, username), event)
 
     async def set_pin(self, username: str, pin: str) -> None:
         """Give a staff member a 6-digit kiosk PIN, unique among active users."""
         if not PIN.match(pin):
             raise AccountError("a PIN is exactly 6 digits")
-        event = PinSet(at=self.clock(), username=username, pin_hash=_pin_hasher.hash(pin))
+        event = PinSet(at=_now(), username=username, pin_hash=_pin_hasher.hash(pin))
 
         def check(accounts: Accounts) -> None:
             _known_user(accounts, username)
@@ -424,19 +423,19 @@ class AccountBook:
 
     async def disable_user(self, username: str) -> None:
         await self._append(
-            lambda a: _known_user(a, username), UserDisabled(at=self.clock(), username=username)
+            lambda a: _known_user(a, username), UserDisabled(at=_now(), username=username)
         )
 
     async def end_session(self, username: str, session: str) -> None:
         """End one session (signing out), on every process."""
         await self._append(
-            lambda a: None, SessionEnded(at=self.clock(), username=username, session=session)
+            lambda a: None, SessionEnded(at=_now(), username=username, session=session)
         )
 
     async def end_sessions(self, username: str) -> None:
         """End every session the user has now, on every process (they must sign in again)."""
         await self._append(
-            lambda a: _known_user(a, username), SessionsEnded(at=self.clock(), username=username)
+            lambda a: _known_user(a, username), SessionsEnded(at=_now(), username=username)
         )
 
     async def record_lockout(
@@ -444,9 +443,7 @@ class AccountBook:
     ) -> None:
         """Put an account's sign-in lockout (from `at`, by default now) on record, for every
         process and the audit."""
-        event = SignInLocked(
-            at=at or self.clock(), username=username, address=address, seconds=seconds
-        )
+        event = SignInLocked(at=at or _now(), username=username, address=address, seconds=seconds)
         await self._append(lambda a: _known_user(a, username), event)
 
     async def add_device(
@@ -457,7 +454,7 @@ class AccountBook:
         token = token or secrets.token_urlsafe(24)
         device = f"{kind}-{secrets.token_hex(3)}"
         event = DeviceAdded(
-            at=self.clock(),
+            at=_now(),
             device=device,
             kind=kind,
             zone=zone,
@@ -476,14 +473,14 @@ class AccountBook:
                 raise AccountError(f"no device {device!r}")
             _check_printer(accounts.devices[device].kind, printer)
 
-        await self._append(check, DevicePrinterSet(at=self.clock(), device=device, printer=printer))
+        await self._append(check, DevicePrinterSet(at=_now(), device=device, printer=printer))
 
     async def revoke_device(self, device: str) -> None:
         def known(accounts: Accounts) -> None:
             if device not in accounts.devices:
                 raise AccountError(f"no device {device!r}")
 
-        await self._append(known, DeviceRevoked(at=self.clock(), device=device))
+        await self._append(known, DeviceRevoked(at=_now(), device=device))
 
     async def _append(self, check: Callable[[Accounts], None], event: AccountEvent) -> None:
         encoded = msgspec.json.encode(event)

@@ -20,7 +20,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse
 
 from server.accounts import SESSION_HOURS, AccountBook, Device, User
-from server.clock import Clock, utc_now
+from server.clock import utc_now
 from server.i18n import Lang, gettext, pgettext
 from server.services import services
 
@@ -49,18 +49,15 @@ def load_secret(data_dir: str, configured: str = "") -> str:
 
 
 class Sessions:
-    def __init__(self, secret: str, clock: Clock = utc_now) -> None:
+    def __init__(self, secret: str) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="antrean-session")
-        # Wall time, as the accounts log's (not the venue clock of demos and tests): a
-        # session issued before a user's password change or sign-out there has ended.
-        self._clock = clock
 
     def issue(self, username: str) -> tuple[str, Session]:
         session = Session(
             username=username,
             csrf=secrets.token_urlsafe(16),
             id=secrets.token_urlsafe(12),
-            issued=self._clock().timestamp(),
+            issued=utc_now().timestamp(),
         )
         return self._signer.dumps(msgspec.to_builtins(session)), session
 
