@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import ExceptionHandler
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket
 
 from server.store import StoreUnavailable
 from server.web.auth import say
 from server.web.pages import page
-from server.web.problems import Problem
+from server.web.problems import Problem, close_socket
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ async def store_unavailable(conn: HTTPConnection, error: Exception) -> Response 
     """Starlette's handler for `StoreUnavailable`, on HTTP requests and websockets alike."""
     log.warning("%s %s: %s", conn.scope["type"], conn.url.path, error)
     if isinstance(conn, WebSocket):
-        await _close(conn)
+        await close_socket(conn, CLOSE_TRY_AGAIN_LATER, "store unavailable, try again later")
         return None
     assert isinstance(conn, Request)
     headers = {"Retry-After": str(RETRY_AFTER)}
@@ -86,14 +86,6 @@ def wants_json(request: Request) -> bool:
     path = request.url.path
     accept = request.headers.get("accept", "")
     return path.startswith(_JSON_PATHS) or "application/json" in accept
-
-
-async def _close(ws: WebSocket) -> None:
-    if ws.application_state == WebSocketState.DISCONNECTED:
-        return
-    if ws.application_state == WebSocketState.CONNECTING:
-        await ws.accept()
-    await ws.close(code=CLOSE_TRY_AGAIN_LATER, reason="store unavailable, try again later")
 
 
 # What `server.app` registers. Starlette calls the same handler for requests and websockets,

@@ -99,7 +99,7 @@ def invalid(request: Request, msgid: str, detail: str = "", **params: object) ->
 async def _answer_problem(conn: HTTPConnection, error: Exception) -> Response | None:
     assert isinstance(error, Problem)
     if isinstance(conn, WebSocket):
-        await _refuse_socket(conn, error.code)
+        await close_socket(conn, CLOSE_REFUSED, error.code)
         return None
     return error.response()
 
@@ -107,20 +107,22 @@ async def _answer_problem(conn: HTTPConnection, error: Exception) -> Response | 
 async def _answer_answered(conn: HTTPConnection, error: Exception) -> Response | None:
     assert isinstance(error, Answered)
     if isinstance(conn, WebSocket):
-        await _refuse_socket(conn, "refused")
+        await close_socket(conn, CLOSE_REFUSED, "refused")
         return None
     return error.response
 
 
-async def _refuse_socket(ws: WebSocket, reason: str) -> None:
-    """A socket has no JSON body to carry a refusal: it is closed with 4403 and the code."""
+async def close_socket(ws: WebSocket, code: int, reason: str) -> None:
+    """A handler's answer on a websocket, which has no body to carry one: accepted first
+    if need be (a refused handshake reaches a browser only as 1006), then closed."""
     if ws.application_state == WebSocketState.DISCONNECTED:
         return
     if ws.application_state == WebSocketState.CONNECTING:
         await ws.accept()
-    await ws.close(code=CLOSE_REFUSED, reason=reason)
+    await ws.close(code=code, reason=reason)
 
 
+# A refusal on a socket: 4403 with the refusal's code as the reason.
 CLOSE_REFUSED = 4403
 # What `server.app` registers (with `server.web.faults.HANDLERS`). Starlette calls the same
 # handler for requests and websockets, while its type names the two apart: hence the cast.
