@@ -9,25 +9,21 @@ const RESUME_WAIT_MS = 500; // a blocked context's resume() never settles: stop 
 const STALE_MS = 2 * 60 * 1000; // older calls are news that came late (an outage): not recited
 
 /**
- * How old calls are, in the server's time (the kit's clock: the page learned it from the
- * server and counts on with performance.now(), so a screen whose own clock is off, or is set
- * while the page runs, does not age live calls). This is a safety net: after a reconnect the
- * missed calls arrive before the server repeats the speaker role, so a returning screen does
- * not take them on anyway.
+ * Is `call` too old to announce (news that came late)? Its age is in the server's time (the
+ * kit's clock: the page learned it from the server and counts on with performance.now(), so
+ * a screen whose own clock is off, or is set while the page runs, does not age live calls).
+ * This is a safety net: after a reconnect the missed calls arrive before the server repeats
+ * the speaker role, so a returning screen does not take them on anyway.
  */
-export class CallAges {
-  /** Is `call` too old to announce (news that came late)? */
-  isStale(call, at = serverNow()) {
-    const age = at - Date.parse(call.at);
-    if (!Number.isFinite(age)) return false; // no time: better read out than lost
-    return age > STALE_MS;
-  }
+export function isStale(call, at = serverNow()) {
+  const age = at - Date.parse(call.at);
+  if (!Number.isFinite(age)) return false; // no time: better read out than lost
+  return age > STALE_MS;
 }
 
 export class ZonePlayer {
   #context = null;
   #speaker = false;
-  #ages = new CallAges();
   #queue = []; // {call, buffer: Promise<AudioBuffer>}, oldest first
   #draining = false;
   #endsAt = 0; // context time at which the last scheduled announcement ends
@@ -59,7 +55,7 @@ export class ZonePlayer {
 
   /** A call that just arrived. Calls that arrived before this screen spoke are not its own. */
   enqueue(call) {
-    const stale = this.#ages.isStale(call);
+    const stale = isStale(call);
     if (!this.#speaker || stale || this.#played.has(call.id)) return;
     this.#played.add(call.id);
     this.#queue.push({ call, buffer: this.#load(call.audio) });

@@ -288,21 +288,20 @@ class TestClock:
         assert abs(told[0] - told[1]) < 2000
 
 
-class TestCallAges:
+class TestStaleCalls:
     """The hall display recites a live call, whatever its own clock says."""
 
     async def test_a_live_call_after_the_device_clock_was_set(self, kit_page: Page) -> None:
         stale = await kit_page.evaluate(
             """async () => {
-                const { CallAges } = await import('/static/displays/player.js');
+                const { isStale } = await import('/static/displays/player.js');
                 const clock = await import('/static/server/kit/clock.js');
                 const iso = (ms) => new Date(ms).toISOString();
                 clock.syncTo(iso(Date.now()));
-                const ages = new CallAges();
-                const first = ages.isStale({ at: iso(clock.now()) });
+                const first = isStale({ at: iso(clock.now()) });
                 const real = Date.now; Date.now = () => real() + 5 * 3600 * 1000;
-                const live = ages.isStale({ at: iso(clock.now()) });
-                const late = ages.isStale({ at: iso(clock.now() - 3 * 60 * 1000) });
+                const live = isStale({ at: iso(clock.now()) });
+                const late = isStale({ at: iso(clock.now() - 3 * 60 * 1000) });
                 return [first, live, late];
             }"""
         )
