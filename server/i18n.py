@@ -108,7 +108,9 @@ def po_path(lang: str) -> Path:
 
 
 @functools.cache
+@functools.cache
 def _read(lang: str) -> Catalog:
+    """`lang`'s catalogue, parsed once per process (the lookups built from it share it)."""
     path = po_path(lang)
     if lang == "id" or not path.is_file():
         return Catalog(locale=lang)
