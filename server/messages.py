@@ -53,6 +53,20 @@ REFUSALS: dict[str, str] = {
         "Tiket prioritas perlu konfirmasi petugas. Silakan minta bantuan petugas."
     ),
     "unknown_tenant": N_("Instansi '{tenant}' tidak dikenal."),
+    "survey_closed": N_(
+        "Survei untuk tiket {ticket} sudah ditutup atau tiketnya tidak dikenal. Survei dibuka "
+        "sampai akhir hari layanan berikutnya setelah Anda dilayani."
+    ),
+    "survey_answered": N_(
+        "Survei untuk tiket {ticket} sudah diisi. Terima kasih atas penilaian Anda."
+    ),
+    "survey_not_served": N_(
+        "Tiket {ticket} belum selesai dilayani. Survei dapat diisi setelah layanan selesai."
+    ),
+    "survey_invalid": N_(
+        "Jawaban survei tidak lengkap atau tidak sah. Jawab kesembilan pertanyaan dengan "
+        "pilihan yang tersedia, lalu kirim lagi."
+    ),
     "request_text_invalid": N_("Tuliskan layanan yang Anda cari (3 sampai {limit} karakter)."),
     "notice_too_long": N_("Pengumuman terlalu panjang (maksimal {limit} karakter)."),
     "alert_invalid": N_("Peringatan tidak dikenal."),

@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from server.domain.events import Channel, snake_tag
+from server.domain.events import Channel, SurveyChannel, snake_tag
 
 
 class _Command(msgspec.Struct, frozen=True, tag_field="type", tag=snake_tag):
@@ -119,6 +119,44 @@ class RequestService(_Command, frozen=True):
     channel: Channel = "kiosk"
 
 
+class Respondent(msgspec.Struct, frozen=True):
+    """The optional profile of the regulation's form ("" = not given)."""
+
+    age: str = ""
+    sex: str = ""
+    education: str = ""
+    occupation: str = ""
+
+
+class AnswerSurvey(_Command, frozen=True):
+    """A survey response about a served ticket (`ticket`, by id or label), or an anonymous
+    one at the survey tablet about a chosen `service`."""
+
+    answers: dict[str, int]
+    channel: SurveyChannel = "phone"
+    ticket: str = ""
+    service: str = ""
+    comment: str = ""
+    respondent: Respondent = Respondent()
+
+
+class SurveyRow(msgspec.Struct, frozen=True):
+    """One imported response (a paper form, a row of an online form's export)."""
+
+    source: str
+    day: dt.date
+    service: str
+    answers: dict[str, int]
+    comment: str = ""
+    respondent: Respondent = Respondent()
+
+
+class ImportSurveys(_Command, frozen=True):
+    """Record imported responses; rows whose `source` is already recorded are skipped."""
+
+    rows: tuple[SurveyRow, ...]
+
+
 class BookVisit(_Command, frozen=True):
     """Book `service` on `day` at `slot`. The server fills `booking`, `visit` and `holder`."""
 
@@ -176,6 +214,8 @@ Command = (
     | SetRunningText
     | RecordTurnAway
     | RequestService
+    | AnswerSurvey
+    | ImportSurveys
     | BookVisit
     | CheckIn
     | CancelBooking

@@ -18,11 +18,12 @@ import msgspec
 
 from server.domain import commands as cmd
 from server.domain import events as ev
+from server.domain import ikm
 from server.domain.codes import canonical_code
 from server.domain.errors import DomainError
 from server.domain.estimate import day_full
 from server.domain.refusals import refusal
-from server.domain.state import FINISHED, Booking, State, Ticket, evolve
+from server.domain.state import FINISHED, Booking, State, Surveyable, Ticket, evolve
 from server.domain.venue import Counter, Service, Venue
 
 MAX_RUNNING_TEXT = 500
@@ -284,6 +285,103 @@ def _turn_away(command: cmd.RecordTurnAway, ctx: _Ctx) -> list[ev.Event]:
     return [
         ev.TurnedAway(at=ctx.at, service=service.id, channel=command.channel, reason=command.reason)
     ]
+
+
+# --- the satisfaction survey ----------------------------------------------------------------
+
+
+def find_survey(state: State, ref: str) -> Surveyable | None:
+    """A served ticket still open for a survey, by id or by the label on its slip (today's
+    before the previous service day's, as labels restart every day)."""
+    found = state.surveys.get(ref)
+    if found is None:
+        wanted = _normal_label(ref)
+        matches = [s for s in state.surveys.values() if s.label == wanted]
+        found = max(matches, key=lambda s: s.day, default=None)
+    return found
+
+
+def _survey_fields(
+    answers: dict[str, int], comment: str, respondent: cmd.Respondent
+) -> dict[str, Any]:
+    """The checked answers, comment and profile of a response, as event fields."""
+    if ikm.answers_problem(answers) is not None:
+        raise DomainError("survey_invalid", field="answers")
+    profile = msgspec.structs.asdict(respondent)
+    for field, value in profile.items():
+        if value and value not in ikm.PROFILE[field]:
+            raise DomainError("survey_invalid", field=field)
+    text = " ".join(comment.split())
+    if len(text) > ikm.MAX_COMMENT:
+        raise DomainError("survey_invalid", field="comment")
+    return {"answers": dict(answers), "comment": text, **profile}
+
+
+@_rule
+def _answer_survey(command: cmd.AnswerSurvey, ctx: _Ctx) -> list[ev.Event]:
+    fields = _survey_fields(command.answers, command.comment, command.respondent)
+    if command.channel == "import":
+        raise DomainError("survey_invalid", field="channel")
+    if not command.ticket:
+        # Anonymous, at the survey tablet: about a service the visitor names.
+        if command.channel != "tablet":
+            raise DomainError("survey_not_served", ticket="")
+        service = ctx.service(command.service)
+        return [
+            ev.SurveyAnswered(
+                at=ctx.at,
+                service=service.id,
+                tenant=service.tenant,
+                day=ctx.at.date(),
+                channel="tablet",
+                **fields,
+            )
+        ]
+    served = find_survey(ctx.state, command.ticket)
+    if served is None:
+        ticket = find_ticket(ctx.state, command.ticket)
+        if ticket is not None and ticket.status != "done":
+            raise DomainError("survey_not_served", ticket=ticket.label)
+        raise DomainError("survey_closed", ticket=command.ticket)
+    if served.answered:
+        raise DomainError("survey_answered", ticket=served.label)
+    return [
+        ev.SurveyAnswered(
+            at=ctx.at,
+            service=served.service,
+            tenant=ctx.venue.service(served.service).tenant,
+            day=served.day,
+            channel=command.channel,
+            ticket=served.ticket,
+            counter=served.counter,
+            **fields,
+        )
+    ]
+
+
+@_rule
+def _import_surveys(command: cmd.ImportSurveys, ctx: _Ctx) -> list[ev.Event]:
+    events: list[ev.Event] = []
+    seen: set[str] = set()
+    for row in command.rows:
+        if not row.source or row.source in ctx.state.surveyed or row.source in seen:
+            continue
+        seen.add(row.source)
+        service = ctx.service(row.service)
+        if row.day > ctx.at.date():
+            raise DomainError("survey_invalid", field="date")
+        events.append(
+            ev.SurveyAnswered(
+                at=ctx.at,
+                service=service.id,
+                tenant=service.tenant,
+                day=row.day,
+                channel="import",
+                source=row.source,
+                **_survey_fields(row.answers, row.comment, row.respondent),
+            )
+        )
+    return events
 
 
 @_rule

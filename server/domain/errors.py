@@ -60,6 +60,10 @@ CODES: frozenset[str] = frozenset(
         "clock_behind",
         "itinerary_too_long",
         "command_id_reused",
+        "survey_closed",
+        "survey_answered",
+        "survey_not_served",
+        "survey_invalid",
     }
 )
 

@@ -13,6 +13,9 @@ from typing import Literal
 import msgspec
 
 Channel = Literal["kiosk", "online", "staff", "itinerary"]
+# Where a survey response came from: the visitor's phone page, the venue's survey tablet, or
+# a paper or online form imported later.
+SurveyChannel = Literal["phone", "tablet", "import"]
 
 
 def snake_tag(name: str) -> str:
@@ -67,6 +70,30 @@ class ServiceRequested(_Event, frozen=True):
     tenant: str
     text: str
     channel: Channel
+
+
+class SurveyAnswered(_Event, frozen=True):
+    """One response to the satisfaction survey (SKM, PermenPANRB 14/2017): answers 1–4 by
+    unsur key (`server.domain.ikm.KEYS`), about `day`'s service of `service`.
+
+    A phone or tablet response names the ticket it rates (at most one response each) and
+    the counter that served it; an imported one names `source`, the row's identity, so the
+    same row imported again is recognised. Who answered is never recorded.
+    """
+
+    service: str
+    tenant: str
+    day: dt.date
+    answers: dict[str, int]
+    channel: SurveyChannel
+    ticket: str = ""
+    counter: str = ""
+    source: str = ""
+    comment: str = ""
+    age: str = ""
+    sex: str = ""
+    education: str = ""
+    occupation: str = ""
 
 
 class BookingMade(_Event, frozen=True):
@@ -208,6 +235,7 @@ Event = (
     | RunningTextSet
     | TurnedAway
     | ServiceRequested
+    | SurveyAnswered
     | BookingMade
     | BookingCancelled
     | AlertAcknowledged

@@ -73,6 +73,18 @@ class Booking(msgspec.Struct, frozen=True):
     ticket: str | None = None
 
 
+class Surveyable(msgspec.Struct, frozen=True):
+    """A served ticket whose visitor may still rate the service (one response each)."""
+
+    ticket: str
+    label: str
+    visit: str
+    service: str
+    counter: str
+    day: dt.date
+    answered: bool = False
+
+
 class Ack(msgspec.Struct, frozen=True):
     by: str
     at: dt.datetime
@@ -183,6 +195,8 @@ class State:
         "numbers",
         "running_text",
         "seq",
+        "surveyed",
+        "surveys",
         "tallies",
         "tickets",
     )
@@ -209,6 +223,11 @@ class State:
         self.notices: dict[str, str] = {}
         # Today's acknowledged alerts, by alert id.
         self.acknowledged: dict[str, Ack] = {}
+        # Tickets served today and on the last day before it on which anyone was served: a
+        # survey stays open until the end of the next service day.
+        self.surveys: dict[str, Surveyable] = {}
+        # The `source` of every imported survey response, so no row is imported twice.
+        self.surveyed: set[str] = set()
         self.tallies = Tallies()
         self._back = 0
         self._front = 0
@@ -223,6 +242,7 @@ class State:
         other.running_text = self.running_text
         other.durations, other.bookings = dict(self.durations), dict(self.bookings)
         other.notices, other.acknowledged = dict(self.notices), dict(self.acknowledged)
+        other.surveys, other.surveyed = dict(self.surveys), set(self.surveyed)
         other.tallies = self.tallies.copy()
         return other
 
@@ -243,6 +263,8 @@ class State:
             "bookings": msgspec.to_builtins(self.bookings),
             "notices": dict(self.notices),
             "acknowledged": msgspec.to_builtins(self.acknowledged),
+            "surveys": msgspec.to_builtins(self.surveys),
+            "surveyed": sorted(self.surveyed),
             "tallies": self.tallies.snapshot(),
         }
 
@@ -337,6 +359,9 @@ def _(event: ev.DayStarted, state: State) -> None:
     state.tallies = Tallies.of((), state.bookings.values())
     state.acknowledged.clear()
     state._back = state._front = 0
+    # Surveys of the last day anyone was served stay open through this day; older ones close.
+    last = max((s.day for s in state.surveys.values()), default=None)
+    state.surveys = {k: s for k, s in state.surveys.items() if s.day == last}
 
 
 @_apply.register
@@ -432,6 +457,9 @@ def _(event: ev.ServingStarted, state: State) -> None:
 def _(event: ev.TicketDone, state: State) -> None:
     ticket = _put(state, event.ticket, status="done")
     _free_counter(state, event.counter)
+    state.surveys[ticket.id] = Surveyable(
+        ticket.id, ticket.label, ticket.visit, ticket.service, event.counter, event.at.date()
+    )
     minutes = service_minutes(ticket.started_at, ticket.called_at, ticket.held_minutes, event.at)
     if minutes is not None:
         recent = state.durations.get(ticket.service, ())
@@ -530,6 +558,16 @@ def _(event: ev.TurnedAway, state: State) -> None:
 @_apply.register
 def _(event: ev.ServiceRequested, state: State) -> None:
     pass  # for the managers' reports
+
+
+@_apply.register
+def _(event: ev.SurveyAnswered, state: State) -> None:
+    if event.ticket in state.surveys:
+        state.surveys[event.ticket] = msgspec.structs.replace(
+            state.surveys[event.ticket], answered=True
+        )
+    if event.source:
+        state.surveyed.add(event.source)
 
 
 @_apply.register

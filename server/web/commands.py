@@ -9,6 +9,8 @@ the message in the user's language.
 
 from __future__ import annotations
 
+from typing import get_args
+
 import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -84,11 +86,17 @@ def allowed(user: User, command: cmd.Command, venue: Venue, state: State) -> boo
     if isinstance(command, cmd.CheckIn | cmd.CancelBooking):
         booking = state.bookings.get(canonical_code(command.booking))
         return booking is None or _for_tenant(user, venue.service(booking.service).tenant or None)
-    if isinstance(command, cmd.RecordTurnAway | cmd.RequestService | cmd.BookVisit):
-        return False  # visitors' own channels (kiosk, booking page) send these
-    counter = venue.counters.get(command.counter)
-    # An unknown counter is for the domain to name; only known ones need a tenant check.
-    return counter is None or user.may_use_counter(counter.id, counter.tenant)
+    if isinstance(command, _COUNTER_COMMANDS):
+        counter = venue.counters.get(command.counter)
+        # An unknown counter is for the domain to name; only known ones need a tenant check.
+        return counter is None or user.may_use_counter(counter.id, counter.tenant)
+    # Turn-aways, service requests, bookings and surveys come from the visitors' own
+    # channels (kiosk, booking page, phone page, survey tablet) and the import command;
+    # staff never answer for a visitor, and a new command is refused until it is listed.
+    return False
+
+
+_COUNTER_COMMANDS = get_args(cmd.CounterCommand)
 
 
 def _for_tenant(user: User, tenant: str | None) -> bool:

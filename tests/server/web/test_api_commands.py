@@ -99,3 +99,17 @@ class TestBodies:
         manager.client.cookies.set("lang", "en")
         answer = await manager.post(type="call_next", counter=7)
         assert answer.json()["message"] == "Invalid request: field counter must be text."
+
+
+class TestVisitorsOwnCommands:
+    """Staff never answer a survey for a visitor, nor import one through the API."""
+
+    async def test_a_manager_cannot_send_a_survey_or_an_import(self, manager: SignedIn) -> None:
+        answers = dict.fromkeys(
+            ("persyaratan", "prosedur", "waktu", "biaya", "produk"), 4
+        ) | dict.fromkeys(("kompetensi", "perilaku", "pengaduan", "sarana"), 4)
+        survey = await manager.post(type="answer_survey", answers=answers, service="ktp")
+        assert survey.status_code == 403 and survey.json()["code"] == "forbidden"
+        row = {"source": "x", "day": DAY, "service": "ktp", "answers": answers}
+        imported = await manager.post(type="import_surveys", rows=[row])
+        assert imported.status_code == 403 and imported.json()["code"] == "forbidden"
