@@ -17,13 +17,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from server.domain import commands as cmd
+from server.domain import ikm
 from server.domain.decide import callable_at, decide, quota_used
 from server.domain.errors import DomainError
 from server.domain.estimate import wait_ranges
 from server.domain.events import (
     DayStarted,
     Event,
+    SurveyAnswered,
     TicketCalled,
+    TicketDone,
     TicketIssued,
     decode_event,
     encode_event,
@@ -108,6 +111,12 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(minutes=st.one_of(st.integers(0, 20), st.integers(60, 16 * 60)))
     def advance_clock(self, minutes: int) -> None:
         self.now += dt.timedelta(minutes=minutes)
+
+    @rule(days=st.integers(1, 3))
+    def next_morning(self, days: int) -> None:
+        """Nine o'clock some days later: surveys of earlier days are answered, or close."""
+        local = self.now.astimezone(self.venue.tz) + dt.timedelta(days=days)
+        self.now = local.replace(hour=9, minute=0, second=0, microsecond=0)
 
     @rule(seconds=st.integers(1, 20 * 60))
     def clock_steps_back(self, seconds: int) -> None:
@@ -248,7 +257,37 @@ class QueueMachine(RuleBasedStateMachine):
         if ids:
             self.send(cmd.ReturnTicket(ticket=ids[pick % len(ids)]))
 
+    @rule(pick=st.integers(0, 50), score=st.integers(1, 4), by_label=st.booleans())
+    def visitor_rates_a_ticket(self, pick: int, score: int, by_label: bool) -> None:
+        """Any ticket of today, done or not, or one of the surveys still open."""
+        refs = [*self.ticket_ids(), *sorted(self.state.surveys)]
+        if refs:
+            ref = refs[pick % len(refs)]
+            if by_label:
+                ref = ref.split("-", 1)[-1]
+            answers = dict.fromkeys(ikm.KEYS, score)
+            self.send(cmd.AnswerSurvey(answers=answers, ticket=ref))
+
     # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def a_served_ticket_is_rated_at_most_once_and_only_while_open(self) -> None:
+        done: dict[str, dt.date] = {}
+        rated: set[str] = set()
+        service_days: list[dt.date] = []
+        for event in self.log:
+            if isinstance(event, TicketDone):
+                done[event.ticket] = event.at.date()
+                if not service_days or service_days[-1] != event.at.date():
+                    service_days.append(event.at.date())
+            elif isinstance(event, SurveyAnswered):
+                assert event.ticket in done and event.ticket not in rated
+                rated.add(event.ticket)
+                # Open until the end of the next day anyone was served: no such day lies
+                # between the service and the answer.
+                served, answered = done[event.ticket], event.at.date()
+                assert not any(served < day < answered for day in service_days)
+                assert event.day == done[event.ticket]
 
     @invariant()
     def the_tallies_are_what_a_count_gives(self) -> None:
