@@ -65,6 +65,11 @@ def _check_config(args: argparse.Namespace) -> int:
         f"{args.file}: OK: {venue.name}: {len(venue.tenants)} tenants, "
         f"{len(venue.services)} services, {len(venue.counters)} counters, {len(venue.zones)} zones."
     )
+    warnings = config.advice(venue)
+    for warning in warnings:
+        print(f"{args.file}: {warning.path}: warning: {warning.message}\n    fix: {warning.fix}")
+    if warnings:
+        print(f"{len(warnings)} warning(s): the venue runs, but visitors are owed these.")
     return 0
 
 

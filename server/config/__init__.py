@@ -23,6 +23,8 @@ Shape of the file (tables are keyed by id, so ids are never repeated)::
     [tenants.<id>]     name, short_name, spoken_name
     [services.<id>]    tenant, name, prefix, daily_quota, kiosk_quota, online_quota,
                        sla_minutes, last_issue, priority_lane, typical_minutes
+    [services.<id>.standards]  persyaratan = [...], prosedur = [...], waktu, biaya,
+                       produk, pengaduan (the service's standar pelayanan)
     [counters.<n>]     label, tenant, services = [...], zone, spoken_label
     [zones.<id>]       name, displays = [...], speaker
 """
@@ -46,6 +48,7 @@ __all__ = [
     "INDONESIAN_TIMEZONES",
     "ConfigError",
     "Problem",
+    "advice",
     "check_file",
     "load_venue",
     "load_venue_text",
@@ -76,6 +79,26 @@ def load_venue_text(text: str, file: str = "<text>") -> Venue:
     if venue is None:
         raise ConfigError(file, problems)
     return venue
+
+
+def advice(venue: Venue) -> list[Problem]:
+    """What a valid venue file still lacks that the public is owed: services without their
+    standar pelayanan (UU 25/2009 Pasal 21), shown on the kiosk and the phone page. Warnings,
+    not problems: the venue runs without them."""
+    found: list[Problem] = []
+    for service in venue.services.values():
+        path = f"services.{service.id}.standards"
+        if service.standards is None:
+            fix = (
+                f"add [{path}] with persyaratan = [...], prosedur = [...], waktu, biaya, "
+                "produk and pengaduan, as the unit publishes them"
+            )
+            found.append(Problem(path, "service has no standar pelayanan", fix, "no_standards"))
+        elif missing := service.standards.missing():
+            fix = f"add {', '.join(missing)} to [{path}]"
+            message = f"standar pelayanan lacks {', '.join(missing)}"
+            found.append(Problem(path, message, fix, "standards_incomplete"))
+    return found
 
 
 def _read(path: Path) -> str | Problem:

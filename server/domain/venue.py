@@ -29,6 +29,24 @@ class Tenant(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     spoken_name: str = ""
 
 
+class Standards(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A service's *standar pelayanan* as the public sees it (UU 25/2009 Pasal 21): what to
+    bring, the steps, how long it takes, what it costs, what one gets, where to complain.
+    Shown before a ticket is taken and while waiting, so nobody is sent back for a missing
+    document ("diping-pong")."""
+
+    persyaratan: tuple[str, ...] = ()
+    prosedur: tuple[str, ...] = ()
+    waktu: str = ""
+    biaya: str = ""
+    produk: str = ""
+    pengaduan: str = ""
+
+    def missing(self) -> list[str]:
+        """The parts not written yet, in the law's order."""
+        return [f for f in self.__struct_fields__ if not getattr(self, f)]
+
+
 class Service(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: str
     tenant: str
@@ -41,6 +59,7 @@ class Service(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     last_issue: dt.time | None = None
     priority_lane: bool = True
     typical_minutes: float = 10.0
+    standards: Standards | None = None
 
 
 class Counter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
