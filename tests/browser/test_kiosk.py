@@ -175,6 +175,29 @@ class TestItinerary:
         assert [(e.service, e.itinerary) for e in issued] == [("ktp", ("jkn-daftar",))]
 
 
+class TestStandards:
+    """Before the ticket: what to bring for each chosen service (standar pelayanan)."""
+
+    async def test_the_plan_shows_each_chosen_services_requirements(self, landscape: Page) -> None:
+        await choose(landscape, "dispendukcapil", "ktp")
+        standards = landscape.locator("[data-field=standards]")
+        await expect(standards).to_contain_text("Persyaratan (bawa dokumen ini)")
+        await expect(standards).to_contain_text("Fotokopi Kartu Keluarga")
+        await expect(standards).to_contain_text("Gratis")
+        # The requirements sit beside the choice: the issue button stays in view.
+        await expect(
+            landscape.get_by_role("button", name="Ambil nomor antrean")
+        ).to_be_in_viewport()
+        await landscape.get_by_role("button", name="Tambah layanan lain").click()
+        await choose(landscape, "bpjs-kesehatan", "jkn-daftar")
+        await expect(standards.locator(".k-standard")).to_have_count(2)
+        await expect(standards).to_contain_text("Nomor rekening atau akun autodebet")
+        await shot(landscape, "plan-standards")
+        await landscape.locator("[data-remove='0']").click()
+        await expect(standards.locator(".k-standard")).to_have_count(1)
+        await expect(standards).not_to_contain_text("Fotokopi Kartu Keluarga")
+
+
 class TestRefusals:
     """Quota and hours are shown on the tile before the tap, and after it if they changed."""
 

@@ -110,12 +110,26 @@ function draw() {
     redraw(field("services"), tiles);
   }
   chosenList(field("chosen"), state.plan, text);
+  drawStandards(field("standards"), state.plan);
   field("priority-box").hidden = !(state.plan[0] && state.plan[0].priority_lane);
   const select = field("request-tenant");
   const picked = select.value;
   select.replaceChildren(select.options[0], ...overview.tenants.map((t) => new Option(t.full_name, t.id)));
   select.value = picked;
   field("clock").textContent = overview.time;
+}
+
+/** The chosen services' standards (what to bring first), from the page's templates. */
+function drawStandards(box, plan) {
+  const shown = plan.map((s) => s.id).join(" ");
+  if (box.dataset.shown === shown) return; // unchanged: keep the visitor's scroll and toggles
+  box.dataset.shown = shown;
+  box.replaceChildren(
+    ...plan.flatMap((service) => {
+      const template = document.querySelector(`template[data-standards="${CSS.escape(service.id)}"]`);
+      return template ? [template.content.cloneNode(true)] : [];
+    }),
+  );
 }
 
 /** Swap a grid's tiles, keeping the focus on the same tile across a refresh. */
