@@ -73,7 +73,7 @@ def compose(printer: Dummy, slip: Slip) -> None:
         line(gettext(slip.lang, "Berikutnya: {services}", services=", ".join(slip.next_services)))
     line(slip.issued)
     line()
-    line(gettext(slip.lang, "Pantau antrean Anda dari ponsel: pindai kode QR"))
+    line(gettext(slip.lang, "Pindai untuk memantau antrean dan menilai layanan kami"))
     printer.set(align="center")
     printer.qr(slip.url, size=6, native=True)
     line(gettext(slip.lang, "Simpan tiket ini sampai selesai dilayani."))

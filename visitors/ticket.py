@@ -1,4 +1,5 @@
-"""`/t/<visit token>`: the visitor's phone page, and the forms it posts (cancel).
+"""`/t/<visit token>`: the visitor's phone page, and the forms it posts (cancel, and the
+satisfaction survey of a served ticket).
 
 No login: the visit token in the address is the secret. The page is rendered complete on
 the server (it shows the current state before any script runs) and then kept live over
@@ -23,12 +24,14 @@ from collections.abc import Callable
 
 import segno
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server import dates
 from server.domain import commands as cmd
+from server.domain import ikm
 from server.domain.errors import DomainError
 from server.messages import explain
 from server.service import VenueQueue
@@ -36,6 +39,7 @@ from server.services import services
 from server.web.auth import language, same_origin, say
 from server.web.forms import read_form
 from server.web.pages import page
+from visitors.survey import profile_options
 from visitors.views import VisitProjection, VisitView
 
 FORM_MAX_AGE = 12 * 3600
@@ -97,14 +101,22 @@ async def execute(request: Request, command: cmd.Command, command_id: str, calle
 
 
 def page_state(view: VisitView) -> str:
-    """Which face the page shows: booking, a ticket status, finished or gone."""
-    if view.current is None:
-        if view.booking is None:
-            return "gone"
-        return "booking_cancelled" if view.booking.status == "cancelled" else "booking"
+    """Which face the page shows: booking, a ticket status, finished, the survey of a served
+    ticket or the thanks for it, survey closed, or gone. (ticket-render.js says the same.)"""
+    current, booking = view.current, view.booking
+    if current is None and booking is not None:
+        return "booking_cancelled" if booking.status == "cancelled" else "booking"
+    if current is None or current.status == "done":
+        # Nothing in hand any more: the served tickets' survey, one after the other.
+        if view.survey is not None:
+            return "survey"
+        if view.rated:
+            return "thanks"
+    if current is None:
+        return "survey_closed" if view.survey_closed else "gone"
     if view.finished:
         return "finished"
-    return view.current.status
+    return current.status
 
 
 def qr_svg(text: str) -> str:
@@ -114,7 +126,41 @@ def qr_svg(text: str) -> str:
     return svg
 
 
-async def ticket_page(request: Request, error: str = "", status: int = 200) -> Response:
+class Given:
+    """What a survey form sent, to show it again (checked) when it cannot go through yet."""
+
+    def __init__(self, form: FormData | None = None) -> None:
+        self.answers: dict[str, int] = {}
+        self.comment = ""
+        self.respondent: dict[str, str] = dict.fromkeys(ikm.PROFILE, "")
+        if form is None:
+            return
+        for key in ikm.KEYS:
+            value = str(form.get(key, ""))
+            if value in ("1", "2", "3", "4"):
+                self.answers[key] = int(value)
+        self.comment = str(form.get("comment", ""))
+        for field, options in ikm.PROFILE.items():
+            value = str(form.get(field, ""))
+            self.respondent[field] = value if value in options else ""
+
+    def missing(self) -> list[int]:
+        """The numbers (1–9) of the questions left unanswered."""
+        return [n for n, key in enumerate(ikm.KEYS, 1) if key not in self.answers]
+
+    def command(self, ticket: str) -> cmd.AnswerSurvey:
+        return cmd.AnswerSurvey(
+            answers=self.answers,
+            ticket=ticket,
+            channel="phone",
+            comment=self.comment,
+            respondent=cmd.Respondent(**self.respondent),
+        )
+
+
+async def ticket_page(
+    request: Request, error: str = "", status: int = 200, given: Given | None = None
+) -> Response:
     token = request.path_params["token"]
     visits: VisitProjection = services(request).visits
     view = visits.view(token)
@@ -134,6 +180,11 @@ async def ticket_page(request: Request, error: str = "", status: int = 200) -> R
         booking_day=long_date(booking.day, lang) if booking else "",
         cancel_token=form_token(request, f"cancel:{token}"),
         cancel_booking_token=form_token(request, f"cancel-booking:{token}"),
+        survey_token=form_token(request, f"survey:{token}"),
+        unsur=ikm.UNSUR,
+        profile=profile_options(),
+        max_comment=ikm.MAX_COMMENT,
+        given=given or Given(),
     )
     # The page holds the visit's secret in its address: never cache it, never send it to
     # another site as a referrer ("no-referrer" would also blank our own forms' Origin).
@@ -186,6 +237,46 @@ async def _cancel(
     return _back(token) if not refusal else await ticket_page(request, refusal, 409)
 
 
+async def answer_survey(request: Request) -> Response:
+    """The phone's survey form: the response about the visit's served ticket.
+
+    Which ticket is rated comes from the visit's own index: the form's `ticket` may only
+    pick one of this visit's served tickets (so a double tap on the first survey of a
+    two-service visit does not rate the second one with the same answers); anything else
+    in it is ignored and the visit's next ticket to rate is taken.
+    """
+    token = request.path_params["token"]
+    form = await read_form(request)
+    if not form_ok(request, f"survey:{token}", str(form.get("form", ""))):
+        return await ticket_page(request, _expired_form(request), 403)
+    visits: VisitProjection = services(request).visits
+    lang = language(request)
+    given = Given(form)
+    served = visits.surveyable(token, str(form.get("ticket", ""))) or visits.survey(token)
+    if served is None:
+        # Nothing of this visit to rate: not served yet, or its survey closed.
+        current = visits.ticket(token)
+        if current is not None and current.status != "done":
+            refusal = explain(DomainError("survey_not_served", ticket=current.label), lang)
+            return await ticket_page(request, refusal, 409)
+        return await ticket_page(request, _nothing_to_rate(request), 409)
+    missing = given.missing()
+    if missing and not served.answered:
+        numbers = ", ".join(str(n) for n in missing)
+        return await ticket_page(request, _unanswered(request, numbers), 400, given)
+    # A retry (double tap, back button) is the same command: answered again as the first
+    # time. Other answers to a ticket already rated reuse its id: the first response stands.
+    command_id = visitor_command_id(request, "survey", served.ticket)
+    command = given.command(served.ticket)
+    try:
+        await services(request).queue.execute(command, command_id, f"visit:{token}")
+    except DomainError as error:
+        if error.code == "command_id_reused":
+            error = DomainError("survey_answered", ticket=served.label)
+        return await ticket_page(request, explain(error, lang), 409, given)
+    return _back(token)
+
+
 def _back(token: str) -> Response:
     return RedirectResponse(f"/t/{token}", status_code=303)
 
@@ -198,8 +289,21 @@ def _nothing_to_cancel(request: Request) -> str:
     return say(request, "Tidak ada yang bisa dibatalkan.")
 
 
+def _nothing_to_rate(request: Request) -> str:
+    return say(request, "Tidak ada layanan yang bisa dinilai dari kunjungan ini.")
+
+
+def _unanswered(request: Request, numbers: str) -> str:
+    return say(
+        request,
+        "Mohon jawab semua pertanyaan. Yang belum dijawab: pertanyaan nomor {numbers}.",
+        numbers=numbers,
+    )
+
+
 routes = [
     Route("/t/{token}", ticket_page, methods=["GET"]),
     Route("/t/{token}/cancel", cancel_ticket, methods=["POST"]),
     Route("/t/{token}/cancel-booking", cancel_booking, methods=["POST"]),
+    Route("/t/{token}/survey", answer_survey, methods=["POST"]),
 ]

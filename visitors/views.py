@@ -18,7 +18,7 @@ import msgspec
 
 from server.domain import events as ev
 from server.domain.estimate import WaitRange, wait_range, wait_ranges
-from server.domain.state import Booking, State, Ticket
+from server.domain.state import Booking, State, Surveyable, Ticket
 from server.domain.venue import Venue
 from server.hub import Hub
 from server.i18n import gettext
@@ -85,6 +85,15 @@ class BookingView(msgspec.Struct, frozen=True):
     late_policy: str
 
 
+class SurveyView(msgspec.Struct, frozen=True):
+    """A served ticket of the visit the visitor has not rated yet (the next one to rate)."""
+
+    ticket: str
+    label: str
+    service_name: str
+    tenant_name: str
+
+
 class VisitView(msgspec.Struct, frozen=True):
     venue: str
     timezone: str
@@ -95,6 +104,12 @@ class VisitView(msgspec.Struct, frozen=True):
     booking: BookingView | None
     alert: bool
     finished: bool
+    # The satisfaction survey: the next served ticket still to rate, whether one of the
+    # visit's tickets was rated already, and whether the visit is known only as one whose
+    # survey closed (yesterday's visits stay known through their survey; see `_surveys`).
+    survey: SurveyView | None = None
+    rated: bool = False
+    survey_closed: bool = False
 
 
 def booking_view(venue: Venue, booking: Booking) -> BookingView:
@@ -116,6 +131,9 @@ def booking_view(venue: Venue, booking: Booking) -> BookingView:
 
 
 Ranges = dict[str, WaitRange]
+# What the projection knows of one visit: today's tickets, its booking, its served tickets
+# open for a survey, and whether its survey closed at the latest rollover.
+Index = tuple[list[str], str | None, list[str], bool]
 
 
 def wait_text(wait: WaitRange, lang: str = "id") -> str:
@@ -194,6 +212,18 @@ def visit_view(
     )
 
 
+def survey_fields(venue: Venue, surveys: list[Surveyable]) -> dict[str, SurveyView | bool | None]:
+    """The survey part of a visit's view, from the visit's tickets open for a survey."""
+    pending = next((s for s in surveys if not s.answered), None)
+    survey = None
+    if pending is not None:
+        service = venue.service(pending.service)
+        survey = SurveyView(
+            pending.ticket, pending.label, service.name, _tenant_name(venue, service.tenant)
+        )
+    return {"survey": survey, "rated": any(s.answered for s in surveys)}
+
+
 def _step(venue: Venue, service_id: str, label: str, status: str) -> StepView:
     service = venue.service(service_id)
     return StepView(service_id, service.name, _tenant_name(venue, service.tenant), label, status)
@@ -207,10 +237,17 @@ def _tenant_name(venue: Venue, tenant_id: str) -> str:
 class VisitProjection:
     """Publishes each watched visit's view to `visit:<token>`, once per batch of events.
 
-    It indexes visits as the log goes by (visit -> today's tickets, visit -> booking), so a
-    lookup never scans the day's tickets. When a lane moves, every waiting ticket of the
-    services sharing a counter with it may have a new position or estimate: those visits,
-    and only those with a subscriber, are rebuilt.
+    It indexes visits as the log goes by (visit -> today's tickets, visit -> booking, visit
+    -> its served tickets open for a survey), so a lookup never scans the day's tickets.
+    When a lane moves, every waiting ticket of the services sharing a counter with it may
+    have a new position or estimate: those visits, and only those with a subscriber, are
+    rebuilt.
+
+    The survey index outlives the day's tickets: the domain keeps a served ticket open for
+    a survey until the end of the next service day (`State.surveys`), so yesterday's token
+    still shows its survey. The visits whose surveys closed at the latest rollover that
+    closed any are remembered too (one day's worth, so memory stays bounded): their token
+    says "survey closed" instead of "not found".
     """
 
     def __init__(self, venue: Venue, state: State, hub: Hub) -> None:
@@ -219,6 +256,8 @@ class VisitProjection:
         self._batch = OncePerBatch(self.flush)
         self._tickets: dict[str, list[str]] = {}
         self._bookings: dict[str, str] = {}
+        self._surveys: dict[str, list[str]] = {}
+        self._closed: set[str] = set()
         self._service_of: dict[str, str] = {}
         self._dirty_visits: set[str] = set()
         self._dirty_services: set[str] = set()
@@ -228,12 +267,21 @@ class VisitProjection:
         self._again = False
         self._neighbours = self._services_sharing_counters()
         self._reindex_bookings()
+        self._reindex_surveys()
 
     # --- TopicSource ----------------------------------------------------------------------
 
     def knows(self, topic: str) -> bool:
         kind, _, token = topic.partition(":")
-        return kind == "visit" and (token in self._tickets or token in self._bookings)
+        return kind == "visit" and self._known(token)
+
+    def _known(self, token: str) -> bool:
+        return (
+            token in self._tickets
+            or token in self._bookings
+            or token in self._surveys
+            or token in self._closed
+        )
 
     def may_watch(self, topic: str, viewer: Viewer) -> bool:
         # The token is the secret (>= 128 random bits): holding it is the permission.
@@ -249,21 +297,47 @@ class VisitProjection:
     # --- views ----------------------------------------------------------------------------
 
     def view(self, token: str, ranges: Ranges | None = None) -> VisitView | None:
-        """The visit's current view, or None for a token of no ticket today nor booking."""
+        """The visit's current view, or None for a token of no ticket today, no booking, no
+        survey open or lately closed."""
         return self._view(self.state, self._index(token), ranges)
 
-    def _index(self, token: str) -> tuple[list[str], str | None]:
-        return list(self._tickets.get(token, [])), self._bookings.get(token)
+    def _index(self, token: str) -> Index:
+        return (
+            list(self._tickets.get(token, [])),
+            self._bookings.get(token),
+            list(self._surveys.get(token, [])),
+            token in self._closed,
+        )
 
-    def _view(
-        self, state: State, index: tuple[list[str], str | None], ranges: Ranges | None
-    ) -> VisitView | None:
-        ids, code = index
+    def _view(self, state: State, index: Index, ranges: Ranges | None) -> VisitView | None:
+        ids, code, served, closed = index
         booking = state.bookings.get(code) if code else None
         tickets = [state.tickets[i] for i in ids if i in state.tickets]
-        if not tickets and booking is None:
+        surveys = [state.surveys[i] for i in served if i in state.surveys]
+        if not tickets and booking is None and not surveys:
+            if not closed:
+                return None
+            return msgspec.structs.replace(self.gone(), survey_closed=True)
+        view = visit_view(self.venue, state, tickets, booking, ranges)
+        if not surveys:
+            return view
+        return msgspec.structs.replace(view, **survey_fields(self.venue, surveys))
+
+    def survey(self, token: str) -> Surveyable | None:
+        """The visit's next served ticket still to rate, if its survey is open."""
+        for ticket in self._surveys.get(token, []):
+            found = self.state.surveys.get(ticket)
+            if found is not None and not found.answered:
+                return found
+        return None
+
+    def surveyable(self, token: str, ticket: str) -> Surveyable | None:
+        """The visit's own served ticket `ticket` still open for a survey (answered or not);
+        None for a ticket of another visit, or closed."""
+        found = self.state.surveys.get(ticket)
+        if found is None or found.visit != token or ticket not in self._surveys.get(token, []):
             return None
-        return visit_view(self.venue, state, tickets, booking, ranges)
+        return found
 
     def gone(self) -> VisitView:
         """What a phone still watching a visit that no longer exists is shown."""
@@ -305,7 +379,7 @@ class VisitProjection:
             frozen = self.state.copy()
             self._computing = asyncio.get_running_loop().create_task(self._later(frozen, watched))
 
-    async def _later(self, frozen: State, watched: dict[str, tuple[list[str], str | None]]) -> None:
+    async def _later(self, frozen: State, watched: dict[str, Index]) -> None:
         try:
             ranges = await asyncio.to_thread(wait_ranges, self.venue, frozen)
             self._publish(frozen, watched, ranges)
@@ -315,9 +389,7 @@ class VisitProjection:
                 self._again = False
                 self.flush()
 
-    def _publish(
-        self, state: State, watched: dict[str, tuple[list[str], str | None]], ranges: Ranges | None
-    ) -> None:
+    def _publish(self, state: State, watched: dict[str, Index], ranges: Ranges | None) -> None:
         for visit, index in watched.items():
             topic = PREFIX + visit
             # A visit gone from the index (yesterday's, at the day's rollover) says so.
@@ -336,7 +408,7 @@ class VisitProjection:
         services, self._dirty_services = self._dirty_services, set()
         everything, self._everything = self._everything, False
         if everything:
-            return {*self._tickets, *self._bookings, *visits}
+            return {*self._tickets, *self._bookings, *self._surveys, *self._closed, *visits}
         if services:
             visits |= {t.visit for t in self.state.waiting() if t.service in services}
         return visits
@@ -347,8 +419,18 @@ class VisitProjection:
             self._service_of.clear()
             self._published.clear()
             self._reindex_bookings()
+            before = set(self._surveys)
+            self._reindex_surveys()
+            self._closed = (before - set(self._surveys)) or self._closed
             self._everything = True
             return
+        if isinstance(event, ev.TicketDone):
+            self._note_served(event.ticket, state)
+        elif isinstance(event, ev.SurveyAnswered):
+            served = state.surveys.get(event.ticket) if event.ticket else None
+            if served is not None:
+                self._dirty_visits.add(served.visit)
+            return  # a response moves no lane
         if isinstance(event, ev.BookingMade):
             self._bookings[event.visit] = event.booking
             self._dirty_visits.add(event.visit)
@@ -372,6 +454,21 @@ class VisitProjection:
         before = self._service_of.get(ticket.id, ticket.service)
         self._service_of[ticket.id] = ticket.service
         self._dirty_services |= self._neighbours[before] | self._neighbours[ticket.service]
+
+    def _note_served(self, ticket: str, state: State) -> None:
+        served = state.surveys.get(ticket)
+        if served is None:
+            return
+        tickets = self._surveys.setdefault(served.visit, [])
+        if ticket not in tickets:
+            tickets.append(ticket)
+        self._closed.discard(served.visit)
+
+    def _reindex_surveys(self) -> None:
+        """Visit -> its served tickets open for a survey, in the order they were served."""
+        self._surveys = {}
+        for served in self.state.surveys.values():
+            self._surveys.setdefault(served.visit, []).append(served.ticket)
 
     def _reindex_bookings(self) -> None:
         self._bookings = {b.visit: b.id for b in self.state.bookings.values()}

@@ -102,7 +102,9 @@ class TestTakingANumber:
         ticket = portrait.locator("[data-screen=ticket]")
         await expect(ticket.locator("[data-field=t-label]")).to_have_text("A-001")
         await expect(ticket).to_contain_text("Perekaman KTP-el")
-        await expect(ticket).to_contain_text("Pantau antrean Anda dari ponsel")
+        await expect(ticket).to_contain_text(
+            "Pindai untuk memantau antrean dan menilai layanan kami"
+        )
         qr = ticket.locator("[data-field=t-qr]")
         await expect(qr.locator("svg path")).to_have_count(1)
         url = await qr.get_attribute("data-url")

@@ -151,17 +151,20 @@ class TestEndings:
         assert answer.status_code == 403
         assert "Formulir kedaluwarsa" in answer.text
 
-    async def test_thank_you_when_all_is_done(
+    async def test_the_survey_when_all_is_done(
         self, live_server: LiveServer, staff: Staff, phone: Page
     ) -> None:
+        """Served, the page asks for the satisfaction survey (tests/browser/test_survey_page.py
+        answers it)."""
         visit = issue(staff)
         await phone.goto(f"{live_server.url}/t/{visit}")
         serve(staff, "1", "open_counter", "call_next", "start_serving")
         await expect(phone.locator("[data-f=counter2]")).to_have_text("Loket 1")
         await expect(phone.locator("[data-f=counter2]")).to_be_visible()
         serve(staff, "1", "done")
-        await expect(phone.get_by_text("Terima kasih", exact=True)).to_be_visible()
-        await phone.screenshot(path=artifact("phone-thanks.png"), full_page=True)
+        await expect(phone.get_by_role("heading", name="Bagaimana layanan kami?")).to_be_visible()
+        await expect(phone.locator("[data-f=counter2]")).to_be_hidden()
+        await phone.screenshot(path=artifact("phone-survey.png"), full_page=True)
 
     async def test_an_unknown_token_is_a_clear_404(
         self, live_server: LiveServer, phone: Page

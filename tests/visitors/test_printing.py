@@ -62,7 +62,7 @@ class TestSlip:
         send(printer.address, job(SLIP), timeout=3)
         data = printer.captured()
         assert b"A-007" in data and b"Perekaman KTP-el" in data
-        assert b"Pantau antrean Anda dari ponsel: pindai kode QR" in data
+        assert b"Pindai untuk memantau antrean dan menilai layanan kami" in data
         assert b"\x1d(k" in data  # GS ( k: a native QR code ...
         assert SLIP.url.encode() in data  # ... of the phone page
         assert b"\x1dV" in data  # GS V: cut
@@ -78,7 +78,7 @@ class TestSlip:
         import msgspec
 
         data = job(msgspec.structs.replace(SLIP, lang="en"))
-        assert b"Follow your place in the queue on your phone" in data
+        assert b"Scan to follow the queue and rate our service" in data
 
 
 class TestFailure:

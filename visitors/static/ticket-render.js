@@ -10,14 +10,23 @@ export function fields(root) {
   return found;
 }
 
-/** Which face the page shows: booking, a ticket status, finished or gone. */
+/** Which face the page shows: booking, a ticket status, finished, the survey of a served
+ * ticket or the thanks for it, survey closed, or gone (as `page_state` in ticket.py). */
 export function pageState(view) {
-  if (!view.current) {
-    if (!view.booking) return "gone";
+  const c = view.current;
+  if (!c && view.booking) {
     return view.booking.status === "cancelled" ? "booking_cancelled" : "booking";
   }
-  return view.finished ? "finished" : view.current.status;
+  if (!c || c.status === "done") {
+    if (view.survey) return "survey";
+    if (view.rated) return "thanks";
+  }
+  if (!c) return view.survey_closed ? "survey_closed" : "gone";
+  return view.finished ? "finished" : c.status;
 }
+
+/** The faces the server renders forms into (the survey's, with its signed form token). */
+export const SERVER_FACES = new Set(["survey", "thanks", "survey_closed"]);
 
 export function waitText(current) {
   return pick(current.wait_id, current.wait_en);

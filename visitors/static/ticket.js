@@ -5,7 +5,8 @@
 import { connect } from "/static/server/socket.js";
 import * as alerts from "./ticket-alert.js";
 import { fill } from "/static/server/kit/i18n.js";
-import { fields, pageState, render, waitText } from "./ticket-render.js";
+import { SERVER_FACES, fields, pageState, render, waitText } from "./ticket-render.js";
+import { stepper } from "./ticket-survey.js";
 
 const CLOSE_FORBIDDEN = 4403;
 const root = document.getElementById("ticket");
@@ -16,12 +17,22 @@ let soundOn = false;
 
 function summary(view) {
   const c = view.current;
-  return { state: pageState(view), id: c?.id, ahead: c?.ahead, recalls: c?.recalls ?? 0, alert: view.alert };
+  return {
+    state: pageState(view), id: c?.id, ahead: c?.ahead, recalls: c?.recalls ?? 0,
+    alert: view.alert, survey: view.survey?.ticket,
+  };
 }
 
 function show(view) {
   const before = last;
   last = summary(view);
+  const changed = before.state !== last.state || before.survey !== last.survey;
+  if (changed && (SERVER_FACES.has(last.state) || SERVER_FACES.has(before.state))) {
+    // The survey is a form the server renders (its signed token, the questions): the page
+    // is loaded again for it, as it is when the service ends with the visitor watching.
+    location.reload();
+    return;
+  }
   const state = render(root, f, view, text);
   soundControls(state);
   tell(before, last, view.current);
@@ -64,6 +75,7 @@ f.sound.addEventListener("click", () => {
   soundControls(last.state);
 });
 soundControls(last.state);
+if (f["survey-form"]) stepper(f["survey-form"]);
 
 const connection = connect({
   topics: [`visit:${root.dataset.token}`],
