@@ -3,7 +3,6 @@ problem of a bad file listed at once and nothing imported then, nothing imported
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 from collections import Counter
@@ -12,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from managers import ikm_import
-from managers.ikm_import import add_import_parser, parse
+from managers.ikm_import import parse
 from server import config
+from server.cli import main
 from server.domain import events as ev
 from server.domain.events import decode_event
 from server.service import VenueQueue
@@ -28,11 +28,8 @@ SAMPLE = Path(ikm_import.__file__).parent / "samples" / "skm-contoh.csv"
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """`antrean ikm ...` as the lead wires it: a parser with the import action."""
-    parser = argparse.ArgumentParser(prog="antrean ikm")
-    add_import_parser(parser.add_subparsers(required=True, metavar="ACTION"))
-    args = parser.parse_args(list(argv))
-    code: int = args.handler(args)
+    """`antrean ikm ...`, through the `antrean` command itself."""
+    code = main(["ikm", *argv])
     out, err = capsys.readouterr()
     return code, out, err
 
