@@ -84,6 +84,19 @@ class TestLivePosition:
         await expect(phone.locator("[data-f=ahead]")).to_be_hidden()
         await phone.screenshot(path=artifact("phone-called.png"), full_page=True)
 
+    async def test_what_to_bring_is_one_tap_away_while_waiting(
+        self, live_server: LiveServer, staff: Staff, phone: Page
+    ) -> None:
+        visit = issue(staff)
+        await phone.goto(f"{live_server.url}/t/{visit}")
+        ready = phone.locator(".ready")
+        await ready.get_by_text("Persyaratan dan standar pelayanan").tap()
+        await expect(ready).to_contain_text("Fotokopi Kartu Keluarga")
+        await expect(ready).to_contain_text("Waktu penyelesaian")
+        await phone.screenshot(path=artifact("phone-standards.png"), full_page=True)
+        serve(staff, "1", "open_counter", "call_next", "start_serving")
+        await expect(ready).to_be_hidden(timeout=CALLED_IN)
+
     async def test_the_sound_button_turns_sound_on_once(
         self, live_server: LiveServer, staff: Staff, phone: Page
     ) -> None:
