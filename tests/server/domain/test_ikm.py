@@ -133,6 +133,61 @@ class TestTheRegulationsArithmetic:
         ]
 
 
+class TestPublishedReports:
+    """Figures that units published, recomputed from what they printed."""
+
+    def test_bantul_dinas_pertanahan_dan_tata_ruang_2023(self) -> None:
+        # skm.bantulkab.go.id/skpd-45c48cce2e2d7fbdea1afc51c7c6ad26: IKM 2023 printed as
+        # 87,28 from these NRRs (2 decimals; the respondent count is not printed, so 100
+        # respondents whose sums give exactly these NRRs). With the weight rounded to
+        # 0,111 the same NRRs give 87,19, which is not what they published.
+        printed = {
+            "persyaratan": 331,
+            "prosedur": 335,
+            "waktu": 349,
+            "biaya": 393,
+            "produk": 345,
+            "kompetensi": 339,
+            "perilaku": 339,
+            "pengaduan": 376,
+            "sarana": 335,
+        }
+        result = ikm.compute(printed, 100)
+        assert (result.value, result.mutu, result.kinerja) == (Decimal("87.28"), "B", "Baik")
+        assert result.weakest == "persyaratan"
+        rounded_weight = sum(Fraction(v, 100) for v in printed.values()) * Fraction(111, 1000) * 25
+        assert ikm.round2(rounded_weight) == Decimal("87.19")
+
+    def test_a_quarters_totals_from_an_skm_application(self) -> None:
+        # github.com/rennn9/GASPUL_BACKEND rumus_perhitungan_ikm_lengkap.md (Triwulan III,
+        # 29 respondents; its U8 is Sarana and U9 Pengaduan): 955 points in all, IKM 91,48.
+        # The same file also prints 90,56, from weights of 0,11: a whole point too low.
+        totals = {
+            "persyaratan": 105,
+            "prosedur": 101,
+            "waktu": 100,
+            "biaya": 116,
+            "produk": 102,
+            "kompetensi": 105,
+            "perilaku": 106,
+            "sarana": 105,
+            "pengaduan": 115,
+        }
+        result = ikm.compute(totals, 29)
+        assert (result.value, result.mutu) == (Decimal("91.48"), "A")
+        assert result.weakest == "waktu"
+        eleven = sum(Fraction(v, 29) for v in totals.values()) * Fraction(11, 100) * 25
+        assert ikm.round2(eleven) == Decimal("90.56")
+
+    def test_tulang_bawang_barat_dukcapil_2023_s1(self) -> None:
+        # e-smile.tubaba.go.id/main/skm/laporan/online (Disdukcapil Tulang Bawang Barat,
+        # semester 1 2023): one respondent, all 4s, "IKM UNIT PELAYANAN 100 (Sangat Baik)";
+        # their stated 0,111 weight would have printed 99,90.
+        result = ikm.compute(dict.fromkeys(ikm.KEYS, 4), 1)
+        assert (result.value, result.kinerja) == (Decimal("100.00"), "Sangat Baik")
+        assert ikm.round2(Fraction(4) * 9 * Fraction(111, 1000) * 25) == Decimal("99.90")
+
+
 responses = st.lists(
     st.fixed_dictionaries({key: st.integers(1, 4) for key in ikm.KEYS}), min_size=1, max_size=60
 )
