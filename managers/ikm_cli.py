@@ -47,7 +47,9 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     period.add_argument("--semester", type=_period_type("semester"), help="YYYY-Sn (S1 Jan-Jun)")
     period.add_argument("--year", type=_period_type("year"), help="YYYY")
     report.add_argument("--tenant", default=None, help="one tenant (its id in the venue file)")
-    report.add_argument("--format", choices=("csv",), default=None, help="default: csv")
+    report.add_argument(
+        "--format", choices=("csv", "pdf"), default=None, help="default: from --out, else csv"
+    )
     report.add_argument("--out", default=None, help="file to write (default: ikm-...)")
     report.add_argument("--lang", choices=("id", "en"), default="id")
     report.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
@@ -79,7 +81,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"antrean: no event log at {url.removeprefix('sqlite://')}", file=sys.stderr)
         return 1
     period: Period = args.month or args.quarter or args.semester or args.year
-    fmt = args.format or "csv"
+    fmt = args.format or ("pdf" if str(args.out or "").lower().endswith(".pdf") else "csv")
     out = Path(args.out or file_name(venue, period, args.tenant, fmt))
     data = asyncio.run(
         _bytes(url, venue, period, args.tenant, fmt, args.lang, _ProgressBar(args.lang))
@@ -107,4 +109,8 @@ async def _bytes(
     finally:
         await log.close()
     language: Lang = "en" if lang == "en" else "id"
+    if fmt == "pdf":
+        from managers.ikm_pdf import render_ikm_pdf
+
+        return render_ikm_pdf(report, language)
     return render_ikm_csv(report, language)

@@ -364,3 +364,38 @@ def test_the_daily_report_csv_has_an_ikm_section(november: Log) -> None:
     assert rows[1][:5] == ["total", "", "3", "89.81", "A"]
     assert rows[2][:4] == ["instansi", "Dispendukcapil", "2", "97.22"]
     assert rows[3][:6] == ["instansi", "Satpas SIM", "1", "75.00", "C", "Kurang Baik"]
+
+
+def test_the_monthly_report_pdf_has_an_ikm_section(november: Log) -> None:
+    import pypdfium2  # type: ignore[import-untyped]  # pypdfium2 ships no type hints
+
+    from managers.report_pdf import render_pdf
+
+    builder = ReportBuilder(november.q.venue, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    for event in november.events:
+        builder.add(event)
+    pdf = pypdfium2.PdfDocument(render_pdf(builder.finish()))
+    try:
+        text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+    section = text.split("Indeks Kepuasan Masyarakat (IKM)")[1]
+    # Dispendukcapil: KTP 4s, KTP 4s but cost 2, KK 3s: (8 × 11/3 + 9/3) / 9 × 25 = 89,81.
+    assert "Dispendukcapil" in section and "89,81" in section and "Biaya/Tarif" in section
+    assert "Satpas SIM" in section and "75,00" in section and "Kurang Baik" in section
+
+
+def test_the_cli_writes_a_pdf(tmp_path: Path) -> None:
+    log = Log(VENUE)
+    log.day(11, 24)
+    ticket = log.serve("ktp", "1")
+    log.answer(ticket, ALL4, comment="Mantap")
+    data = tmp_path / "data"
+    data.mkdir()
+    asyncio.run(write_log(data / "antrean.db", log.events))
+    venue = tmp_path / "venue.toml"
+    venue.write_text(venue_toml())
+    out = tmp_path / "ikm.pdf"
+    args = ["ikm", "report", "--month", "2026-11", "--out", str(out)]
+    assert main([*args, "--venue", str(venue), "--data", str(data)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
