@@ -128,13 +128,11 @@ class _Pdf:
             (self.t("mutu"), result.mutu),
             (self.t("kinerja"), words.kinerja(result.kinerja, self.lang)),
         ]
-        for index, (label, value) in enumerate(summary):
+        for label, value in summary:
             style.append(("BACKGROUND", (0, len(rows)), (-1, len(rows)), TOTAL_BG))
             style.append(("SPAN", (0, len(rows)), (2, len(rows))))
-            # Vera has no Σ: the Symbol font's S is the sign.
-            sign = ' (<font name="Symbol">S</font>)' if index == 0 else ""
-            cell = self.p(f"<b>{escape(label)}</b>{sign}", "cell")
-            rows.append([cell, "", "", f"{value}", ""])
+            # (The font has no Σ, and a substituted glyph prints as a box: words only.)
+            rows.append([self.p(f"<b>{escape(label)}</b>", "cell"), "", "", f"{value}", ""])
         widths = [9 * mm, 74 * mm, 18 * mm, 22 * mm, BAR_WIDTH + 6 * mm]
         table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(_table_style(style))
@@ -193,7 +191,7 @@ class _Pdf:
             return []
         widths = [66 * mm, 20 * mm, 24 * mm, 12 * mm, 24 * mm, 34 * mm]
         table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
-        table.setStyle(_table_style(style))
+        table.setStyle(_table_style([*style, ("ALIGN", (3, 0), (-1, -1), "LEFT")]))
         return [CondPageBreak(40 * mm), self.p(escape(self.t("per_scope")), "h2"), table]
 
     def _scope_row(self, scope: Scope, name: str) -> list[Any]:
