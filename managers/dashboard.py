@@ -26,6 +26,9 @@ What the figures mean (today = the venue-local day of the state):
   today (called after too long a wait, or over it now).
 - *charts*: per tenant every 5 minutes of venue time, the tickets waiting and the average
   wait of the tickets first called in those 5 minutes.
+- *IKM this month*: the satisfaction index of the responses rating a day of the current
+  venue-local month (`SurveyAnswered.day`), for the venue and each tenant: one
+  `ikm.Tally` per month and scope, added to per response (never a re-fold).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from managers.dashboard_views import (
     CounterRow,
     DashboardView,
     Figures,
+    IkmView,
     Series,
     ServiceRow,
     TenantBlock,
@@ -53,6 +57,7 @@ from managers.reports import nearest_rank
 from managers.tallies import CounterWatch, Tallies, minutes
 from managers.webhook import Webhook
 from server.domain import events as ev
+from server.domain import ikm
 from server.domain.estimate import service_minutes
 from server.domain.state import State
 from server.domain.venue import Service, Venue
@@ -100,6 +105,8 @@ class Dashboard:
         self.tick_seconds = tick_seconds
         self.tallies = Tallies(venue.services)
         self.series: dict[str, list[tuple[int, int, float | None]]] = {t: [] for t in venue.tenants}
+        # (year, month) of the day rated -> scope (ALL or a tenant) -> its responses.
+        self.ikm_months: dict[tuple[int, int], dict[str, ikm.Tally]] = {}
         self.alerts: dict[str, Alert] = {}  # by key
         self.sent: set[str] = set()  # alert ids handed to the webhook by this process
         self._next_sample: dt.datetime | None = None
@@ -170,6 +177,8 @@ class Dashboard:
         self._sample_until(event.at)
         if isinstance(event, ev.DayStarted):
             self._new_day(event.at)
+        elif isinstance(event, ev.SurveyAnswered):
+            self._answered(event)
         ticket = getattr(event, "ticket", None)
         if isinstance(ticket, str) and ticket in state.tickets:
             self.tallies.note_ticket(self.venue, event, ticket, state)
@@ -181,6 +190,37 @@ class Dashboard:
                 self.tallies.watch_counter(self.venue, cid, event.at, state)
         if self._live:
             self._batch.note()
+
+    def _answered(self, event: ev.SurveyAnswered) -> None:
+        month = (event.day.year, event.day.month)
+        scopes = self.ikm_months.setdefault(month, {})
+        for scope in (ALL, event.tenant):
+            tally = scopes.get(scope)
+            if tally is None:
+                tally = scopes[scope] = ikm.Tally()
+            tally.add(event.answers)
+        # Only this month and the last one can still be shown (a response rating the last
+        # day of a month may come on the first of the next).
+        newest = max(self.ikm_months)
+        keep = (newest[0], newest[1] - 1) if newest[1] > 1 else (newest[0] - 1, 12)
+        for old in [m for m in self.ikm_months if m < keep]:
+            del self.ikm_months[old]
+
+    def _ikm_view(self, scope: str, now: dt.datetime) -> IkmView:
+        local = self.venue.local(now)
+        tally = self.ikm_months.get((local.year, local.month), {}).get(scope)
+        month = f"{local:%Y-%m}"
+        result = tally.result() if tally is not None else None
+        if result is None:
+            return IkmView(month=month)
+        return IkmView(
+            month=month,
+            respondents=result.respondents,
+            value=float(result.value),
+            mutu=result.mutu,
+            kinerja=result.kinerja,
+            weakest=result.weakest,
+        )
 
     def _new_day(self, at: dt.datetime) -> None:
         self.tallies = Tallies(self.venue.services)
@@ -263,6 +303,7 @@ class Dashboard:
             tenants=tenants,
             zones=[self._zone_row(z) for z in zones],
             alerts=alerts,
+            ikm=self._ikm_view(ALL, now),
         )
         views = {f"manager:{ALL}": every}
         for block in tenants:
@@ -273,6 +314,7 @@ class Dashboard:
                 tenants=[block],
                 zones=[],
                 alerts=[a for a in alerts if a.tenant == block.id],
+                ikm=block.ikm,
             )
         return views
 
@@ -372,6 +414,7 @@ class Dashboard:
                 waiting=[w for _, w, _ in samples],
                 avg_wait=[a for _, _, a in samples],
             ),
+            ikm=self._ikm_view(tenant_id, now),
         )
 
     def _service_row(self, service: Service, tallies: Tallies, now: dt.datetime) -> ServiceRow:

@@ -58,6 +58,19 @@ class Series(msgspec.Struct, frozen=True):
     avg_wait: list[float | None]
 
 
+class IkmView(msgspec.Struct, frozen=True):
+    """The satisfaction index of this month so far (by the day rated): `value` is the
+    converted IKM (25–100, 2 decimals), None before the first response; `weakest` the
+    unsur key with the lowest NRR."""
+
+    month: str  # YYYY-MM
+    respondents: int = 0
+    value: float | None = None
+    mutu: str = ""
+    kinerja: str = ""
+    weakest: str = ""
+
+
 class TenantBlock(msgspec.Struct, frozen=True):
     id: str
     name: str
@@ -66,6 +79,7 @@ class TenantBlock(msgspec.Struct, frozen=True):
     services: list[ServiceRow]
     counters: list[CounterRow]
     series: Series
+    ikm: IkmView | None = None
 
 
 class ZoneRow(msgspec.Struct, frozen=True):
@@ -99,3 +113,4 @@ class DashboardView(msgspec.Struct, frozen=True):
     tenants: list[TenantBlock]
     zones: list[ZoneRow]
     alerts: list[AlertView]
+    ikm: IkmView | None = None

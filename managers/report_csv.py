@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from managers import ikm_wording
 from managers.report_wording import CHANNEL_NAMES, COLUMNS, Lang, format_period, text, title
 from managers.reports import Figures, Report
 from server.i18n import gettext
@@ -86,6 +87,26 @@ def _hour_rows(report: Report, lang: Lang) -> Iterable[list[str]]:
                 yield [row.day.isoformat(), f"{hour:02d}:00", str(issued), str(served)]
 
 
+def _ikm_rows(report: Report, lang: Lang) -> Iterable[list[str]]:
+    """The satisfaction index of the venue (or the tenant) and each tenant, briefly."""
+    words = ikm_wording.text
+    keys = ("respondents", "ikm_value", "mutu", "kinerja", "weakest", "population")
+    yield [text("level", lang), text("tenant", lang), *(words(k, lang) for k in keys)]
+    if report.ikm is None:
+        return
+    scopes = [report.ikm.main] if report.ikm.tenant is None else []
+    for scope in [*scopes, *report.ikm.tenants]:
+        result = scope.result
+        level = text("level_total" if scope.scope == "venue" else "level_tenant", lang)
+        name = "" if scope.scope == "venue" else scope.name
+        figures = ["", "", "", ""]
+        if result is not None:
+            weakest = ikm_wording.unsur_name(result.weakest, lang)
+            figures = [str(result.value), result.mutu, ikm_wording.kinerja(result.kinerja, lang)]
+            figures.append(weakest)
+        yield [level, name, str(scope.respondents), *figures, str(scope.population)]
+
+
 def render_csv(report: Report, lang: Lang = "id") -> bytes:
     """The report as one CSV file (see the module docstring for its layout)."""
     out = io.StringIO()
@@ -105,9 +126,12 @@ def render_csv(report: Report, lang: Lang = "id") -> bytes:
         ("requests", _request_rows(report, lang)),
         ("per_day", _day_rows(report, lang)),
         ("per_hour", _hour_rows(report, lang)),
+        ("ikm", _ikm_rows(report, lang)),
     ]
     for key, rows in sections:
         writer.writerow([])
-        writer.writerow([text(key, lang)])
+        writer.writerow(
+            [ikm_wording.text("ikm_section", lang) if key == "ikm" else text(key, lang)]
+        )
         writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

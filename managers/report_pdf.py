@@ -44,6 +44,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 
+from managers import ikm_wording
 from managers.report_wording import (
     COLUMNS,
     DEFINITIONS,
@@ -130,6 +131,7 @@ class _Pdf:
             PageBreak(),
             *self.officer_table(),
             *self.request_list(),
+            *self.ikm_table(),
             *self.definitions(),
         ]
 
@@ -369,6 +371,41 @@ class _Pdf:
             table.setStyle(_table_style([]))
             flow += [table, Spacer(1, 3 * mm)]
         return flow
+
+    def ikm_table(self) -> list[Any]:
+        """The satisfaction index of the venue and each tenant, briefly (the IKM report has
+        it in full)."""
+        ikm = self.report.ikm
+        heading = self.p(ikm_wording.text("ikm_section", self.lang), "h2")
+        if ikm is None or not ikm.main.respondents:
+            return [heading, self.p(ikm_wording.text("no_respondents", self.lang))]
+        keys = ("respondents", "ikm_value", "mutu_short", "kinerja_short", "weakest")
+        head = [self.p(self.t("tenant"), "head")]
+        head += [self.p(ikm_wording.text(k, self.lang), "head") for k in keys]
+        rows: list[list[Any]] = [head]
+        style: list[tuple[Any, ...]] = []
+        scopes = [ikm.main] if ikm.tenant is None else []
+        for scope in [*scopes, *ikm.tenants]:
+            result = scope.result
+            if result is None:
+                continue
+            if scope.scope == "venue":
+                style += _band(len(rows), TOTAL_BG)
+            name = self.t("total") if scope.scope == "venue" else scope.name
+            rows.append(
+                [
+                    self.p(escape(name), "cell"),
+                    self.n(result.respondents),
+                    ikm_wording.number(result.value, 2, self.lang),
+                    result.mutu,
+                    ikm_wording.kinerja(result.kinerja, self.lang),
+                    self.p(escape(ikm_wording.unsur_name(result.weakest, self.lang)), "cell"),
+                ]
+            )
+        widths = [55 * mm, 20 * mm, 24 * mm, 12 * mm, 25 * mm, 44 * mm]
+        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(_table_style(style))
+        return [CondPageBreak(40 * mm), heading, table]
 
     def definitions(self) -> list[Any]:
         items = [self.p(gettext(self.lang, definition), "small") for definition in DEFINITIONS]

@@ -1,4 +1,6 @@
-"""Report downloads: `/manager/reports` (the form) and `/manager/reports/file` (CSV or PDF).
+"""Report downloads: `/manager/reports` (the forms), `/manager/reports/file` (the daily or
+monthly report, CSV or PDF) and `/manager/reports/ikm` (the IKM report of a month,
+quarter, semester or year, CSV or PDF).
 
 A report is a fold over the whole event log, which takes about a second for a busy month.
 It runs in a worker thread with its own connection to the log, so the hub and every
@@ -14,6 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from managers.ikm import IkmReport, Period, build_ikm, parse_period
+from managers.ikm_cli import file_name as ikm_file_name
+from managers.ikm_csv import render_ikm_csv
+from managers.ikm_pdf import render_ikm_pdf
 from managers.report_csv import render_csv
 from managers.report_pdf import render_pdf
 from managers.report_wording import Lang
@@ -60,12 +66,91 @@ class _Choice:
             self.period = f"{self.start:%Y-%m}"
 
 
+def ikm_periods(today: dt.date) -> list[tuple[str, list[str]]]:
+    """The periods the IKM form offers, newest first: the last 12 months, the quarters and
+    semesters of this year and the last, and the two years."""
+    months, year, month = [], today.year, today.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    years = [today.year, today.year - 1]
+    current_q, current_s = (today.month + 2) // 3, (today.month + 5) // 6
+    quarters = [
+        f"{y}-Q{q}" for y in years for q in (4, 3, 2, 1) if y < today.year or q <= current_q
+    ]
+    semesters = [f"{y}-S{n}" for y in years for n in (2, 1) if y < today.year or n <= current_s]
+    return [
+        ("month", months),
+        ("quarter", quarters),
+        ("semester", semesters),
+        ("year", [str(y) for y in years]),
+    ]
+
+
 async def reports(request: Request) -> Response:
     user, _, watchable = await manager_access(request)
     venue: Venue = services(request).venue
     today = venue.local(services(request).queue.clock()).date()
     tenants = [venue.tenants[t] for t in watchable]
-    return page(request, "managers/reports.html", user=user, today=today, tenants=tenants)
+    periods = ikm_periods(today)
+    return page(
+        request,
+        "managers/reports.html",
+        user=user,
+        today=today,
+        tenants=tenants,
+        ikm_periods=periods,
+    )
+
+
+async def ikm_file(request: Request) -> Response:
+    """The IKM report of `period` (2026-11, 2026-Q4, 2026-S2, 2026): a supervisor's own
+    tenant only (another tenant is forbidden), a manager's any tenant or the venue."""
+    user, _, _ = await manager_access(request)
+    venue: Venue = services(request).venue
+    query = request.query_params
+    fmt = query.get("format", "pdf")
+    asked = query.get("tenant") or None
+    if user.role == "supervisor":
+        if asked is not None and asked != user.tenant:
+            return _plain(say(request, "Anda hanya dapat mengunduh laporan instansi Anda."), 403)
+        asked = user.tenant
+    try:
+        period = parse_period(query.get("period", ""))
+        if period.kind == "day":
+            raise ValueError("a day is the daily report's")
+    except ValueError:
+        example = say(request, "Periode tidak valid. Contoh: 2026-11, 2026-Q4, 2026-S2 atau 2026.")
+        return _plain(example, 400)
+    if fmt not in CONTENT_TYPES:
+        return _plain(say(request, "Format harus CSV atau PDF."), 400)
+    if asked is not None and asked not in venue.tenants:
+        return _plain(say(request, "Instansi tidak dikenal."), 400)
+    url = services(request).settings.log_url
+    report = await asyncio.to_thread(_build_ikm, url, venue, period, asked)
+    lang: Lang = language(request)
+    data = render_ikm_pdf(report, lang) if fmt == "pdf" else render_ikm_csv(report, lang)
+    name = ikm_file_name(venue, period, asked, fmt)
+    return Response(
+        data,
+        media_type=CONTENT_TYPES[fmt],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _plain(sentence: str, status: int) -> Response:
+    return Response(sentence, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def _build_ikm(url: str, venue: Venue, period: Period, tenant: str | None) -> IkmReport:
+    async def build() -> IkmReport:
+        log = open_log(url)
+        try:
+            return await build_ikm(log, venue, period.start, period.end, tenant)
+        finally:
+            await log.close()
+
+    return asyncio.run(build())
 
 
 async def report_file(request: Request) -> Response:
@@ -101,4 +186,5 @@ def _build(url: str, venue: Venue, start: dt.date, end: dt.date, tenant: str | N
 routes = [
     Route("/manager/reports", reports),
     Route("/manager/reports/file", report_file),
+    Route("/manager/reports/ikm", ikm_file),
 ]

@@ -37,6 +37,9 @@ What the figures mean:
 - *missing-service requests*: `ServiceRequested` events per tenant ("" = the venue in
   general), with their texts.
 - *hourly*: tickets issued and served per venue-local hour, for each day.
+- *IKM*: the satisfaction index of the venue and each tenant, as `managers.ikm` folds it
+  (responses by the day they rate). A response may come after the period, so once the
+  period's events are read the rest of the log is still scanned for responses.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from managers.ikm import IkmBuilder, IkmReport
 from server.domain import events as ev
 from server.domain.state import service_minutes
 from server.domain.venue import Venue
@@ -145,6 +149,7 @@ class Report(msgspec.Struct, frozen=True):
     officers: tuple[OfficerRow, ...]
     requests: tuple[RequestGroup, ...]
     days: tuple[DayRow, ...]
+    ikm: IkmReport | None = None
 
 
 def month_period(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -295,6 +300,7 @@ class ReportBuilder:
         self._tallies: dict[tuple[dt.date, str], _Tally] = {}
         self._officers: dict[str, _Officer] = {}
         self._requests: list[tuple[str, Request]] = []
+        self.ikm = IkmBuilder(venue, start, end, tenant)
         self._hourly: dict[dt.date, tuple[list[int], list[int]]] = {}
         # Bookings for a day of the period: code -> (day, service, checked in).
         self._bookings: dict[str, tuple[dt.date, str, bool]] = {}
@@ -317,6 +323,7 @@ class ReportBuilder:
 
     def add(self, event: ev.Event) -> None:
         """Take the next event of the log."""
+        self.ikm.add(event)
         at = event.at.astimezone(self._tz)
         day = at.date()
         if day != self._day:
@@ -356,6 +363,7 @@ class ReportBuilder:
             officers=self._officer_rows(),
             requests=self._request_groups(),
             days=self._day_rows(),
+            ikm=self.ikm.finish(),
         )
 
     # --- folding ----------------------------------------------------------------------
@@ -594,22 +602,24 @@ async def build_report(
 ) -> Report:
     """The report of the days `start`..`end`, read from the beginning of the venue's log.
 
-    The log has no index by time, so it is read from its first event, in pages of `PAGE`,
-    and reading stops at the first event after `end`. `progress(read, total)` is called
-    after each page.
+    The log has no index by time, so it is read from its first event, in pages of `PAGE`.
+    Past `end`, only survey responses are decoded (for the IKM, responses rate the day of
+    their service), to the end of the log. `progress(read, total)` is called after each
+    page.
     """
     builder = ReportBuilder(venue, start, end, tenant)
     total = await log.head(venue.id)
     after = 0
-    while not builder.past_end:
+    while True:
         records = await log.read(venue.id, after, PAGE)
         for record in records:
-            builder.add(ev.decode_event(record.data))
             if builder.past_end:
-                break
+                builder.ikm.add_late(record.data)
+            else:
+                builder.add(ev.decode_event(record.data))
             after = record.seq
         if progress is not None:
-            progress(total if builder.past_end else after, max(total, after))
+            progress(after, max(total, after))
         if len(records) < PAGE:
             break
     return builder.finish()

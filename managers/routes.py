@@ -10,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from managers import ikm_wording
 from server.accounts import User
+from server.domain import ikm
 from server.service import VenueQueue
 from server.services import services
-from server.web.auth import Session
+from server.web.auth import Session, language
 from server.web.guards import page_user
 from server.web.pages import page
 from server.web.problems import Answered
@@ -43,7 +45,19 @@ async def manager_access(request: Request) -> tuple[User, Session, list[str]]:
 async def dashboard(request: Request) -> Response:
     user, session, tenants = await manager_access(request)
     topic = "manager:all" if user.role in MANAGERS else f"manager:{tenants[0]}"
-    return page(request, "managers/dashboard.html", user=user, csrf=session.csrf, topic=topic)
+    lang = language(request)
+    words = {
+        "unsur": {key: ikm_wording.unsur_name(key, lang) for key in ikm.KEYS},
+        "kinerja": {value: ikm_wording.kinerja(value, lang) for value in ikm_wording.KINERJA},
+    }
+    return page(
+        request,
+        "managers/dashboard.html",
+        user=user,
+        csrf=session.csrf,
+        topic=topic,
+        ikm_words=words,
+    )
 
 
 async def notices(request: Request) -> Response:

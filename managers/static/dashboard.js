@@ -14,6 +14,8 @@ const columns = JSON.parse(document.getElementById("dashboard-columns").textCont
 const csrf = document.querySelector('meta[name="csrf"]').content;
 const timeZone = root.dataset.timezone;
 const numbers = new Intl.NumberFormat(text.locale, { maximumFractionDigits: 1 });
+const monthName = new Intl.DateTimeFormat(text.locale, { month: "long", year: "numeric", timeZone: "UTC" });
+const ikmNumbers = new Intl.NumberFormat(text.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const clock = new Intl.DateTimeFormat(text.locale, { hour: "2-digit", minute: "2-digit", timeZone });
 const $ = (id) => document.getElementById(id);
 
@@ -26,6 +28,7 @@ function format(kind, value) {
   if (kind === "int") return numbers.format(value);
   if (kind === "min") return fill(text.minutes, { n: numbers.format(value) });
   if (kind === "pct") return `${numbers.format(value)} %`;
+  if (kind === "ikm") return ikmNumbers.format(value);
   if (kind === "sla") return `${numbers.format(value[0])} · ${numbers.format(value[1])}`;
   return String(value);
 }
@@ -36,6 +39,7 @@ const tables = {
   services: new FiguresTable($("services"), columns.services, { format, locale: text.locale, sortKey: "longest_wait", rowClass: overSla }),
   counters: new FiguresTable($("counters"), columns.counters, { format, locale: text.locale, sortKey: "idle_minutes" }),
   zones: new FiguresTable($("zones"), columns.zones, { format, locale: text.locale, sortKey: "name", descending: false }),
+  ikm: new FiguresTable($("ikm-tenants"), columns.ikm, { format, locale: text.locale, sortKey: "ikm_value", descending: false }),
 };
 const charts = {
   waiting: new TenantChart($("chart-waiting"), { label: text.chart_waiting, timeZone, field: "waiting", locale: text.locale }),
@@ -100,6 +104,39 @@ function renderKpis(figures) {
   document.querySelector(".kpi-sla").classList.toggle("is-over", figures.sla_over > 0);
 }
 
+// "IKM bulan ini": the month-to-date index of the scope, and per tenant in the venue's view.
+function renderIkm(view) {
+  const ikm = view.ikm;
+  const answered = Boolean(ikm && ikm.respondents > 0);
+  const [year, month] = ikm ? ikm.month.split("-").map(Number) : [0, 0];
+  $("ikm-month").textContent = ikm ? `· ${monthName.format(new Date(Date.UTC(year, month - 1, 15)))}` : "";
+  $("ikm-empty").hidden = answered;
+  $("ikm-kpis").hidden = !answered;
+  if (answered) {
+    const cell = (key) => document.querySelector(`[data-ikm="${key}"]`);
+    cell("value").textContent = format("ikm", ikm.value);
+    cell("grade").textContent = fill(text.ikm_grade, { mutu: ikm.mutu, kinerja: text.kinerja[ikm.kinerja] || ikm.kinerja });
+    cell("respondents").textContent = format("int", ikm.respondents);
+    cell("weakest").textContent = text.unsur[ikm.weakest] || ikm.weakest;
+  }
+  const several = view.scope === "all" && view.tenants.length > 1;
+  $("ikm-tenants-wrap").hidden = !several || !answered;
+  if (several) {
+    tables.ikm.render(view.tenants.map((tenant) => {
+      const own = tenant.ikm && tenant.ikm.respondents > 0 ? tenant.ikm : null;
+      return {
+        id: tenant.id,
+        name: tenant.name,
+        ikm_value: own ? own.value : null,
+        mutu: own ? own.mutu : "",
+        kinerja_text: own ? text.kinerja[own.kinerja] || own.kinerja : "",
+        ikm_respondents: own ? own.respondents : 0,
+        weakest_text: own ? text.unsur[own.weakest] || own.weakest : "",
+      };
+    }));
+  }
+}
+
 function renderFilter(tenants) {
   const wanted = tenants.map((tenant) => tenant.id).join("|");
   $("tenant-filter-wrap").hidden = tenants.length < 2;
@@ -118,6 +155,7 @@ function show(view) {
   $("scope").textContent = view.scope === "all" ? "" : ` · ${view.tenants[0]?.name ?? ""}`;
   $("updated").textContent = view.day ? fill(text.updated, { time: view.updated }) : text.no_day;
   renderKpis(view.figures);
+  renderIkm(view);
   alerts.render(view.alerts);
   renderFilter(view.tenants);
   tables.tenants.render(view.tenants.map((tenant) => figureRow(tenant.id, tenant.name, tenant.figures)));

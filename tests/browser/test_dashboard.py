@@ -3,6 +3,7 @@ tenant's supervisor sees only that tenant."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,14 @@ from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, ex
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from server import config
+from server.domain import commands as cmd
+from server.domain import ikm
+from server.service import VenueQueue
+from server.store import open_log
 from tests.browser.conftest import artifact
 from tests.browser.helpers import sign_in_page
-from tests.conftest import LiveServer
+from tests.conftest import OPEN_HOURS, LiveServer
 
 FULL_HD: ViewportSize = {"width": 1920, "height": 1080}
 
@@ -166,3 +172,48 @@ async def _close_code(server: LiveServer, context: BrowserContext, topic: str) -
             return closed.rcvd.code if closed.rcvd else None
         assert message["topic"] == topic and message["data"]["scope"] == "dispendukcapil"
         return None
+
+
+class TestIkmThisMonth:
+    """ "IKM bulan ini" starts empty and moves, without a reload, when a response arrives
+    in the log (appended here by another process's queue, as a survey page would)."""
+
+    async def test_a_response_shows_up_live(
+        self, timed_server: LiveServer, tmp_path: Path, browser: Browser
+    ) -> None:
+        context = await browser.new_context(viewport=FULL_HD, locale="id-ID")
+        page = await sign_in_page(context, f"{timed_server.url}/login?next=/manager", "manajer")
+        await expect(page.locator("#dashboard")).to_have_attribute("data-ready", "true")
+        await expect(page.locator("#ikm-empty")).to_have_text("Belum ada responden bulan ini")
+        await expect(page.locator("#ikm-kpis")).to_be_hidden()
+        desk = Desk(page)
+        await desk.send(type="issue_ticket", service="ktp", visit="", channel="staff")
+        await desk.send(type="open_counter", counter="1")
+        await desk.send(type="call_next", counter="1")
+        await desk.send(type="done", counter="1")
+        answers = {**dict.fromkeys(ikm.KEYS, 4), "waktu": 2}
+        await _answer(tmp_path / "data", "A-001", answers)
+        await expect(page.locator('[data-ikm="value"]')).to_have_text("94,44")
+        await expect(page.locator("#ikm-empty")).to_be_hidden()
+        await expect(page.locator('[data-ikm="grade"]')).to_have_text("A · Sangat Baik")
+        await expect(page.locator('[data-ikm="respondents"]')).to_have_text("1")
+        await expect(page.locator('[data-ikm="weakest"]')).to_have_text("Waktu Penyelesaian")
+        row = page.locator('#ikm-tenants tbody tr[data-id="dispendukcapil"]')
+        await expect(row).to_contain_text("94,44")
+        await page.locator("#ikm-panel").screenshot(path=artifact("dashboard-ikm.png"))
+        await page.screenshot(path=artifact("dashboard-ikm-full.png"), full_page=True)
+        await context.close()
+
+
+async def _answer(data: Path, ticket: str, answers: dict[str, int]) -> None:
+    """A survey response written to the live server's log by a queue of this process."""
+    venue = config.load_venue(config.DEMO_VENUE)
+    log = open_log(f"sqlite://{data / 'antrean.db'}")
+    start = dt.datetime.fromisoformat(OPEN_HOURS)
+    queue = VenueQueue(venue, log, lambda: start + dt.timedelta(minutes=5))
+    try:
+        await queue.start()
+        await queue.execute(cmd.AnswerSurvey(answers=answers, ticket=ticket), "ikm-answer-1")
+    finally:
+        await queue.stop()
+        await log.close()

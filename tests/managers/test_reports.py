@@ -379,7 +379,7 @@ class TestCsv:
     def test_round_trip(self, day_report: Report) -> None:
         data = render_csv(day_report)
         assert data.startswith(b"\xef\xbb\xbf")
-        meta, services, officers, requests, days, hours = sections(data)
+        meta, services, officers, requests, days, hours, ikm = sections(data)
         assert meta[0] == ["Laporan Harian Antrean", VENUE.name]
         assert meta[1] == ["Periode", "Selasa, 24 November 2026"]
         assert services[0] == ["Per instansi dan layanan"]
@@ -405,6 +405,11 @@ class TestCsv:
         assert len(requests) == 2 + sum(len(g.requests) for g in day_report.requests)
         assert days[2][0] == "2026-11-24"
         assert hours[1] == ["Tanggal", "Jam", "Tiket", "Dilayani"]
+        # The busy day has no survey: the venue and every tenant, no respondents.
+        assert ikm[0] == ["Indeks Kepuasan Masyarakat (IKM)"]
+        assert ikm[1][:4] == ["Tingkat", "Instansi", "Responden", "Nilai IKM konversi (× 25)"]
+        assert [r[0] for r in ikm[2:]] == ["total"] + ["instansi"] * len(VENUE.tenants)
+        assert all(r[2:7] == ["0", "", "", "", ""] for r in ikm[2:])
 
     def test_english(self, day_report: Report) -> None:
         meta, services, *_ = sections(render_csv(day_report, "en"))
