@@ -11,7 +11,7 @@ from playwright.async_api import Browser, Page, expect
 
 from server.domain import ikm
 from tests.browser.conftest import artifact
-from tests.browser.helpers import Staff
+from tests.browser.helpers import Staff, sign_in_page
 from tests.conftest import LiveServer
 
 SWITCHED_IN = 5_000  # ms: the page follows the service's end within a few seconds
@@ -42,8 +42,12 @@ def send(staff: Staff, **command: object) -> None:
 
 class TestSurvey:
     async def test_served_then_nine_taps_a_comment_and_thanks(
-        self, live_server: LiveServer, staff: Staff, phone: Page
+        self, live_server: LiveServer, staff: Staff, phone: Page, browser: Browser
     ) -> None:
+        # The manager watches the dashboard meanwhile: no response yet this month.
+        desk = await browser.new_context(viewport={"width": 1920, "height": 1080}, locale="id-ID")
+        dashboard = await sign_in_page(desk, f"{live_server.url}/login?next=/manager", "manajer")
+        await expect(dashboard.locator("#ikm-empty")).to_have_text("Belum ada responden bulan ini")
         visit = secrets.token_urlsafe(16)
         send(staff, type="issue_ticket", service="ktp", visit=visit, channel="staff")
         await phone.goto(f"{live_server.url}/t/{visit}")
@@ -88,3 +92,9 @@ class TestSurvey:
         await expect(phone.get_by_text("Penilaian Anda sudah kami terima.")).to_be_visible()
         await expect(phone.locator("form.survey-form")).to_have_count(0)
         await phone.screenshot(path=artifact("phone-survey-thanks.png"))
+
+        # Eight answers of 3 and one of 4: 28 / 9 × 25 = 77,78, B, without a reload.
+        await expect(dashboard.locator('[data-ikm="respondents"]')).to_have_text("1")
+        await expect(dashboard.locator('[data-ikm="value"]')).to_have_text("77,78")
+        await expect(dashboard.locator('[data-ikm="grade"]')).to_have_text("B · Baik")
+        await desk.close()
