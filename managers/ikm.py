@@ -92,7 +92,7 @@ def parse_period(value: str, kind: PeriodKind | None = None) -> Period:
                 label = start.isoformat()
             elif found_kind == "month":
                 start, end = _months(year, numbers[1], numbers[1])
-                label = f"{start:%Y-%m}"
+                label = f"{year:04d}-{numbers[1]:02d}"  # strftime does not pad year 1
             elif found_kind == "quarter":
                 start, end = _months(year, 3 * numbers[1] - 2, 3 * numbers[1])
                 label = f"{year:04d}-Q{numbers[1]}"

@@ -241,6 +241,36 @@ def _paths() -> dict[str, Schema]:
                 parameters=tuple(_REPORT_QUERY),
             )
         },
+        "/manager/reports/ikm": {
+            "get": _operation(
+                "Laporan IKM: the satisfaction index of a month, quarter, semester or year as "
+                "CSV or PDF (managers; supervisors their own tenant)",
+                "dashboard",
+                {
+                    "200": {
+                        "description": "The IKM report file (an attachment)",
+                        "content": {
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "303": {"description": "Signed out: to the sign-in page"},
+                    "400": _answer(400, "text/plain", {"type": "string"}),
+                    # A page for an officer; a sentence for a supervisor asking for
+                    # another tenant's report.
+                    "403": {
+                        "description": _STATUS_TEXT[403],
+                        "content": {
+                            _HTML: {"schema": {"type": "string"}},
+                            "text/plain": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_problems(503),
+                },
+                security=_SIGNED_IN,
+                parameters=tuple(_IKM_QUERY),
+            )
+        },
         "/login": {
             "post": _operation(
                 "Masuk: sign in (the form's `csrf` must match the `antrean_login` cookie)",
@@ -290,6 +320,24 @@ def _paths() -> dict[str, Schema]:
                 body=_form_body({"form": "The ticket page's cancel token"}),
             )
         },
+        "/t/{token}/survey": {
+            "post": _operation(
+                "Survei kepuasan: the visitor rates the visit's served ticket (SKM, "
+                "PermenPANRB 14/2017), once per ticket",
+                "phone",
+                _pages(303, 400, 403, 404, 408, 409, 413),
+                parameters=(token,),
+                body=_form_body(
+                    {
+                        "form": "The ticket page's survey token",
+                        "ticket": "Which of the visit's own served tickets (else the next)",
+                        "persyaratan": "Answer 1-4 (and so on for each unsur key)",
+                        "comment": "Optional comment",
+                        "age": "Optional age band",
+                    }
+                ),
+            )
+        },
         "/t/{token}/cancel-booking": {
             "post": _operation(
                 "Batalkan pesanan: the visitor cancels their own booking",
@@ -312,6 +360,15 @@ def _query(name: str, description: str, **schema: Any) -> Schema:
     }
 
 
+_IKM_QUERY = (
+    _query(
+        "period",
+        "2026-11, 2026-Q4, 2026-S2 or 2026",
+        pattern="^[0-9]{4}(-([0-9]{2}|Q[1-4]|S[12]))?$",
+    ),
+    _query("format", "`pdf` (the default) or `csv`", enum=["pdf", "csv"]),
+    _query("tenant", "One tenant's id (a supervisor always gets their own)"),
+)
 _REPORT_QUERY = (
     _query("format", "`pdf` (the default) or `csv`", enum=["pdf", "csv"]),
     _query("date", "One day, YYYY-MM-DD (else `month`)", format="date"),

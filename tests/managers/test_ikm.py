@@ -181,6 +181,12 @@ class TestPeriods:
         with pytest.raises(ValueError, match="not a period"):
             parse_period(text)
 
+    @pytest.mark.parametrize("text", ["0001-01", "0042-Q1", "0999", "2026-11"])
+    def test_a_label_reads_back_as_the_same_period(self, text: str) -> None:
+        # Found by fuzzing /manager/reports/ikm: year 1's label was "1-01", not a period.
+        period = parse_period(text)
+        assert parse_period(period.label, period.kind) == period
+
     def test_a_period_of_another_kind_is_refused(self) -> None:
         with pytest.raises(ValueError, match="2026-Q4"):
             parse_period("2026-11", "quarter")

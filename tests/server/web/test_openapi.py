@@ -30,6 +30,8 @@ NOT_API = {
     ("get", "/kiosk/ticket/{visit}/print"),
     ("get", "/t/{token}"),
     ("get", "/booking"),
+    ("get", "/layanan"),
+    ("get", "/layanan/{tenant}"),
     ("get", "/manager"),
     ("get", "/manager/notices"),
     ("get", "/manager/running-text"),
