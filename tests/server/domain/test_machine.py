@@ -311,6 +311,11 @@ class QueueMachine(RuleBasedStateMachine):
         for sid, service in self.venue.services.items():
             assert self.state.numbers.get(sid, 0) <= service.daily_quota
             at = max(self.now, self.state.last_at or self.now).astimezone(self.venue.tz)
+            if at.date() != self.state.day:
+                # The clock passed midnight and no command has rolled the day over yet:
+                # what the state's own day held at its last moment is what counts.
+                end = dt.datetime.combine(self.state.day, dt.time(23, 59, 59), self.venue.tz)
+                at = min(at, end)
             used = quota_used(self.venue, self.state, sid, self.state.day, at)
             assert used <= service.daily_quota
 
