@@ -21,10 +21,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.busy_day import VENUE, busy_days
+from managers.ikm import PAGE
 from managers.report_csv import render_csv
 from managers.report_pdf import render_pdf
 from managers.report_wording import Lang
-from managers.reports import PAGE, Report, build_report
+from managers.reports import Report, build_report
 from server.domain.events import decode_event, encode_event
 from server.store.sqlite import SqliteLog
 

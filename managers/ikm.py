@@ -26,7 +26,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -337,10 +337,29 @@ async def build_ikm(
     response may be given or imported long after the day it rates), page by page.
     `progress(read, total)` is called after each page."""
     builder = IkmBuilder(venue, start, end, tenant)
-    total = await log.head(venue.id)
+    await read_whole_log(log, venue.id, builder, progress)
+    return builder.finish()
+
+
+class Folding(Protocol):
+    """What `read_whole_log` feeds: every event until `past_end`, the raw rest after."""
+
+    past_end: bool
+
+    def add(self, event: ev.Event) -> None: ...
+
+    def add_late(self, data: bytes) -> None: ...
+
+
+async def read_whole_log(
+    log: EventLog, venue_id: str, builder: Folding, progress: Progress | None = None
+) -> None:
+    """Feed the venue's whole log to `builder`, page by page: decoded events until it is
+    past its period's end, then the raw records (it decodes only the late responses)."""
+    total = await log.head(venue_id)
     after = 0
     while True:
-        records = await log.read(venue.id, after, PAGE)
+        records = await log.read(venue_id, after, PAGE)
         for record in records:
             if builder.past_end:
                 builder.add_late(record.data)
@@ -351,4 +370,3 @@ async def build_ikm(
             progress(after, max(total, after))
         if len(records) < PAGE:
             break
-    return builder.finish()

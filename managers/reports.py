@@ -52,13 +52,12 @@ from typing import Any, Literal
 
 import msgspec
 
-from managers.ikm import IkmBuilder, IkmReport
+from managers.ikm import IkmBuilder, IkmReport, read_whole_log
 from server.domain import events as ev
 from server.domain.state import service_minutes
 from server.domain.venue import Venue
 from server.store import EventLog
 
-PAGE = 5_000
 CHANNELS: tuple[ev.Channel, ...] = ("kiosk", "online", "staff", "itinerary")
 PeriodKind = Literal["day", "month", "range"]
 # (events read so far, events in the log): called after every page.
@@ -342,6 +341,10 @@ class ReportBuilder:
         if handler is not None:
             handler(day, at, event)
 
+    def add_late(self, data: bytes) -> None:
+        """A record past the period's end: only a late survey response counts (for the IKM)."""
+        self.ikm.add_late(data)
+
     def finish(self) -> Report:
         """The report of everything added so far."""
         self._close_day()
@@ -608,18 +611,5 @@ async def build_report(
     page.
     """
     builder = ReportBuilder(venue, start, end, tenant)
-    total = await log.head(venue.id)
-    after = 0
-    while True:
-        records = await log.read(venue.id, after, PAGE)
-        for record in records:
-            if builder.past_end:
-                builder.ikm.add_late(record.data)
-            else:
-                builder.add(ev.decode_event(record.data))
-            after = record.seq
-        if progress is not None:
-            progress(after, max(total, after))
-        if len(records) < PAGE:
-            break
+    await read_whole_log(log, venue.id, builder, progress)
     return builder.finish()
