@@ -52,9 +52,7 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     report.add_argument("--out", default=None, help="file to write (default: ikm-...)")
     report.add_argument("--lang", choices=("id", "en"), default="id")
-    report.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
-    report.add_argument("--data", default=None, help="data folder of the SQLite log")
-    report.add_argument("--redis", default=None, help="Redis URL of the shared log")
+    Settings.add_arguments(report)
     report.set_defaults(handler=_report)
 
 

@@ -595,9 +595,7 @@ def add_import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--dry-run", action="store_true", help="check the file, import nothing")
     parser.add_argument("--lang", choices=("id", "en"), default="id")
-    parser.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
-    parser.add_argument("--data", default=None, help="data folder of the SQLite log")
-    parser.add_argument("--redis", default=None, help="Redis URL of the shared log")
+    Settings.add_arguments(parser)
     parser.set_defaults(handler=run)
 
 

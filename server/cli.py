@@ -146,9 +146,7 @@ def _add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     report.add_argument("--out", default=None, help="file to write (default: laporan-...)")
     report.add_argument("--lang", choices=("id", "en"), default="id")
-    report.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
-    report.add_argument("--data", default=None, help="data folder of the SQLite log")
-    report.add_argument("--redis", default=None, help="Redis URL of the shared log")
+    Settings.add_arguments(report)
     report.set_defaults(handler=_report)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from server import config
 from server.accounts import ROLES, AccountBook, AccountError
 from server.domain.venue import Venue
+from server.settings import Settings
 from server.store import open_log
 
 Action = Callable[[AccountBook, Venue, argparse.Namespace], Awaitable[None]]
@@ -59,16 +60,12 @@ def _action(
     actions: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, run: Action
 ) -> argparse.ArgumentParser:
     parser = actions.add_parser(name, help=help)
-    parser.add_argument("--venue", default=None, help="venue TOML file (default: the demo venue)")
-    parser.add_argument("--data", default=None, help="data folder of the SQLite log")
-    parser.add_argument("--redis", default=None, help="Redis URL of the shared log")
+    Settings.add_arguments(parser)
     parser.set_defaults(handler=lambda args: _run(run, args))
     return parser
 
 
 def _run(action: Action, args: argparse.Namespace) -> int:
-    from server.settings import Settings
-
     settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
     try:
         venue = config.load_venue(settings.venue_file)

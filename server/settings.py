@@ -7,6 +7,7 @@ which every part of the app reads.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 from pathlib import Path
@@ -54,6 +55,16 @@ class Settings(msgspec.Struct, frozen=True):
                 "ANTREAN_ALERT_WEBHOOK_SECRET", default.alert_webhook_secret
             ),
         )
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        """`--venue`, `--data` and `--redis`, as every command that opens a venue's log
+        takes them (read back with `with_arguments`)."""
+        parser.add_argument(
+            "--venue", default=None, help="venue TOML file (default: the demo venue)"
+        )
+        parser.add_argument("--data", default=None, help="data folder of the SQLite log")
+        parser.add_argument("--redis", default=None, help="Redis URL of the shared log")
 
     def with_arguments(self, venue: str | None, data: str | None, redis: str | None) -> Settings:
         """These settings with the command line's choices, where it made any."""
