@@ -4,9 +4,7 @@ questionnaire when the service ends, one question a screen, then the thanks."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 
-import pytest
 from playwright.async_api import Browser, Page, expect
 
 from server.domain import ikm
@@ -15,24 +13,6 @@ from tests.browser.helpers import Staff, sign_in_page
 from tests.conftest import LiveServer
 
 SWITCHED_IN = 5_000  # ms: the page follows the service's end within a few seconds
-
-
-@pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[Page]:
-    """A phone's screen (390x844); any script error fails the test."""
-    context = await browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-        locale="id-ID",
-    )
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    await context.close()
-    assert errors == [], f"script errors on the phone page: {errors}"
 
 
 def send(staff: Staff, **command: object) -> None:

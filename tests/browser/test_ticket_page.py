@@ -6,12 +6,10 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from server.config import DEMO_VENUE, load_venue
 from server.demo import KIOSK_TOKEN
@@ -24,24 +22,6 @@ KTP = "ktp"
 BPJS = next(s.id for s in VENUE.services.values() if s.tenant == "bpjs-kesehatan")
 CALLED_IN = 5_000  # ms: "within a few seconds"
 NIK = "3573014101900001"
-
-
-@pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[Page]:
-    """A cheap Android phone's screen; any script error fails the test."""
-    context = await browser.new_context(
-        viewport={"width": 360, "height": 740},
-        is_mobile=True,
-        has_touch=True,
-        device_scale_factor=2,
-        locale="id-ID",
-    )
-    page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    await context.close()
-    assert errors == [], f"script errors on the phone page: {errors}"
 
 
 def issue(staff: Staff, **extra: Any) -> str:
