@@ -313,7 +313,7 @@ def _period_of(start: dt.date, end: dt.date) -> Period:
     """The period of `start`..`end`: one of the named kinds when it is one."""
     named: tuple[tuple[PeriodKind, str], ...] = (
         ("day", start.isoformat()),
-        ("month", f"{start:%Y-%m}"),
+        ("month", f"{start.year:04d}-{start.month:02d}"),  # strftime does not pad year 1
         ("quarter", f"{start.year:04d}-Q{(start.month + 2) // 3}"),
         ("semester", f"{start.year:04d}-S{(start.month + 5) // 6}"),
         ("year", f"{start.year:04d}"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.busy_day import VENUE, venue_toml
-from managers.ikm import IkmBuilder, IkmReport, Scope, build_ikm, parse_period
+from managers.ikm import IkmBuilder, IkmReport, Scope, _period_of, build_ikm, parse_period
 from managers.ikm_csv import HEADER, render_ikm_csv
 from managers.reports import ReportBuilder
 from server.cli import main
@@ -186,6 +186,8 @@ class TestPeriods:
         # Found by fuzzing /manager/reports/ikm: year 1's label was "1-01", not a period.
         period = parse_period(text)
         assert parse_period(period.label, period.kind) == period
+        # And a report's own period, named from its first and last day, is that period.
+        assert _period_of(period.start, period.end) == period
 
     def test_a_period_of_another_kind_is_refused(self) -> None:
         with pytest.raises(ValueError, match="2026-Q4"):
