@@ -67,6 +67,19 @@ REFUSALS: dict[str, str] = {
         "Jawaban survei tidak lengkap atau tidak sah. Jawab kesembilan pertanyaan dengan "
         "pilihan yang tersedia, lalu kirim lagi."
     ),
+    "unknown_complaint": N_(
+        "Laporan dengan kode '{complaint}' tidak ditemukan. Periksa kembali kode pelacakannya."
+    ),
+    "complaint_exists": N_("Laporan {complaint} sudah tercatat."),
+    "complaint_invalid": N_("Isian laporan tidak sah. Periksa isian dan kirim lagi."),
+    "complaint_text_length": N_("Tuliskan laporan Anda dengan {low} sampai {high} karakter."),
+    "complaint_step_invalid": N_(
+        "Langkah itu tidak bisa dilakukan pada laporan {complaint} sekarang (mungkin petugas "
+        "lain sudah menanganinya). Muat ulang halaman untuk melihat statusnya."
+    ),
+    "complaint_note_missing": N_(
+        "Tuliskan tindak lanjut atau jawaban untuk pelapor pada laporan {complaint}."
+    ),
     "request_text_invalid": N_("Tuliskan layanan yang Anda cari (3 sampai {limit} karakter)."),
     "notice_too_long": N_("Pengumuman terlalu panjang (maksimal {limit} karakter)."),
     "alert_invalid": N_("Peringatan tidak dikenal."),

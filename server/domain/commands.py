@@ -11,6 +11,8 @@ from typing import Literal
 
 import msgspec
 
+from server.domain.complaints import Kind as ComplaintKind
+from server.domain.complaints import Status as ComplaintStatus
 from server.domain.events import Channel, SurveyChannel, snake_tag
 
 
@@ -157,6 +159,31 @@ class ImportSurveys(_Command, frozen=True):
     rows: tuple[SurveyRow, ...]
 
 
+class FileComplaint(_Command, frozen=True):
+    """A citizen's report. The server fills the tracking code (`complaint`), the masked and
+    sealed contact and the stored photo's id."""
+
+    kind: ComplaintKind
+    text: str
+    tenant: str = ""
+    complaint: str = ""
+    contact_masked: str = ""
+    contact_sealed: str = ""
+    photo: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+
+
+class AdvanceComplaint(_Command, frozen=True):
+    """Move a complaint to its next status; `tenant` names where it is forwarded."""
+
+    complaint: str
+    status: ComplaintStatus
+    note: str = ""
+    tenant: str = ""
+    by: str = ""
+
+
 class BookVisit(_Command, frozen=True):
     """Book `service` on `day` at `slot`. The server fills `booking`, `visit` and `holder`."""
 
@@ -216,6 +243,8 @@ Command = (
     | RequestService
     | AnswerSurvey
     | ImportSurveys
+    | FileComplaint
+    | AdvanceComplaint
     | BookVisit
     | CheckIn
     | CancelBooking

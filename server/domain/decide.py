@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import msgspec
 
 from server.domain import commands as cmd
+from server.domain import complaints, ikm
 from server.domain import events as ev
-from server.domain import ikm
 from server.domain.codes import canonical_code
 from server.domain.errors import DomainError
 from server.domain.estimate import day_full
@@ -382,6 +382,87 @@ def _import_surveys(command: cmd.ImportSurveys, ctx: _Ctx) -> list[ev.Event]:
             )
         )
     return events
+
+
+# --- complaints and aspirations -----------------------------------------------------------
+
+
+@_rule
+def _file_complaint(command: cmd.FileComplaint, ctx: _Ctx) -> list[ev.Event]:
+    if not command.complaint or canonical_code(command.complaint) != command.complaint:
+        raise DomainError("complaint_invalid", field="complaint")
+    if command.complaint in ctx.state.complaints:
+        raise DomainError("complaint_exists", complaint=command.complaint)
+    if command.kind not in complaints.KINDS:
+        raise DomainError("complaint_invalid", field="kind")
+    if command.tenant and command.tenant not in ctx.venue.tenants:
+        raise DomainError("unknown_tenant", tenant=command.tenant)
+    if command.anonymous and (command.contact_masked or command.contact_sealed):
+        raise DomainError("complaint_invalid", field="contact")
+    text = _tidy(command.text)
+    if not complaints.MIN_TEXT <= len(text) <= complaints.MAX_TEXT:
+        raise DomainError(
+            "complaint_text_length", low=complaints.MIN_TEXT, high=complaints.MAX_TEXT
+        )
+    return [
+        ev.ComplaintFiled(
+            at=ctx.at,
+            complaint=command.complaint,
+            kind=command.kind,
+            tenant=command.tenant,
+            text=text,
+            contact_masked=command.contact_masked,
+            contact_sealed=command.contact_sealed,
+            photo=command.photo,
+            anonymous=command.anonymous,
+            confidential=command.confidential,
+        )
+    ]
+
+
+@_rule
+def _advance_complaint(command: cmd.AdvanceComplaint, ctx: _Ctx) -> list[ev.Event]:
+    complaint = ctx.state.complaints.get(canonical_code(command.complaint))
+    if complaint is None:
+        raise DomainError("unknown_complaint", complaint=command.complaint)
+    allowed_from = complaints.STEPS.get(command.status, frozenset())
+    if complaint.status not in allowed_from:
+        raise DomainError(
+            "complaint_step_invalid",
+            complaint=complaint.code,
+            status=complaint.status,
+            to=command.status,
+        )
+    tenant = command.tenant or ""
+    if command.status == "diteruskan":
+        tenant = tenant or complaint.tenant
+        if not tenant:
+            raise DomainError("complaint_invalid", field="tenant")
+        if tenant not in ctx.venue.tenants:
+            raise DomainError("unknown_tenant", tenant=tenant)
+    elif tenant:
+        raise DomainError("complaint_invalid", field="tenant")
+    note = _tidy(command.note)
+    if command.status in ("ditolak", "ditindaklanjuti", "selesai") and not note:
+        raise DomainError("complaint_note_missing", complaint=complaint.code)
+    if len(note) > complaints.MAX_NOTE:
+        raise DomainError("complaint_invalid", field="note")
+    return [
+        ev.ComplaintStepped(
+            at=ctx.at,
+            complaint=complaint.code,
+            status=command.status,
+            by=command.by,
+            note=note,
+            tenant=tenant,
+        )
+    ]
+
+
+def _tidy(text: str) -> str:
+    """Text as people wrote it, less trailing spaces and runs of blank lines."""
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
 @_rule

@@ -64,6 +64,12 @@ CODES: frozenset[str] = frozenset(
         "survey_answered",
         "survey_not_served",
         "survey_invalid",
+        "unknown_complaint",
+        "complaint_exists",
+        "complaint_invalid",
+        "complaint_text_length",
+        "complaint_step_invalid",
+        "complaint_note_missing",
     }
 )
 

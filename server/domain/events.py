@@ -12,6 +12,9 @@ from typing import Literal
 
 import msgspec
 
+from server.domain.complaints import Kind as ComplaintKind
+from server.domain.complaints import Status as ComplaintStatus
+
 Channel = Literal["kiosk", "online", "staff", "itinerary"]
 # Where a survey response came from: the visitor's phone page, the venue's survey tablet, or
 # a paper or online form imported later.
@@ -94,6 +97,33 @@ class SurveyAnswered(_Event, frozen=True):
     sex: str = ""
     education: str = ""
     occupation: str = ""
+
+
+class ComplaintFiled(_Event, frozen=True):
+    """A citizen's complaint, aspiration, missing-service request or appreciation, with its
+    tracking code. The contact is kept masked for people and sealed (encrypted with the
+    venue's secret) for a notification gateway, never in the clear."""
+
+    complaint: str
+    kind: ComplaintKind
+    tenant: str
+    text: str
+    contact_masked: str = ""
+    contact_sealed: str = ""
+    photo: str = ""
+    anonymous: bool = False
+    confidential: bool = False
+
+
+class ComplaintStepped(_Event, frozen=True):
+    """A complaint moved on (verified, forwarded to `tenant`, followed up, closed or
+    rejected), by whom, with what the citizen is told (`note`)."""
+
+    complaint: str
+    status: ComplaintStatus
+    by: str
+    note: str = ""
+    tenant: str = ""
 
 
 class BookingMade(_Event, frozen=True):
@@ -236,6 +266,8 @@ Event = (
     | TurnedAway
     | ServiceRequested
     | SurveyAnswered
+    | ComplaintFiled
+    | ComplaintStepped
     | BookingMade
     | BookingCancelled
     | AlertAcknowledged

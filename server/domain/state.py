@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 import msgspec
 
 from server.domain import events as ev
+from server.domain.complaints import CLOSED, Complaint, Step
 
 TicketStatus = Literal[
     "waiting", "called", "serving", "held", "no_show", "done", "cancelled", "expired"
@@ -185,6 +186,7 @@ class State:
         "_front",
         "acknowledged",
         "bookings",
+        "complaints",
         "counters",
         "day",
         "durations",
@@ -193,6 +195,7 @@ class State:
         "last_at",
         "notices",
         "numbers",
+        "open_complaints",
         "running_text",
         "seq",
         "surveyed",
@@ -228,6 +231,10 @@ class State:
         self.surveys: dict[str, Surveyable] = {}
         # The `source` of every imported survey response, so no row is imported twice.
         self.surveyed: set[str] = set()
+        # Every complaint by tracking code, open or closed (a venue gets a few a day).
+        self.complaints: dict[str, Complaint] = {}
+        # The codes of those not yet closed: what deadlines and alerts look at.
+        self.open_complaints: set[str] = set()
         self.tallies = Tallies()
         self._back = 0
         self._front = 0
@@ -243,6 +250,7 @@ class State:
         other.durations, other.bookings = dict(self.durations), dict(self.bookings)
         other.notices, other.acknowledged = dict(self.notices), dict(self.acknowledged)
         other.surveys, other.surveyed = dict(self.surveys), set(self.surveyed)
+        other.complaints, other.open_complaints = dict(self.complaints), set(self.open_complaints)
         other.tallies = self.tallies.copy()
         return other
 
@@ -265,6 +273,8 @@ class State:
             "acknowledged": msgspec.to_builtins(self.acknowledged),
             "surveys": msgspec.to_builtins(self.surveys),
             "surveyed": sorted(self.surveyed),
+            "complaints": msgspec.to_builtins(self.complaints),
+            "open_complaints": sorted(self.open_complaints),
             "tallies": self.tallies.snapshot(),
         }
 
@@ -568,6 +578,34 @@ def _(event: ev.SurveyAnswered, state: State) -> None:
         )
     if event.source:
         state.surveyed.add(event.source)
+
+
+@_apply.register
+def _(event: ev.ComplaintFiled, state: State) -> None:
+    state.complaints[event.complaint] = Complaint(
+        code=event.complaint,
+        kind=event.kind,
+        tenant=event.tenant,
+        text=event.text,
+        filed_at=event.at,
+        contact_masked=event.contact_masked,
+        photo=event.photo,
+        anonymous=event.anonymous,
+        confidential=event.confidential,
+        steps=(Step("diterima", event.at, ""),),
+    )
+    state.open_complaints.add(event.complaint)
+
+
+@_apply.register
+def _(event: ev.ComplaintStepped, state: State) -> None:
+    old = state.complaints[event.complaint]
+    step = Step(event.status, event.at, event.by, event.note)
+    state.complaints[event.complaint] = msgspec.structs.replace(
+        old, status=event.status, steps=(*old.steps, step), tenant=event.tenant or old.tenant
+    )
+    if event.status in CLOSED:
+        state.open_complaints.discard(event.complaint)
 
 
 @_apply.register

@@ -465,6 +465,9 @@ class TestMessages:
             "by": "manajer",
             "days": 14,
             "booking": "K7Q2M9",
+            "complaint": "ABCD-EFGH-JKMN",
+            "low": 10,
+            "high": 3000,
         }
         assert set(REFUSALS) == CODES
         for code in CODES:
