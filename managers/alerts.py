@@ -20,6 +20,11 @@ Conditions:
 - *offline*: during opening hours, a zone with configured displays and none connected
   for `OFFLINE_GRACE_SECONDS`.
 - *audio*: the last announcement report of a zone was `blocked` or `failed`.
+- *complaint*: an open complaint past the deadline of its next step (verification, or
+  follow-up), for its tenant ("" before one is chosen: the venue's managers). Unlike the
+  others its id is not the day's: an overdue report stays one alert until it moves on
+  (`complaint:<code>:<status>`), so acknowledging it once is enough. It is read from the
+  whole log's state whatever the day, and it links to the report.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
+from server.domain import complaints
 from server.domain.state import State
 from server.domain.venue import Venue
 from server.i18n import N_, gettext
@@ -37,7 +43,7 @@ from server.i18n import N_, gettext
 if TYPE_CHECKING:
     from managers.tallies import Tallies
 
-AlertKind = Literal["sla", "idle", "break", "quota", "offline", "audio"]
+AlertKind = Literal["sla", "idle", "break", "quota", "offline", "audio", "complaint"]
 IDLE_MINUTES = 5.0
 QUOTA_SHARE = 0.10
 # A day predicted full only alerts while this much service time is left: near closing
@@ -57,6 +63,7 @@ class Alert(msgspec.Struct, frozen=True):
     since: dt.datetime
     text: str
     text_en: str
+    link: str = ""
 
 
 def _said(msgid: str, **params: object) -> tuple[str, str]:
@@ -84,14 +91,19 @@ def current_alerts(
     zones: Iterable[ZoneHealth],
     now: dt.datetime,
     previous: Mapping[str, Alert],
+    standing: State | None = None,
 ) -> list[Alert]:
-    """Every alert that holds at `now`, keeping the ids of those raised before."""
+    """Every alert that holds at `now`, keeping the ids of those raised before.
+
+    `state` is today's (an empty one before today's first event); `standing`, the whole
+    log's, is what the complaints are read from (by default `state`)."""
     day = venue.local(now).date().isoformat()
     found = [
         *sla_alerts(venue, tallies, now, day),
         *counter_alerts(venue, state, tallies, now, day),
         *quota_alerts(venue, state, tallies, now, day),
         *zone_alerts(venue, zones, now, day),
+        *complaint_alerts(venue, standing or state, now),
     ]
     return [_keep_id(alert, previous.get(alert.key)) for alert in found]
 
@@ -282,4 +294,31 @@ def zone_alerts(
                     text_en=said[1],
                 )
             )
+    return alerts
+
+
+def complaint_alerts(venue: Venue, state: State, now: dt.datetime) -> list[Alert]:
+    alerts = []
+    for code in sorted(state.open_complaints):
+        complaint = state.complaints[code]
+        deadline = complaints.due(venue, complaint)
+        if deadline is None or now < deadline:
+            continue
+        if complaint.status == "diterima":
+            said = _said(N_("Laporan {code} belum diverifikasi: lewat tenggat"), code=code)
+        else:
+            said = _said(N_("Laporan {code} belum ditindaklanjuti: lewat tenggat"), code=code)
+        alerts.append(
+            Alert(
+                id=f"complaint:{code}:{complaint.status}",
+                key=f"complaint:{code}",
+                kind="complaint",
+                tenant=complaint.tenant,
+                subject=code,
+                since=deadline,
+                text=said[0],
+                text_en=said[1],
+                link=f"/manager/pengaduan/{code}",
+            )
+        )
     return alerts

@@ -321,7 +321,9 @@ class Dashboard:
     def _alerts(
         self, state: State, tallies: Tallies, zones: list[ZoneHealth], now: dt.datetime
     ) -> list[AlertView]:
-        found = current_alerts(self.venue, state, tallies, zones, now, self.alerts)
+        found = current_alerts(
+            self.venue, state, tallies, zones, now, self.alerts, standing=self.state
+        )
         if self._live:
             self.alerts = {a.key: a for a in found}
             self._announce(found)
@@ -337,6 +339,7 @@ class Dashboard:
                     since=alert.since,
                     text=alert.text,
                     text_en=alert.text_en,
+                    link=alert.link,
                     acknowledged_by=ack.by if ack else None,
                     acknowledged_at=ack.at if ack else None,
                 )

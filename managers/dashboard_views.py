@@ -98,6 +98,7 @@ class AlertView(msgspec.Struct, frozen=True):
     since: dt.datetime
     text: str
     text_en: str
+    link: str = ""
     acknowledged_by: str | None = None
     acknowledged_at: dt.datetime | None = None
 

@@ -21,6 +21,7 @@ from starlette.routing import Route
 import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
+import managers.complaints as complaints
 import managers.report_routes as reports
 import managers.routes as managers
 import visitors.routes as visitors
@@ -36,6 +37,7 @@ from server.accounts import AccountBook
 from server.clock import Clock
 from server.domain.venue import Venue
 from server.hub import Hub
+from server.photos import PhotoStore
 from server.service import VenueQueue
 from server.services import Services, services
 from server.settings import Settings
@@ -43,9 +45,9 @@ from server.store import StoreUnavailable, open_log
 from server.web import commands, faults, login, openapi, problems, socket
 from server.web.auth import Sessions, load_secret
 from server.web.headers import SecurityHeaders
+from server.web.limits import RateLimit
 from server.web.login import SignIns
 from server.web.pages import static_mounts
-from visitors.booking import RateLimit
 from visitors.kiosk_lockouts import Lockouts
 from visitors.views import VisitProjection
 
@@ -133,7 +135,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             dashboard=dashboard,
             audio=_audio_library(settings, venue),
             kiosk_lockouts=Lockouts(),
-            booking_limiter=RateLimit(),
+            # Booking attempts (slow a script guessing NIKs), complaints filed (slow a flood)
+            # and tracking codes looked up (slow a scan for other people's reports).
+            booking_limiter=RateLimit(12, 600.0),
+            complaint_limiter=RateLimit(20, 3600.0),
+            tracking_limiter=RateLimit(30, 600.0),
+            photos=PhotoStore(Path(settings.data_dir) / "photos"),
         )
         app.state.services = parts
         # Render the clip vocabulary in the background: calls never wait for synthesis.
@@ -165,6 +172,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *audio_routes.routes,
         *managers.routes,
         *reports.routes,
+        *complaints.routes,
         *visitors.routes,
         *static_mounts(),
     ]

@@ -134,6 +134,29 @@ CLOSED_REASONS: dict[str, str] = {
     "break": N_("jam istirahat"),
 }
 
+# Complaints (`server.domain.complaints`): each kind's name and what it is for, and each
+# status as the citizen and the handlers read it.
+COMPLAINT_KINDS: dict[str, tuple[str, str]] = {
+    "pengaduan": (
+        N_("Pengaduan"),
+        N_("Layanan, petugas, waktu, biaya, atau fasilitas yang tidak sesuai standar."),
+    ),
+    "aspirasi": (N_("Aspirasi atau saran"), N_("Usulan agar pelayanan di sini lebih baik.")),
+    "layanan_belum_tersedia": (
+        N_("Layanan belum tersedia"),
+        N_("Layanan yang Anda cari belum ada di mal pelayanan ini."),
+    ),
+    "apresiasi": (N_("Apresiasi"), N_("Pujian untuk petugas atau layanan yang memuaskan.")),
+}
+COMPLAINT_STATUSES: dict[str, str] = {
+    "diterima": N_("Diterima"),
+    "diverifikasi": N_("Diverifikasi"),
+    "diteruskan": N_("Diteruskan ke instansi"),
+    "ditindaklanjuti": N_("Ditindaklanjuti"),
+    "selesai": N_("Selesai"),
+    "ditolak": N_("Ditolak"),
+}
+
 
 def explain(error: DomainError, lang: str = "id") -> str:
     """The refusal as a sentence for a person, in `lang` ("id" or "en")."""

@@ -17,10 +17,12 @@ from server.accounts import AccountBook
 from server.clock import Clock
 from server.domain.venue import Venue
 from server.hub import Hub
+from server.photos import PhotoStore
 from server.presence import Presence
 from server.service import VenueQueue
 from server.settings import Settings
 from server.topics import TopicSource
+from server.web.limits import RateLimit
 
 if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
     from audio.library import ClipLibrary
@@ -28,7 +30,6 @@ if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
     from managers.dashboard import Dashboard
     from server.web.auth import Sessions
     from server.web.login import SignIns
-    from visitors.booking import RateLimit
     from visitors.kiosk_lockouts import Lockouts
     from visitors.views import VisitProjection
 
@@ -54,6 +55,9 @@ class Services:
     audio: ClipLibrary
     kiosk_lockouts: Lockouts
     booking_limiter: RateLimit
+    complaint_limiter: RateLimit
+    tracking_limiter: RateLimit
+    photos: PhotoStore
 
 
 def services(conn: HTTPConnection | Starlette) -> Services:

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,17 @@ def local_time(
 ) -> dt.datetime:
     """A timezone-aware time on the venue's wall clock: local_time(v, 2026, 11, 24, 9, 30)."""
     return dt.datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(venue.timezone))
+
+
+def files_holding(folder: Path, *needles: bytes) -> list[tuple[Path, bytes]]:
+    """Every file under `folder` with one of `needles` in it, and which."""
+    return [
+        (path, needle)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        for needle in needles
+        if needle in path.read_bytes()
+    ]
 
 
 class FakeClock:

@@ -7,8 +7,8 @@ per day is the domain's rule, keyed by `holder`: HMAC-SHA256 under the app secre
 normalized NIK or phone number. The NIK itself is never stored nor logged: only the digest
 and a masked form ("3573********0001").
 
-Attempts are rate-limited per client IP, in this process's memory (a restart forgets them;
-several processes each count their own): enough to slow down a script guessing NIKs.
+Attempts are rate-limited per client IP (`server.web.limits`): enough to slow down a script
+guessing NIKs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import collections
 import datetime as dt
 import re
 import secrets
-import time
 from typing import NamedTuple
 
 from starlette.requests import Request
@@ -30,16 +29,14 @@ from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.i18n import N_
+from server.privacy import PHONE, mask_number
 from server.service import VenueQueue
 from server.services import services
-from server.web.auth import language, say
+from server.web.auth import client_address, language, say
 from server.web.forms import read_form
 from server.web.pages import page
 from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
 
-ATTEMPTS = 12
-WINDOW_SECONDS = 600.0
-PHONE = re.compile(r"08\d{8,11}")
 NIK = re.compile(r"\d{16}")
 
 ERRORS: dict[str, str] = {
@@ -62,8 +59,7 @@ class Holder(NamedTuple):
     @property
     def masked(self) -> str:
         """First four and last four digits: "3573********0001", "0812****7890"."""
-        hidden = len(self.number) - 8
-        return self.number[:4] + "*" * hidden + self.number[-4:]
+        return mask_number(self.number)
 
 
 def parse_holder(text: str) -> Holder | str:
@@ -97,29 +93,6 @@ def valid_nik(number: str) -> bool:
 def booking_code() -> str:
     """A fresh code: 60 random bits, typeable (see server.domain.codes)."""
     return format_code("".join(secrets.choice(CROCKFORD) for _ in range(CODE_CHARS)))
-
-
-class RateLimit:
-    """At most `attempts` per key in any `window` seconds, in memory."""
-
-    def __init__(self, attempts: int = ATTEMPTS, window: float = WINDOW_SECONDS) -> None:
-        self.attempts, self.window = attempts, window
-        self._seen: dict[str, collections.deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        if len(self._seen) > 10_000:
-            self._forget(now)
-        recent = self._seen.setdefault(key, collections.deque())
-        while recent and now - recent[0] > self.window:
-            recent.popleft()
-        if len(recent) >= self.attempts:
-            return False
-        recent.append(now)
-        return True
-
-    def _forget(self, now: float) -> None:
-        self._seen = {k: q for k, q in self._seen.items() if q and now - q[-1] <= self.window}
 
 
 # --- choices ------------------------------------------------------------------------------
@@ -315,7 +288,7 @@ async def book(request: Request) -> Response:
 
     if not form_ok(request, "booking", str(form.get("form", ""))):
         return again("form_expired", status=403)
-    if not services(request).booking_limiter.allow(request.client.host if request.client else "?"):
+    if not services(request).booking_limiter.allow(client_address(request)):
         return again("too_many", status=429)
     if picked.service is None or picked.day is None:
         return again("choice_invalid")

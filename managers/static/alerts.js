@@ -37,6 +37,7 @@ export class AlertList {
       el("p", { class: "alert-text", text: pick(alert.text, alert.text_en) }),
       el("p", { class: "alert-since muted", text: since }),
     );
+    if (alert.link) item.append(el("a", { class: "alert-link", href: alert.link, text: this.text.open_link }));
     if (alert.acknowledged_by) {
       const by = { by: alert.acknowledged_by, time: this.time(alert.acknowledged_at) };
       item.append(el("p", { class: "alert-ack", text: fill(this.text.acknowledged, by) }));

@@ -35,16 +35,18 @@ class BodyRefused(Exception):
         self.code = code
 
 
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+async def read_body(
+    request: Request, limit: int = MAX_BODY, seconds: float = READ_SECONDS
+) -> bytes:
     """The request body, at most `limit` bytes (declared or streamed), read within
-    `READ_SECONDS`; else BodyRefused."""
+    `seconds`; else BodyRefused."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise BodyRefused("too_large")
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(READ_SECONDS):
+        async with asyncio.timeout(seconds):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:

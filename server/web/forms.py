@@ -11,7 +11,7 @@ from starlette.requests import Request
 
 from server.i18n import N_
 from server.web.auth import say
-from server.web.bodies import BodyRefused, read_body
+from server.web.bodies import READ_SECONDS, BodyRefused, read_body
 from server.web.pages import page
 from server.web.problems import Answered
 
@@ -33,20 +33,28 @@ _FORM_PROBLEMS: dict[str, tuple[int, str]] = {
 }
 
 
-async def read_form(request: Request) -> FormData:
-    """The submitted form, read within the body limits (size, time, fields); when it cannot
-    be read, `Answered` with the page saying so in the visitor's language."""
+async def read_form(
+    request: Request,
+    *,
+    limit: int = FORM_BYTES,
+    files: int = 0,
+    seconds: float = READ_SECONDS,
+    too_large: str = "",
+) -> FormData:
+    """The submitted form, read within the body limits (size, time, fields, `files` files);
+    when it cannot be read, `Answered` with the page saying so in the visitor's language
+    (`too_large`, when given, is what to say of a body over `limit`)."""
     try:
-        body = await read_body(request, FORM_BYTES)
+        body = await read_body(request, limit, seconds)
     except BodyRefused as refused:
-        raise _form_problem(request, refused.code) from None
+        raise _form_problem(request, refused.code, too_large) from None
     content_type, _ = parse_options_header(request.headers.get("content-type", ""))
     try:
         if content_type == b"multipart/form-data":
             return await MultiPartParser(
                 request.headers,
                 _once(body),
-                max_files=0,
+                max_files=files,
                 max_fields=FORM_FIELDS,
                 max_part_size=FORM_FIELD_BYTES,
             ).parse()
@@ -62,7 +70,9 @@ async def _once(body: bytes) -> AsyncGenerator[bytes, None]:
     yield body
 
 
-def _form_problem(request: Request, code: str) -> Answered:
+def _form_problem(request: Request, code: str, too_large: str = "") -> Answered:
     status, msgid = _FORM_PROBLEMS[code]
+    if code == "too_large" and too_large:
+        msgid = too_large
     message = say(request, msgid)
     return Answered(page(request, "form_problem.html", status_code=status, message=message))

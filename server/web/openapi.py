@@ -135,6 +135,7 @@ _TICKET_ANSWER = _answer(200, _JSON, _ref("TicketAnswer"))
 
 def _paths() -> dict[str, Schema]:
     token = _path_param("token", "The visit's secret token (from the ticket's QR code)")
+    code = _path_param("code", "A complaint's tracking code, ABCD-EFGH-JKMN")
     return {
         "/healthz": {
             "get": _operation(
@@ -336,6 +337,63 @@ def _paths() -> dict[str, Schema]:
                         "age": "Optional age band",
                     }
                 ),
+            )
+        },
+        "/pengaduan": {
+            "post": _operation(
+                "Pengaduan: file a complaint, suggestion, missing service or praise (also "
+                "multipart/form-data with a `foto`, JPEG or PNG of at most 2 MB); to its "
+                "status page",
+                "phone",
+                _pages(303, 400, 403, 408, 413, 429),
+                body=_form_body(
+                    {
+                        "form": "The form's token",
+                        "nonce": "The form's nonce (the same form files one report)",
+                        "jenis": "pengaduan, aspirasi, layanan_belum_tersedia or apresiasi",
+                        "instansi": "Optional tenant id",
+                        "isi": "The report, 10-3000 characters",
+                        "kontak": "Optional mobile number or e-mail address",
+                        "anonim": "1: keep no contact",
+                        "rahasia": "1: confidential",
+                    }
+                ),
+            )
+        },
+        "/manager/pengaduan/{code}": {
+            "post": _operation(
+                "Langkah pengaduan: verify, reject, forward, follow up or close a complaint",
+                "dashboard",
+                _pages(303, 400, 403, 404, 408, 409, 413),
+                security=_SIGNED_IN,
+                parameters=(code,),
+                body=_form_body(
+                    {
+                        "csrf": "The session's CSRF token",
+                        "status": "diverifikasi, ditolak, diteruskan, ditindaklanjuti or selesai",
+                        "note": "What the citizen is told (required to reject, follow up, close)",
+                        "tenant": "Where to forward (diteruskan)",
+                    }
+                ),
+            )
+        },
+        "/manager/pengaduan/{code}/foto": {
+            "get": _operation(
+                "The photo attached to a complaint (cleaned JPEG), for its handlers",
+                "dashboard",
+                {
+                    "200": {
+                        "description": "The photo",
+                        "content": {
+                            "image/jpeg": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    "303": {"description": "Not signed in: to the sign-in page"},
+                    "403": _answer(403, _HTML, {"type": "string"}),
+                    "404": {"description": "No such complaint, or no photo you may see"},
+                },
+                security=_SIGNED_IN,
+                parameters=(code,),
             )
         },
         "/t/{token}/cancel-booking": {
