@@ -43,7 +43,7 @@ from server.web.auth import language, paired_device, say
 from server.web.bodies import read_json
 from server.web.pages import page
 from server.web.problems import Problem, bad_command_id, from_table, invalid, refused
-from visitors.kiosk_slip import print_slip, qr_svg, slip_for, ticket_json
+from visitors.kiosk_slip import complaints_url, print_slip, qr_svg, slip_for, ticket_json
 from visitors.kiosk_tiles import (
     come_back,
     overview_view,
@@ -194,7 +194,11 @@ def _refused(request: Request, error: DomainError, service: str = "") -> Problem
 
 async def kiosk_page(request: Request) -> Response:
     # A shell: the tiles come from /kiosk/api/overview, which checks the device token.
-    return page(request, "visitors/kiosk.html")
+    url = complaints_url(request)
+    title = say(request, "Kode QR formulir pengaduan")
+    return page(
+        request, "visitors/kiosk.html", complaints_url=url, complaints_qr=qr_svg(url, title)
+    )
 
 
 async def overview(request: Request) -> JSONResponse:

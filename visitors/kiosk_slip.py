@@ -30,6 +30,10 @@ def phone_url(request: Request, visit: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/t/{visit}"
 
 
+def complaints_url(request: Request) -> str:
+    return f"{str(request.base_url).rstrip('/')}/pengaduan"
+
+
 def qr_svg(url: str, title: str) -> str:
     """The QR code of `url` as inline SVG, sized by CSS."""
     svg: str = segno.make(url, error="m").svg_inline(
@@ -57,6 +61,7 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
         wait=wait,
         issued=moment_text(venue, ticket.issued_at, lang),
         url=phone_url(request, ticket.visit),
+        complaints_url=complaints_url(request),
         priority=ticket.priority,
         next_services=tuple(venue.service(s).name for s in ticket.itinerary),
         lang=lang,

@@ -34,6 +34,7 @@ class Slip(msgspec.Struct, frozen=True):
     wait: str
     issued: str  # date and time in the venue's timezone, e.g. "Selasa, 24 November 2026 09.00 WIB"
     url: str  # the phone ticket page
+    complaints_url: str = ""  # the complaint form, /pengaduan
     priority: bool = False
     next_services: tuple[str, ...] = ()
     lang: str = "id"
@@ -77,6 +78,9 @@ def compose(printer: Dummy, slip: Slip) -> None:
     printer.set(align="center")
     printer.qr(slip.url, size=6, native=True)
     line(gettext(slip.lang, "Simpan tiket ini sampai selesai dilayani."))
+    if slip.complaints_url:
+        line(gettext(slip.lang, "Saran dan pengaduan: {url}", url=slip.complaints_url))
+        line(gettext(slip.lang, "Kanal nasional SP4N-LAPOR!: lapor.go.id"))
     printer.cut()
 
 

@@ -283,3 +283,30 @@ class TestTracking:
         page = (await client.get(f"/pengaduan/{code}?lang=en")).text
         assert "To be verified by Friday, 27 November 2026." in page
         assert "Progress of the report" in page
+
+
+class TestLinks:
+    """The form is one scan or tap away from everywhere a visitor looks."""
+
+    async def test_the_kiosk_shows_the_forms_address_and_qr(self, mall: Any) -> None:
+        _, client = mall
+        page = (await client.get("/kiosk")).text
+        assert 'data-screen="complaint"' in page and 'data-go="complaint"' in page
+        assert "http://mpp.test/pengaduan" in page and "<svg" in page
+        assert "lapor.go.id" in page
+
+    async def test_the_phone_page_links_to_the_form(self, mall: Any) -> None:
+        from server.demo import KIOSK_TOKEN
+
+        _, client = mall
+        issued = await client.post(
+            "/kiosk/api/issue",
+            json={"service": "ktp", "command_id": "k" * 16},
+            headers={"X-Device-Token": KIOSK_TOKEN},
+        )
+        body = issued.json()
+        page = (await client.get(body["ticket"]["path"])).text
+        assert 'href="/pengaduan"' in page
+        printed = (await client.get(body["ticket"]["print_url"])).text
+        assert "Saran dan pengaduan: http://mpp.test/pengaduan" in printed
+        assert "lapor.go.id" in printed

@@ -21,6 +21,7 @@ SLIP = Slip(
     url="http://10.0.0.2:8000/t/abcdefghijklmnopqrstuv",
     priority=True,
     next_services=("Pendaftaran Peserta JKN",),
+    complaints_url="http://10.0.0.2:8000/pengaduan",
 )
 
 
@@ -68,6 +69,8 @@ class TestSlip:
         assert b"\x1dV" in data  # GS V: cut
         assert data.index(b"\x1dV") > data.index(b"\x1d(k")
         assert b"PRIORITAS" in data and b"Pendaftaran Peserta JKN" in data
+        assert b"Saran dan pengaduan: http://10.0.0.2:8000/pengaduan" in data
+        assert b"SP4N-LAPOR!: lapor.go.id" in data
 
     def test_text_is_plain_ascii_for_any_code_page(self) -> None:
         data = job(SLIP)
