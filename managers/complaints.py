@@ -43,6 +43,15 @@ SHOWN: dict[str, str] = {
     "semua": N_("Semua"),
 }
 
+# What each step's button says (the status it leads to is COMPLAINT_STATUSES').
+ACTIONS: dict[str, str] = {
+    "diverifikasi": N_("Verifikasi"),
+    "ditolak": N_("Tolak"),
+    "diteruskan": N_("Teruskan ke instansi"),
+    "ditindaklanjuti": N_("Tindak lanjuti"),
+    "selesai": N_("Tutup dengan jawaban"),
+}
+
 
 class Row(NamedTuple):
     complaint: Complaint
@@ -161,7 +170,7 @@ async def detail_page(request: Request, error: str = "", status: int = 200) -> R
         ],
         deadline=long_day(request, deadline) if deadline else "",
         actions=steps_for(user, complaint),
-        names=COMPLAINT_STATUSES,
+        names=ACTIONS,
         tenants=sorted(venue.tenants.values(), key=lambda t: t.name),
         contact=complaint.contact_masked if show_contact(user, complaint) else "",
         contact_hidden=bool(complaint.contact_masked) and not show_contact(user, complaint),
