@@ -29,7 +29,7 @@ from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.i18n import N_
-from server.privacy import PHONE, mask_number
+from server.privacy import PHONE, mask_number, seal, unseal
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import client_address, language, say
@@ -241,6 +241,13 @@ def _render(
         context["days"] = day_choices(request, venue, state, service)
     elif picked.tenant:
         step = "service"
+    # A NIK or phone number already typed comes back sealed, shown masked: never in the
+    # page itself (a shared phone's history, a screenshot, a proxy's cache).
+    known = parse_holder(holder) if holder else None
+    if isinstance(known, Holder):
+        context["holder_sealed"] = seal_holder(request, known)
+        context["holder_masked"] = known.masked
+        holder = ""
     response = page(
         request,
         "visitors/booking.html",
@@ -280,7 +287,10 @@ async def book(request: Request) -> Response:
     form = await read_form(request)
     field = {k: str(form.get(k, "")) for k in ("service", "day", "slot", "holder", "action")}
     picked = _picked(venue, "", field["service"], field["day"])
-    typed = field["holder"][:40]
+    # What was typed now, else what an earlier step of this form sealed.
+    typed = field["holder"][:40].strip() or unseal_holder(
+        request, str(form.get("holder_sealed", ""))
+    )
 
     def again(code: str = "", message: str = "", status: int = 400) -> Response:
         message = message or _error(request, code)
@@ -331,7 +341,7 @@ def _review(
         picked=picked,
         tenants=_tenants(venue),
         error="",
-        holder=typed,
+        holder_sealed=seal_holder(request, holder),
         masked=holder.masked,
         holder_kind=holder.kind,
         slot=slot,
@@ -344,6 +354,20 @@ def _review(
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+HOLDER_PURPOSE = "booking-holder"
+
+
+def seal_holder(request: Request, holder: Holder) -> str:
+    """The NIK or phone number for the form's next step, sealed (`server.privacy`)."""
+    return seal(services(request).secret, HOLDER_PURPOSE, holder.number)
+
+
+def unseal_holder(request: Request, sealed: str) -> str:
+    if not sealed or len(sealed) > 200:
+        return ""
+    return unseal(services(request).secret, HOLDER_PURPOSE, sealed) or ""
 
 
 def _slot(text: str) -> dt.time | None:
