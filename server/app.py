@@ -21,6 +21,7 @@ from starlette.routing import Route
 import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
+import managers.missing_routes as missing
 import managers.report_routes as reports
 import managers.routes as managers
 import visitors.routes as visitors
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *audio_routes.routes,
         *managers.routes,
         *reports.routes,
+        *missing.routes,
         *visitors.routes,
         *static_mounts(),
     ]
