@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from managers import missing_routes
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.events import encode_event
@@ -129,6 +130,16 @@ class TestPage:
         by_count = rows_of((await mall.client.get("/manager/layanan-dicari")).text, "Imigrasi")
         assert by_count[0].startswith("Pembuatan Paspor") and by_count[1] == "Apostille dokumen"
         assert 'aria-sort="ascending"' in html
+
+    async def test_a_long_list_is_cut_and_says_where_the_rest_is(
+        self, mall: Mall, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(missing_routes, "PAGE_ROWS", 1)
+        html = (await mall.client.get("/manager/layanan-dicari")).text
+        assert len(rows_of(html, "Imigrasi")) == 1
+        assert "Kelompok lainnya ada di file CSV: 2." in html
+        answer = await mall.client.get("/manager/layanan-dicari/csv")
+        assert len([r for r in csv_rows(answer.content) if r and r[0] == "Imigrasi"]) == 3
 
     async def test_in_english(self, mall: Mall) -> None:
         html = (await mall.client.get("/manager/layanan-dicari?lang=en")).text
