@@ -14,9 +14,9 @@ import io
 from collections.abc import Iterable
 
 from managers import ikm_wording
-from managers.report_wording import CHANNEL_NAMES, COLUMNS, Lang, format_period, text, title
+from managers.missing_csv import recap_rows
+from managers.report_wording import COLUMNS, Lang, format_period, text, title
 from managers.reports import Figures, Report
-from server.i18n import gettext
 
 
 def _csv_value(value: object) -> str:
@@ -59,15 +59,6 @@ def _officer_rows(report: Report, lang: Lang) -> Iterable[list[str]]:
             str(row.served),
             _csv_value(row.avg_service),
         ]
-
-
-def _request_rows(report: Report, lang: Lang) -> Iterable[list[str]]:
-    yield [text(k, lang) for k in ("tenant", "time", "channel", "request")]
-    for group in report.requests:
-        name = group.name or text("general", lang)
-        for request in group.requests:
-            channel = gettext(lang, CHANNEL_NAMES[request.channel])
-            yield [name, f"{request.at:%Y-%m-%d %H:%M}", channel, request.text]
 
 
 def _day_rows(report: Report, lang: Lang) -> Iterable[list[str]]:
@@ -123,7 +114,7 @@ def render_csv(report: Report, lang: Lang = "id") -> bytes:
     sections: list[tuple[str, Iterable[list[str]]]] = [
         ("per_service", [service_header(lang), *_service_rows(report, lang)]),
         ("per_officer", _officer_rows(report, lang)),
-        ("requests", _request_rows(report, lang)),
+        ("requests", recap_rows(report.missing, lang)),
         ("per_day", _day_rows(report, lang)),
         ("per_hour", _hour_rows(report, lang)),
         ("ikm", _ikm_rows(report, lang)),

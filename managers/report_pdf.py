@@ -45,6 +45,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 
 from managers import ikm_wording
+from managers.missing_csv import wording
 from managers.report_wording import (
     COLUMNS,
     DEFINITIONS,
@@ -146,7 +147,7 @@ class _Pdf:
 
     def summary(self) -> list[Any]:
         f = self.report.total
-        requests = sum(len(g.requests) for g in self.report.requests)
+        requests = self.report.missing.total
         channels = self.t(
             "by_channel",
             kiosk=self.n(f.issued_kiosk),
@@ -355,19 +356,31 @@ class _Pdf:
         return [heading, table]
 
     def request_list(self) -> list[Any]:
-        """Requests per tenant, the same wording counted once (the CSV lists each one)."""
+        """The missing-service recap: per tenant, each group with its counts by source."""
         heading = self.p(self.t("requests"), "h2")
-        if not self.report.requests:
+        recap = self.report.missing
+        if not recap.tenants:
             return [heading, self.p(self.t("requests_none"))]
         flow: list[Any] = [heading]
-        head = [self.p(self.t("request"), "head"), self.p(self.t("count"), "head_r")]
-        for group in self.report.requests:
-            name = escape(group.name or self.t("general"))
-            flow.append(self.p(f"<b>{name}</b> ({self.n(len(group.requests))})"))
+        keys = ("from_kiosk", "from_complaint", "count", "last_seen")
+        head = [self.p(self.t("request"), "head")]
+        head += [self.p(self.t(key), "head_r") for key in keys]
+        for tenant in recap.tenants:
+            name = escape(tenant.name or self.t("general"))
+            flow.append(self.p(f"<b>{name}</b> ({self.n(tenant.total)})"))
             rows: list[list[Any]] = [head]
-            for wording, count in _counted(r.text for r in group.requests):
-                rows.append([self.p(escape(wording), "cell"), self.n(count)])
-            table = Table(rows, colWidths=[160 * mm, 20 * mm], repeatRows=1, hAlign="LEFT")
+            for group in tenant.groups:
+                rows.append(
+                    [
+                        self.p(escape(_clip(wording(group, self.lang), 300)), "cell"),
+                        self.n(group.kiosk),
+                        self.n(group.complaint),
+                        self.n(group.total),
+                        format_date(group.last.date(), self.lang),
+                    ]
+                )
+            widths = [98 * mm, 18 * mm, 18 * mm, 16 * mm, 30 * mm]
+            table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
             table.setStyle(_table_style([]))
             flow += [table, Spacer(1, 3 * mm)]
         return flow
@@ -417,17 +430,6 @@ def _column_width(label: str, widest_value: str) -> float:
     words = max(pdfmetrics.stringWidth(w, BOLD, 6.5) for w in label.split())
     value = pdfmetrics.stringWidth(widest_value, FONT, 7)
     return float(max(words, value)) + 7  # the cell's paddings and a point to spare
-
-
-def _counted(texts: Iterable[str]) -> list[tuple[str, int]]:
-    """Each wording once (the first spelling seen), with how often it was asked; most first."""
-    counts: dict[str, int] = {}
-    first: dict[str, str] = {}
-    for wording in texts:
-        key = wording.casefold()
-        counts[key] = counts.get(key, 0) + 1
-        first.setdefault(key, wording)
-    return sorted(((first[k], n) for k, n in counts.items()), key=lambda item: -item[1])
 
 
 def _clip(name: str, length: int) -> str:

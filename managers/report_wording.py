@@ -53,6 +53,13 @@ TEXTS: dict[str, Marked] = {
     "time": N_("Waktu"),
     "channel": N_("Saluran"),
     "request": N_("Permintaan"),
+    "recap_title": N_("Layanan yang dicari pengunjung"),
+    "grouped_as": N_("Dikelompokkan sebagai"),
+    "from_kiosk": N_("Dari anjungan"),
+    "from_complaint": N_("Dari pengaduan"),
+    "first_seen": N_("Pertama"),
+    "last_seen": N_("Terakhir"),
+    "confidential": N_("(rahasia)"),
     "count": N_("Jumlah"),
     "per_service": N_("Per instansi dan layanan"),
     "per_officer": N_("Per petugas"),
@@ -112,13 +119,13 @@ DEFINITIONS: tuple[str, ...] = (
         "<b>Ditolak</b>: permintaan tiket yang ditolak karena kuota habis, jam pengambilan "
         "berakhir, atau perkiraan akhir hari. Hari = tanggal waktu setempat mal."
     ),
+    N_(
+        "<b>Permintaan layanan yang belum tersedia</b>: dari anjungan dan dari pengaduan jenis "
+        "layanan belum tersedia (kecuali yang ditolak), dikelompokkan per instansi dan menurut "
+        "isinya tanpa membedakan huruf besar, tanda baca, spasi, dan kata seperti “layanan”, "
+        "“pembuatan”, “pengurusan”. Laporan rahasia dihitung tanpa dikutip."
+    ),
 )
-CHANNEL_NAMES: dict[str, str] = {
-    "kiosk": N_("anjungan"),
-    "online": N_("online"),
-    "staff": N_("petugas"),
-    "itinerary": N_("lanjutan"),
-}
 # The per-service columns, in order, as Figures fields (`issued` is a property).
 COLUMNS = (
     "issued",

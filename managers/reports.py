@@ -34,8 +34,10 @@ What the figures mean:
 - *turned away*: `TurnedAway` events under their service (quota full, predicted end of
   the day, last-issue time passed).
 - *booking no-show*: bookings for a day of the report never checked in nor cancelled.
-- *missing-service requests*: `ServiceRequested` events per tenant ("" = the venue in
-  general), with their texts.
+- *missing-service requests*: `ServiceRequested` events and reports filed as *layanan
+  belum tersedia* (not rejected) per tenant ("" = the venue in general), grouped by
+  normalised text with counts per month (`managers.missing`; a confidential report is
+  counted, its text never quoted).
 - *hourly*: tickets issued and served per venue-local hour, for each day.
 - *IKM*: the satisfaction index of the venue and each tenant, as `managers.ikm` folds it
   (responses by the day they rate). A response may come after the period, so once the
@@ -53,6 +55,7 @@ from typing import Any, Literal
 import msgspec
 
 from managers.ikm import IkmBuilder, IkmReport, read_whole_log
+from managers.missing import MissingBuilder, Recap
 from server.domain import events as ev
 from server.domain.state import service_minutes
 from server.domain.venue import Venue
@@ -112,20 +115,6 @@ class OfficerRow(msgspec.Struct, frozen=True):
     avg_service: float | None
 
 
-class Request(msgspec.Struct, frozen=True):
-    at: dt.datetime
-    text: str
-    channel: ev.Channel
-
-
-class RequestGroup(msgspec.Struct, frozen=True):
-    """Missing-service requests addressed to one tenant ("" = the venue in general)."""
-
-    tenant: str
-    name: str
-    requests: tuple[Request, ...]
-
-
 class DayRow(msgspec.Struct, frozen=True):
     """One day of the period: the venue's figures and the tickets per local hour (0-23)."""
 
@@ -146,7 +135,8 @@ class Report(msgspec.Struct, frozen=True):
     total: Figures
     tenants: tuple[TenantRow, ...]
     officers: tuple[OfficerRow, ...]
-    requests: tuple[RequestGroup, ...]
+    # Missing-service requests, grouped (`managers.missing`).
+    missing: Recap
     days: tuple[DayRow, ...]
     ikm: IkmReport | None = None
 
@@ -298,8 +288,8 @@ class ReportBuilder:
         self._tickets: dict[str, _Track] = {}
         self._tallies: dict[tuple[dt.date, str], _Tally] = {}
         self._officers: dict[str, _Officer] = {}
-        self._requests: list[tuple[str, Request]] = []
         self.ikm = IkmBuilder(venue, start, end, tenant)
+        self.missing = MissingBuilder(venue, start, end, tenant)
         self._hourly: dict[dt.date, tuple[list[int], list[int]]] = {}
         # Bookings for a day of the period: code -> (day, service, checked in).
         self._bookings: dict[str, tuple[dt.date, str, bool]] = {}
@@ -317,12 +307,12 @@ class ReportBuilder:
             ev.TicketResumed: self._resumed,
             ev.TicketCancelled: self._cancelled,
             ev.TurnedAway: self._turned_away,
-            ev.ServiceRequested: self._requested,
         }
 
     def add(self, event: ev.Event) -> None:
         """Take the next event of the log."""
         self.ikm.add(event)
+        self.missing.add(event)
         at = event.at.astimezone(self._tz)
         day = at.date()
         if day != self._day:
@@ -342,8 +332,10 @@ class ReportBuilder:
             handler(day, at, event)
 
     def add_late(self, data: bytes) -> None:
-        """A record past the period's end: only a late survey response counts (for the IKM)."""
+        """A record past the period's end: only a late survey response (for the IKM) or a
+        rejection of a report of the period (for the missing-service recap) counts."""
         self.ikm.add_late(data)
+        self.missing.add_late(data)
 
     def finish(self) -> Report:
         """The report of everything added so far."""
@@ -364,7 +356,7 @@ class ReportBuilder:
             total=_figures(self._tallies.values()),
             tenants=self._tenant_rows(),
             officers=self._officer_rows(),
-            requests=self._request_groups(),
+            missing=self.missing.finish(),
             days=self._day_rows(),
             ikm=self.ikm.finish(),
         )
@@ -502,13 +494,6 @@ class ReportBuilder:
     def _turned_away(self, day: dt.date, at: dt.datetime, event: ev.TurnedAway) -> None:
         self._tally(day, event.service).turned_away += 1
 
-    def _requested(self, day: dt.date, at: dt.datetime, event: ev.ServiceRequested) -> None:
-        if self.tenant is not None and event.tenant != self.tenant:
-            return
-        self._requests.append(
-            (event.tenant, Request(at=at, text=event.text, channel=event.channel))
-        )
-
     # --- the report -------------------------------------------------------------------
 
     def _tenant_of(self, service: str) -> str:
@@ -566,20 +551,6 @@ class ReportBuilder:
                 )
             )
         return tuple(rows)
-
-    def _request_groups(self) -> tuple[RequestGroup, ...]:
-        groups: dict[str, list[Request]] = {}
-        for tenant, request in self._requests:
-            groups.setdefault(tenant, []).append(request)
-        # Tenants in venue order, then the venue in general ("").
-        order = [t for t in self.venue.tenants if t in groups]
-        order += sorted(t for t in groups if t not in self.venue.tenants)
-        return tuple(
-            RequestGroup(
-                tenant=t, name=self._tenant_name(t) if t else "", requests=tuple(groups[t])
-            )
-            for t in sorted(order, key=lambda t: t == "")
-        )
 
     def _day_rows(self) -> tuple[DayRow, ...]:
         by_day: dict[dt.date, list[_Tally]] = {}

@@ -22,6 +22,7 @@ import audio.routes as audio_routes
 import counters.routes as counters
 import displays.routes as displays
 import managers.complaints as complaints
+import managers.missing_routes as missing
 import managers.report_routes as reports
 import managers.routes as managers
 import visitors.routes as visitors
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *managers.routes,
         *reports.routes,
         *complaints.routes,
+        *missing.routes,
         *visitors.routes,
         *static_mounts(),
     ]

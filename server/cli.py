@@ -118,6 +118,7 @@ def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
         f"  online booking    {base}/booking",
         f"  manager dashboard {base}/manager",
         f"  reports           {base}/manager/reports",
+        f"  services asked    {base}/manager/layanan-dicari",
         f"  health check      {base}/healthz",
         "",
     ]

@@ -272,6 +272,39 @@ def _paths() -> dict[str, Schema]:
                 parameters=tuple(_IKM_QUERY),
             )
         },
+        "/manager/layanan-dicari": {
+            "get": _operation(
+                "Layanan yang dicari pengunjung: the missing-service recap of a month or the "
+                "last 3, 6 or 12 months (managers; supervisors their own tenant)",
+                "dashboard",
+                {
+                    **_pages(200),
+                    "303": {"description": "Signed out: to the sign-in page"},
+                    **_pages(400, 403),
+                    **_problems(503),
+                },
+                security=_SIGNED_IN,
+                parameters=(*_MISSING_QUERY, _MISSING_SORT),
+            )
+        },
+        "/manager/layanan-dicari/csv": {
+            "get": _operation(
+                "Layanan yang dicari pengunjung as CSV (managers; supervisors their own tenant)",
+                "dashboard",
+                {
+                    "200": {
+                        "description": "The recap file (an attachment)",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    "303": {"description": "Signed out: to the sign-in page"},
+                    "400": _answer(400, "text/plain", {"type": "string"}),
+                    **_pages(403),
+                    **_problems(503),
+                },
+                security=_SIGNED_IN,
+                parameters=tuple(_MISSING_QUERY),
+            )
+        },
         "/login": {
             "post": _operation(
                 "Masuk: sign in (the form's `csrf` must match the `antrean_login` cookie)",
@@ -426,6 +459,21 @@ _IKM_QUERY = (
     ),
     _query("format", "`pdf` (the default) or `csv`", enum=["pdf", "csv"]),
     _query("tenant", "One tenant's id (a supervisor always gets their own)"),
+)
+_MISSING_QUERY = (
+    _query(
+        "month",
+        "The last month, YYYY-MM (the current one by default)",
+        pattern="^[0-9]{4}-[0-9]{2}$",
+    ),
+    _query(
+        "months",
+        "How many months up to `month`: 1 (the default), 3, 6 or 12",
+        enum=["1", "3", "6", "12"],
+    ),
+)
+_MISSING_SORT = _query(
+    "sort", "`count` (the most asked first, the default) or `text`", enum=["count", "text"]
 )
 _REPORT_QUERY = (
     _query("format", "`pdf` (the default) or `csv`", enum=["pdf", "csv"]),

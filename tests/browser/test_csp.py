@@ -70,7 +70,8 @@ async def test_no_screen_breaks_the_policy(browser: Browser, live_server: LiveSe
     problems += [f"/counter/1: {v}" for v in await page.evaluate("window.__violations")]
     await context.clear_cookies()
     await _sign_in(page, live_server, "manajer", "/manager")
-    for path in ("/manager", "/manager/reports", "/manager/notices", "/manager/running-text"):
+    managing = ("/manager", "/manager/reports", "/manager/notices", "/manager/running-text")
+    for path in (*managing, "/manager/layanan-dicari"):
         await page.goto(f"{live_server.url}{path}", wait_until="load")
         await page.wait_for_timeout(700)
         problems += [f"{path}: {v}" for v in await page.evaluate("window.__violations")]

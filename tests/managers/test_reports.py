@@ -22,6 +22,7 @@ import pypdfium2  # type: ignore[import-untyped]  # pypdfium2 ships no type hint
 import pytest
 
 from bench.busy_day import DAY, VENUE, busy_day, busy_days, venue_toml
+from managers.missing import normalise
 from managers.report_csv import render_csv, service_header
 from managers.report_pdf import render_pdf
 from managers.reports import Figures, Report, ReportBuilder, build_report, nearest_rank
@@ -262,8 +263,10 @@ class TestBusyDay:
 
     def test_requests_and_hours_match(self, day_events: list[ev.Event], report: Report) -> None:
         expected = independent(day_events)
-        found = [(g.tenant, r.text) for g in report.requests for r in g.requests]
-        assert sorted(found) == sorted(expected["requests"])
+        # Each request in the group of its tenant and normalised text, each counted once.
+        asked = Counter((tenant, normalise(text)) for tenant, text in expected["requests"])
+        found = {(t.tenant, g.key): g.total for t in report.missing.tenants for g in t.groups}
+        assert found == dict(asked) and report.missing.total == len(expected["requests"])
         issued, served = expected["hourly"]
         day = report.days[0]
         assert day.hourly_issued == tuple(issued[h] for h in range(24))
@@ -312,9 +315,7 @@ class TestPeriods:
             assert served[officer] == sum(
                 o.served for d in days for o in d.officers if o.officer == officer
             )
-        assert sum(len(g.requests) for g in month.requests) == sum(
-            len(r.requests) for d in days for r in d.requests
-        )
+        assert month.missing.total == sum(d.missing.total for d in days)
 
     def test_an_empty_day_has_no_figures(self) -> None:
         report = fold([], DAY, DAY)
@@ -335,7 +336,7 @@ class TestTenantReport:
         assert [row.tenant for row in own.tenants] == [tenant.tenant]
         assert own.tenants[0] == tenant
         assert own.total == tenant.figures
-        assert {g.tenant for g in own.requests} <= {tenant.tenant}
+        assert {t.tenant for t in own.missing.tenants} <= {tenant.tenant}
         others = {c.id for c in VENUE.counters.values() if c.tenant != tenant.tenant}
         assert own.officers and all(not set(o.counters) & others for o in own.officers)
 
@@ -401,8 +402,20 @@ class TestCsv:
             "Rata-rata layanan (menit)",
         ]
         assert len(officers) == 2 + len(day_report.officers)
-        assert requests[1] == ["Instansi", "Waktu", "Saluran", "Permintaan"]
-        assert len(requests) == 2 + sum(len(g.requests) for g in day_report.requests)
+        assert requests[0] == ["Permintaan layanan yang belum tersedia"]
+        assert requests[1] == [
+            "Instansi",
+            "Permintaan",
+            "Dikelompokkan sebagai",
+            "Dari anjungan",
+            "Dari pengaduan",
+            "Jumlah",
+            "Pertama",
+            "Terakhir",
+        ]
+        groups = [g for t in day_report.missing.tenants for g in t.groups]
+        assert len(requests) == 2 + len(groups)
+        assert sum(int(row[5]) for row in requests[2:]) == day_report.missing.total
         assert days[2][0] == "2026-11-24"
         assert hours[1] == ["Tanggal", "Jam", "Tiket", "Dilayani"]
         # The busy day has no survey: the venue and every tenant, no respondents.
