@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from audio.cli import render_audio_main
-from managers import ikm_cli
+from managers import complaints_cli, ikm_cli
 from server import cli_accounts, config, demo
 from server.app import create_app
 from server.domain.venue import Venue
@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_accounts.add_parsers(commands)
     _add_report_parser(commands)
     ikm_cli.add_parsers(commands)
+    complaints_cli.add_parsers(commands)
     # Listed for --help; main() hands its arguments to the audio room.
     commands.add_parser("render-audio", help="render the venue's announcement clips ahead")
     return parser

@@ -26,6 +26,8 @@ PHONE = re.compile(r"08\d{8,11}")
 # mail server's business.
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 EMAIL_MAX = 254
+# What a complaint's contact is sealed for (`seal`'s purpose).
+COMPLAINT_CONTACT = "complaint-contact"
 
 
 def mask_number(number: str) -> str:

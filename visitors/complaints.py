@@ -32,15 +32,13 @@ from server.domain.errors import DomainError
 from server.i18n import N_
 from server.messages import COMPLAINT_KINDS, COMPLAINT_STATUSES, explain
 from server.photos import MAX_BYTES, PhotoRefused
-from server.privacy import parse_contact, seal
+from server.privacy import COMPLAINT_CONTACT, parse_contact, seal
 from server.services import services
 from server.web.auth import client_address, language, say
 from server.web.forms import FORM_BYTES, read_form
 from server.web.pages import page
 from visitors.ticket import form_ok, form_token, keyed_digest, long_date, qr_svg
 
-# What a seal of a complaint's contact is for (`server.privacy.seal`).
-CONTACT_PURPOSE = "complaint-contact"
 # A photo of 2 MB and the form's fields; a phone on poor Wi-Fi gets a minute to send it.
 UPLOAD_BYTES = MAX_BYTES + FORM_BYTES
 UPLOAD_SECONDS = 60.0
@@ -199,7 +197,7 @@ async def _file(request: Request, form: FormData) -> Response:
         tenant=given.tenant,
         complaint=code,
         contact_masked=contact.masked if contact else "",
-        contact_sealed=seal(parts.secret, CONTACT_PURPOSE, contact.value) if contact else "",
+        contact_sealed=seal(parts.secret, COMPLAINT_CONTACT, contact.value) if contact else "",
         photo=photo_name,
         anonymous=given.anonymous,
         confidential=given.confidential,

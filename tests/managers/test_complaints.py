@@ -3,6 +3,7 @@ alerts."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from pathlib import Path
@@ -211,3 +212,29 @@ class TestOverdueAlerts:
             assert [a.subject for a in every] == [code]
             assert [a.subject for a in tenant if a.kind == "complaint"] == [code]
             assert every[0].link == f"/manager/pengaduan/{code}"
+
+
+class TestContactForTheOperator:
+    """`antrean complaints contact CODE`: the full contact, on the server's terminal only."""
+
+    def test_the_operator_reads_the_contact_and_the_read_is_audited(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from server.cli import main
+
+        async def two_reports() -> tuple[str, str]:
+            settings = Settings(data_dir=str(tmp_path), clock_start="2026-11-24T09:00:00+07:00")
+            async with serving(settings, host="mpp.test") as (_, client):
+                with_contact = code_of(await file(client, kontak="+62 812-3456-7890"))
+                return with_contact, code_of(await file(client, anonim="1"))
+
+        code, anonymous = asyncio.run(two_reports())
+        data = ["--data", str(tmp_path)]
+        with caplog.at_level("INFO", logger="antrean.audit"):
+            assert main(["complaints", "contact", code.lower(), *data]) == 0
+        assert capsys.readouterr().out.strip() == "081234567890"
+        assert f"complaint_contact_read code={code}" in caplog.text
+        assert main(["complaints", "contact", anonymous, *data]) == 1
+        assert "anonymous" in capsys.readouterr().err
+        assert main(["complaints", "contact", "ZZZZ-ZZZZ-ZZZZ", *data]) == 1
+        assert "no complaint ZZZZ-ZZZZ-ZZZZ" in capsys.readouterr().err

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from PIL import Image
 
+from server.privacy import COMPLAINT_CONTACT
 from server.services import services
 from server.settings import Settings
 from tests.helpers import files_holding, serving
-from visitors.complaints import CONTACT_PURPOSE
 
 TEXT = "Antrean KTP tidak bergerak selama satu jam dan loket 2 kosong sejak pukul 09.00."
 PHONE = "081234567890"
@@ -154,9 +154,11 @@ class TestFiling:
         [filed] = events
         assert filed.contact_masked == "B***@contoh.go.id"
         secret = services(app).secret
-        assert unseal(secret, CONTACT_PURPOSE, filed.contact_sealed) == "Budi.Santoso@contoh.go.id"
+        assert (
+            unseal(secret, COMPLAINT_CONTACT, filed.contact_sealed) == "Budi.Santoso@contoh.go.id"
+        )
         assert unseal(secret, "another-purpose", filed.contact_sealed) is None
-        assert unseal("another secret", CONTACT_PURPOSE, filed.contact_sealed) is None
+        assert unseal("another secret", COMPLAINT_CONTACT, filed.contact_sealed) is None
         assert files_holding(tmp_path, b"Santoso", b"santoso") == []
 
     async def test_too_many_reports_from_one_address_are_refused_in_indonesian(
