@@ -289,30 +289,45 @@ class MissingBuilder:
         elif isinstance(event, ev.ComplaintFiled):
             if event.kind != MISSING_KIND:
                 return
-            ask = self._ask(event.at, event.tenant, event.text, "complaint", event.confidential)
+            # Whose it is may change (forwarded): the tenant is checked at the end.
+            ask = self._ask(
+                event.at, event.tenant, event.text, "complaint", event.confidential, any_tenant=True
+            )
             if ask is not None:
                 self._filed[event.complaint] = ask
         elif isinstance(event, ev.ComplaintStepped) and event.status == "ditolak":
             self._filed.pop(event.complaint, None)
+        elif isinstance(event, ev.ComplaintStepped) and event.status == "diteruskan":
+            filed = self._filed.get(event.complaint)
+            if filed is not None and event.tenant:
+                # Forwarded to the tenant whose service it is: it counts there.
+                self._filed[event.complaint] = msgspec.structs.replace(filed, tenant=event.tenant)
 
     def add_late(self, data: bytes) -> None:
         if any(mark in data for mark in _MARKS):
             self.add(ev.decode_event(data))
 
     def _ask(
-        self, at: dt.datetime, tenant: str, text: str, source: Source, confidential: bool = False
+        self,
+        at: dt.datetime,
+        tenant: str,
+        text: str,
+        source: Source,
+        confidential: bool = False,
+        any_tenant: bool = False,
     ) -> Ask | None:
         local = at.astimezone(self.venue.tz)
         if not self.start <= local.date() <= self.end:
             return None
-        if self.tenant is not None and tenant != self.tenant:
+        if self.tenant is not None and tenant != self.tenant and not any_tenant:
             return None
         return Ask(local, tenant, "" if confidential else text, source, confidential)
 
     def finish(self) -> Recap:
         grouper = self._grouper
         for ask in self._filed.values():
-            grouper.add(ask)
+            if self.tenant is None or ask.tenant == self.tenant:
+                grouper.add(ask)
         self._filed.clear()
         names = {
             tenant.id: tenant.short_name or tenant.name for tenant in self.venue.tenants.values()

@@ -249,6 +249,24 @@ class TestFromTheLog:
         recap = builder.finish()
         assert recap.total == 1 and recap.tenants[0].groups[0].key == "paspor di sini"
 
+    def test_a_forwarded_report_counts_for_the_tenant_it_was_forwarded_to(self) -> None:
+        forwarded = ev.ComplaintStepped(
+            at=local_time(VENUE, 2026, 12, 2, 10),
+            complaint="AAAA-BBBB-CCCC",
+            status="diteruskan",
+            by="admin",
+            tenant="polres",
+        )
+        events: list[ev.Event] = [filed(3, "AAAA-BBBB-CCCC", "SIM internasional")]
+        builder = self.fold(events, tenant="polres")
+        builder.add_late(encode_event(forwarded))
+        (polres,) = builder.finish().tenants
+        assert polres.tenant == "polres" and polres.groups[0].key == "sim internasional"
+        venue_wide = self.fold(events)
+        venue_wide.add_late(encode_event(forwarded))
+        assert [t.tenant for t in venue_wide.finish().tenants] == ["polres"]
+        assert self.fold(events, tenant="polres").finish().total == 0  # not forwarded yet
+
     def test_a_confidential_report_is_counted_under_its_tenant_unquoted(self) -> None:
         secret = "Petugas X minta uang untuk paspor"
         recap = self.fold(
