@@ -29,7 +29,7 @@ from server.domain.codes import canonical_code
 from server.domain.complaints import CLOSED, Complaint, Status
 from server.domain.errors import DomainError
 from server.i18n import N_
-from server.messages import COMPLAINT_KINDS, COMPLAINT_STATUSES, explain
+from server.messages import complaint_kind, complaint_status, explain
 from server.services import services
 from server.web.auth import csrf_ok, language, say
 from server.web.forms import read_form
@@ -43,7 +43,7 @@ SHOWN: dict[str, str] = {
     "semua": N_("Semua"),
 }
 
-# What each step's button says (the status it leads to is COMPLAINT_STATUSES').
+# What each step's button says (the status it leads to is named by complaint_status).
 ACTIONS: dict[str, str] = {
     "diverifikasi": N_("Verifikasi"),
     "ditolak": N_("Tolak"),
@@ -134,8 +134,8 @@ def _row(request: Request, complaint: Complaint, overdue: bool, now: dt.datetime
     tenant = venue.tenants.get(complaint.tenant)
     return Row(
         complaint=complaint,
-        kind=say(request, COMPLAINT_KINDS[complaint.kind][0]),
-        status=say(request, COMPLAINT_STATUSES[complaint.status]),
+        kind=complaint_kind(complaint.kind, lang),
+        status=complaint_status(complaint.status, lang),
         tenant=(tenant.short_name or tenant.name) if tenant else "",
         filed=dates.format_date(venue.local(complaint.filed_at).date(), lang, weekday=False),
         left=complaints.working_days_left(venue, complaint, now),
@@ -161,7 +161,7 @@ async def detail_page(request: Request, error: str = "", status: int = 200) -> R
         row=_row(request, complaint, complaints.overdue(venue, complaint, now), now, lang),
         steps=[
             (
-                say(request, COMPLAINT_STATUSES[s.status]),
+                complaint_status(s.status, lang),
                 _when(request, s.at),
                 s.by,
                 s.note,

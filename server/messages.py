@@ -9,7 +9,7 @@ from the error's params. {counter} is the counter's label as the venue writes it
 from __future__ import annotations
 
 from server.domain.errors import DomainError
-from server.i18n import N_, gettext
+from server.i18n import N_, NP_, Marked, gettext, translate
 
 # code -> Indonesian sentence (the msgid).
 REFUSALS: dict[str, str] = {
@@ -136,26 +136,42 @@ CLOSED_REASONS: dict[str, str] = {
 
 # Complaints (`server.domain.complaints`): each kind's name and what it is for, and each
 # status as the citizen and the handlers read it.
-COMPLAINT_KINDS: dict[str, tuple[str, str]] = {
+# The names are said in the "complaint" context: "Ditolak" is a rejected report here, a
+# visitor turned away elsewhere.
+COMPLAINT_KINDS: dict[str, tuple[Marked, str]] = {
     "pengaduan": (
-        N_("Pengaduan"),
+        NP_("complaint", "Pengaduan"),
         N_("Layanan, petugas, waktu, biaya, atau fasilitas yang tidak sesuai standar."),
     ),
-    "aspirasi": (N_("Aspirasi atau saran"), N_("Usulan agar pelayanan di sini lebih baik.")),
+    "aspirasi": (
+        NP_("complaint", "Aspirasi atau saran"),
+        N_("Usulan agar pelayanan di sini lebih baik."),
+    ),
     "layanan_belum_tersedia": (
-        N_("Layanan belum tersedia"),
+        NP_("complaint", "Layanan belum tersedia"),
         N_("Layanan yang Anda cari belum ada di mal pelayanan ini."),
     ),
-    "apresiasi": (N_("Apresiasi"), N_("Pujian untuk petugas atau layanan yang memuaskan.")),
+    "apresiasi": (
+        NP_("complaint", "Apresiasi"),
+        N_("Pujian untuk petugas atau layanan yang memuaskan."),
+    ),
 }
-COMPLAINT_STATUSES: dict[str, str] = {
-    "diterima": N_("Diterima"),
-    "diverifikasi": N_("Diverifikasi"),
-    "diteruskan": N_("Diteruskan ke instansi"),
-    "ditindaklanjuti": N_("Ditindaklanjuti"),
-    "selesai": N_("Selesai"),
-    "ditolak": N_("Ditolak"),
+COMPLAINT_STATUSES: dict[str, Marked] = {
+    "diterima": NP_("complaint", "Diterima"),
+    "diverifikasi": NP_("complaint", "Diverifikasi"),
+    "diteruskan": NP_("complaint", "Diteruskan ke instansi"),
+    "ditindaklanjuti": NP_("complaint", "Ditindaklanjuti"),
+    "selesai": NP_("complaint", "Selesai"),
+    "ditolak": NP_("complaint", "Ditolak"),
 }
+
+
+def complaint_kind(kind: str, lang: str) -> str:
+    return translate(lang, COMPLAINT_KINDS[kind][0])
+
+
+def complaint_status(status: str, lang: str) -> str:
+    return translate(lang, COMPLAINT_STATUSES[status])
 
 
 def explain(error: DomainError, lang: str = "id") -> str:

@@ -30,7 +30,7 @@ from server.domain.codes import CODE_CHARS, CROCKFORD, canonical_code, format_co
 from server.domain.complaints import Complaint
 from server.domain.errors import DomainError
 from server.i18n import N_
-from server.messages import COMPLAINT_KINDS, COMPLAINT_STATUSES, explain
+from server.messages import COMPLAINT_KINDS, complaint_kind, complaint_status, explain
 from server.photos import MAX_BYTES, PhotoRefused
 from server.privacy import COMPLAINT_CONTACT, parse_contact, seal
 from server.services import services
@@ -143,7 +143,10 @@ async def form_page(
         status_code=status,
         error=error,
         given=given,
-        kinds=COMPLAINT_KINDS,
+        kinds=[
+            (kind, complaint_kind(kind, language(request)), say(request, hint))
+            for kind, (_, hint) in COMPLAINT_KINDS.items()
+        ],
         tenants=sorted(venue.tenants.values(), key=lambda t: t.name),
         nonce=nonce,
         form=form_token(request, f"complaint:{nonce}"),
@@ -262,8 +265,8 @@ async def status_page(request: Request) -> Response:
         request,
         "visitors/complaint_status.html",
         complaint=complaint,
-        kind_name=say(request, COMPLAINT_KINDS[complaint.kind][0]),
-        status_name=say(request, COMPLAINT_STATUSES[complaint.status]),
+        kind_name=complaint_kind(complaint.kind, lang),
+        status_name=complaint_status(complaint.status, lang),
         tenant_name=_tenant_name(request, complaint.tenant),
         steps=[_step_view(request, complaint, s) for s in complaint.steps],
         deadline=_deadline_words(request, complaint, deadline),
@@ -316,7 +319,7 @@ def _step_view(request: Request, complaint: Complaint, step: complaints.Step) ->
     local = venue.local(step.at)
     return StepView(
         status=step.status,
-        name=say(request, COMPLAINT_STATUSES[step.status]),
+        name=complaint_status(step.status, language(request)),
         day=dates.format_date(local.date(), language(request), weekday=False),
         time=f"{local:%H.%M}",
         tenant=_tenant_name(request, complaint.tenant) if step.status == "diteruskan" else "",

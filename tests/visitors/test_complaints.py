@@ -285,6 +285,8 @@ class TestTracking:
         page = (await client.get(f"/pengaduan/{code}?lang=en")).text
         assert "To be verified by Friday, 27 November 2026." in page
         assert "Progress of the report" in page
+        # In its own context: not the console's "Done", not a turned-away visitor.
+        assert 'data-status="diterima">Received</p>' in page and "Complaint ·" in page
 
 
 class TestLinks:
