@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 
 from server.accounts import AccountBook
 from server.app import create_app
-from server.demo import GUARD, GUARD_PIN, KIOSK_TOKEN
+from server.demo import GUARD, GUARD_PIN, KIOSK_TOKEN, SURVEY_TOKEN
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.estimate import new_ticket_waits
@@ -75,8 +75,31 @@ async def kiosk(tmp_path: Path) -> AsyncIterator[Kiosk]:
 class TestPairing:
     """Only an active kiosk may ask; anyone else is told, in Indonesian, what to do."""
 
-    @pytest.mark.parametrize("token", ["", "bukan-token", "demo-lantai1-timur"])
-    async def test_strangers_and_displays_are_refused(self, kiosk: Kiosk, token: str) -> None:
+    @pytest.mark.parametrize(
+        ("token", "kind"),
+        [("demo-lantai1-timur", "layar ruang tunggu"), (SURVEY_TOKEN, "tablet survei")],
+    )
+    async def test_another_kind_of_device_is_told_what_it_is(
+        self, kiosk: Kiosk, token: str, kind: str
+    ) -> None:
+        headers = {"X-Device-Token": token}
+        for answer in (
+            await kiosk.client.get("/kiosk/api/overview", headers=headers),
+            await kiosk.client.post(
+                "/kiosk/api/issue",
+                json={"command_id": uuid.uuid4().hex, "service": "ktp"},
+                headers=headers,
+            ),
+        ):
+            assert answer.status_code == 403
+            body = answer.json()
+            assert body["code"] == "wrong_device"
+            assert f"dipasangkan sebagai {kind}, bukan anjungan" in body["message"]
+            assert "--kind kiosk" in body["message"]
+        assert kiosk.queue.state.numbers == {}
+
+    @pytest.mark.parametrize("token", ["", "bukan-token"])
+    async def test_strangers_are_refused(self, kiosk: Kiosk, token: str) -> None:
         headers = {"X-Device-Token": token}
         for answer in (
             await kiosk.client.get("/kiosk/api/overview", headers=headers),
