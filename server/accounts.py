@@ -27,7 +27,10 @@ from server.domain.events import snake_tag
 from server.store import Conflict, EventLog, StoreUnavailable
 
 Role = Literal["officer", "supervisor", "manager", "admin"]
-DeviceKind = Literal["display", "kiosk"]
+# A hall display watches its zone; a kiosk issues tickets; a survey tablet takes survey
+# responses (the zone says where it stands).
+DeviceKind = Literal["display", "kiosk", "survey"]
+DEVICE_KINDS: tuple[DeviceKind, ...] = ("display", "kiosk", "survey")
 ROLES: tuple[Role, ...] = ("officer", "supervisor", "manager", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 _hasher = PasswordHasher()

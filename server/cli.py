@@ -114,8 +114,10 @@ def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
         token = f"?device={demo.display_token(zone.id)}" if settings.demo else ""
         lines.append(f"  hall display      {base}/display/{zone.id}{token}   ({zone.name})")
     kiosk = f"?device={demo.KIOSK_TOKEN}" if settings.demo else ""
+    survey = f"?device={demo.SURVEY_TOKEN}" if settings.demo else ""
     lines += [
         f"  ticket kiosk      {base}/kiosk{kiosk}",
+        f"  survey tablet     {base}/survey{survey}",
         f"  online booking    {base}/booking",
         f"  manager dashboard {base}/manager",
         f"  reports           {base}/manager/reports",
@@ -132,7 +134,10 @@ def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
             f"  admin 'admin'; password for all: {demo.PASSWORD}",
         ]
     else:
-        lines += ["  pair screens and kiosks with: antrean devices add --zone ZONE"]
+        lines += [
+            "  pair screens, kiosks and survey tablets with:",
+            "  antrean devices add --zone ZONE [--kind display|kiosk|survey]",
+        ]
     print("\n".join(lines), flush=True)
 
 

@@ -9,10 +9,13 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from server import config
-from server.accounts import ROLES, AccountBook, AccountError
+from server.accounts import DEVICE_KINDS, ROLES, AccountBook, AccountError
 from server.domain.venue import Venue
 from server.settings import Settings
 from server.store import open_log
+
+# The page each kind of device opens once with its token (a display: its zone's).
+DEVICE_PAGES = {"kiosk": "/kiosk", "survey": "/survey"}
 
 Action = Callable[[AccountBook, Venue, argparse.Namespace], Awaitable[None]]
 
@@ -38,11 +41,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     pin.add_argument("username")
     pin.add_argument("--pin", default=None, help="the PIN, for scripts (else asked twice)")
 
-    devices = commands.add_parser("devices", help="pair or revoke hall displays and kiosks")
+    devices = commands.add_parser(
+        "devices", help="pair or revoke hall displays, kiosks and survey tablets"
+    )
     device_actions = devices.add_subparsers(required=True, metavar="ACTION")
     pair = _action(device_actions, "add", "pair a new screen; prints its address", _add_device)
     pair.add_argument("--zone", required=True)
-    pair.add_argument("--kind", choices=("display", "kiosk"), default="display")
+    pair.add_argument("--kind", choices=DEVICE_KINDS, default="display")
     pair.add_argument("--name", default="")
     pair.add_argument("--base-url", default="http://localhost:8000")
     pair.add_argument("--printer", default="", help="a kiosk's network printer, host:port")
@@ -143,7 +148,7 @@ async def _add_device(book: AccountBook, venue: Venue, args: argparse.Namespace)
     name = args.name or f"{args.kind} {venue.zones[args.zone].name}"
     device, token = await book.add_device(args.kind, args.zone, name, printer=args.printer)
     print(f"paired {device.id} ({name}). Open this address once on the screen:")
-    path = "/kiosk" if args.kind == "kiosk" else f"/display/{args.zone}"
+    path = DEVICE_PAGES.get(args.kind, f"/display/{args.zone}")
     print(f"  {args.base_url.rstrip('/')}{path}?device={token}")
 
 

@@ -22,6 +22,7 @@ def display_token(zone: str) -> str:
 
 
 KIOSK_TOKEN = "demo-kiosk"
+SURVEY_TOKEN = "demo-survey"
 # The guard at the entrance confirms priority tickets (lansia, disabilitas, ibu hamil, anak)
 # at the kiosk with this PIN; the guard serves at no counter.
 GUARD = "satpam"
@@ -30,7 +31,12 @@ GUARD_PIN = "246810"
 
 async def seed(book: AccountBook, venue: Venue) -> bool:
     """Create the demo accounts once; True when they were created now."""
-    if (await book.refresh()).users:
+    accounts = await book.refresh()
+    if accounts.users:
+        # A demo log from before the survey tablet existed gets one too (once: a revoked
+        # one stays in the log and stays revoked).
+        if not any(d.kind == "survey" for d in accounts.devices.values()):
+            await _survey_tablet(book, venue)
         return False
     # One argon2 hash for the one demo password: thirty would cost seconds at every start.
     hashed = hash_password(PASSWORD)
@@ -66,4 +72,9 @@ async def seed(book: AccountBook, venue: Venue) -> bool:
     await book.set_pin(GUARD, GUARD_PIN)
     first_zone = next(iter(venue.zones))
     await book.add_device("kiosk", first_zone, "Anjungan Lobi", KIOSK_TOKEN)
+    await _survey_tablet(book, venue)
     return True
+
+
+async def _survey_tablet(book: AccountBook, venue: Venue) -> None:
+    await book.add_device("survey", next(iter(venue.zones)), "Tablet Survei Lobi", SURVEY_TOKEN)

@@ -57,6 +57,9 @@ REFUSALS: dict[str, str] = {
         "Survei untuk tiket {ticket} sudah ditutup atau tiketnya tidak dikenal. Survei dibuka "
         "sampai akhir hari layanan berikutnya setelah Anda dilayani."
     ),
+    "survey_unknown": N_(
+        "Nomor antrean {ticket} tidak dikenal. Periksa lagi nomor pada tiket Anda, misalnya A-007."
+    ),
     "survey_answered": N_(
         "Survei untuk tiket {ticket} sudah diisi. Terima kasih atas penilaian Anda."
     ),

@@ -23,9 +23,7 @@ import base64
 import hashlib
 import hmac
 import logging
-from typing import TypeVar
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -39,10 +37,11 @@ from server.domain.state import State, Ticket
 from server.i18n import N_
 from server.service import VenueQueue
 from server.services import services
-from server.web.auth import language, paired_device, say
-from server.web.bodies import read_json
+from server.web.auth import language, say
+from server.web.bodies import DeviceCommand, read_command
+from server.web.guards import paired_api
 from server.web.pages import page
-from server.web.problems import Problem, bad_command_id, from_table, invalid, refused
+from server.web.problems import Problem, from_table, invalid, refused
 from visitors.kiosk_slip import complaints_url, print_slip, qr_svg, slip_for, ticket_json
 from visitors.kiosk_tiles import (
     come_back,
@@ -52,7 +51,6 @@ from visitors.views import crowded
 
 log = logging.getLogger(__name__)
 
-TOKEN_HEADER = "x-device-token"
 VISIT_BYTES = 18  # 144 bits: the phone page's token cannot be guessed
 PROBLEMS: dict[str, tuple[int, str]] = {
     "unpaired": (
@@ -88,40 +86,29 @@ def problem(request: Request, code: str, **params: object) -> Problem:
 # --- wire -----------------------------------------------------------------------------
 
 
-class _Request(msgspec.Struct, frozen=True):
-    command_id: str
-
-
-class IssueBody(_Request, frozen=True):
+class IssueBody(DeviceCommand, frozen=True):
     service: str
     priority: bool = False
     itinerary: tuple[str, ...] = ()
     pin: str = ""
 
 
-class CheckInBody(_Request, frozen=True):
+class CheckInBody(DeviceCommand, frozen=True):
     booking: str
 
 
-class RequestBody(_Request, frozen=True):
+class RequestBody(DeviceCommand, frozen=True):
     text: str
     tenant: str = ""
 
 
-Body = TypeVar("Body", bound=_Request)
+def _unpaired(request: Request) -> Problem:
+    return problem(request, "unpaired")
 
 
-async def _body(request: Request, kind: type[Body]) -> Body:
-    parsed = await read_json(request, lambda body: msgspec.json.decode(body, type=kind))
-    if not 8 <= len(parsed.command_id) <= 64:
-        raise bad_command_id(request)
-    return parsed
-
-
-async def _kiosk(request: Request) -> Device | None:
+async def _kiosk(request: Request) -> Device:
     """The active kiosk behind this request's device token (a hall display may not issue)."""
-    device = await paired_device(request, request.headers.get(TOKEN_HEADER))
-    return device if device is not None and device.kind == "kiosk" else None
+    return await paired_api(request, "kiosk", _unpaired)
 
 
 def _caller(device: Device) -> str:
@@ -203,8 +190,6 @@ async def kiosk_page(request: Request) -> Response:
 
 async def overview(request: Request) -> JSONResponse:
     device = await _kiosk(request)
-    if device is None:
-        raise problem(request, "unpaired")
     queue: VenueQueue = services(request).queue
     state, now, lang = queue.state, queue.clock(), language(request)
     if not crowded(state):
@@ -219,9 +204,7 @@ async def overview(request: Request) -> JSONResponse:
 
 async def issue(request: Request) -> JSONResponse:
     device = await _kiosk(request)
-    if device is None:
-        raise problem(request, "unpaired")
-    body = await _body(request, IssueBody)
+    body = await read_command(request, IssueBody)
     if len(body.itinerary) > MAX_ITINERARY:
         raise invalid(request, "paling banyak {limit} layanan lanjutan", limit=MAX_ITINERARY)
     confirmed_by = ""
@@ -260,9 +243,7 @@ async def _record_turn_away(
 
 async def check_in(request: Request) -> JSONResponse:
     device = await _kiosk(request)
-    if device is None:
-        raise problem(request, "unpaired")
-    body = await _body(request, CheckInBody)
+    body = await read_command(request, CheckInBody)
     code = body.booking.strip()
     if not 1 <= len(code) <= 64:
         raise invalid(request, "kode pemesanan kosong atau terlalu panjang")
@@ -282,9 +263,7 @@ async def check_in(request: Request) -> JSONResponse:
 
 async def request_service(request: Request) -> JSONResponse:
     device = await _kiosk(request)
-    if device is None:
-        raise problem(request, "unpaired")
-    body = await _body(request, RequestBody)
+    body = await read_command(request, RequestBody)
     queue: VenueQueue = services(request).queue
     command = cmd.RequestService(tenant=body.tenant, text=body.text, channel="kiosk")
     try:

@@ -38,6 +38,9 @@ TURN_AWAY_CODES = frozenset({"quota_full", "channel_quota_full", "day_full", "is
 # Further back is a broken clock that someone must fix, not a moment to stamp events with.
 CLOCK_STEP_BACK = dt.timedelta(minutes=10)
 # What an officer types for a ticket: "A-007", "a7", "A 007". Prefixes are short.
+# A ticket id is its day and its label ("20261124-A-007").
+_ID_DAY = re.compile(r"^\s*[0-9]{8}-")
+MAX_REF_SHOWN = 20  # characters of an unknown ticket reference said back to the visitor
 _LABEL = re.compile(r"\s*([A-Za-z]{1,8})\s*-?\s*0*([0-9]{1,6})\s*")
 
 
@@ -301,6 +304,31 @@ def find_survey(state: State, ref: str) -> Surveyable | None:
     return found
 
 
+def open_survey(venue: Venue, state: State, ref: str) -> Surveyable:
+    """The served ticket `ref` (an id, or the label on a slip) still waiting for its one
+    response; else why not: not served yet, answered, closed, or no ticket of this venue."""
+    served = find_survey(state, ref)
+    if served is None:
+        ticket = find_ticket(state, ref)
+        if ticket is not None and ticket.status != "done":
+            raise DomainError("survey_not_served", ticket=ticket.label)
+        label = _normal_label(_ID_DAY.sub("", ref, count=1))
+        if ticket is None and not _is_label_of(venue, label):
+            # Not even a number this venue hands out: a typo, not a survey that closed.
+            raise DomainError("survey_unknown", ticket=ref.strip()[:MAX_REF_SHOWN])
+        raise DomainError("survey_closed", ticket=label)
+    if served.answered:
+        raise DomainError("survey_answered", ticket=served.label)
+    return served
+
+
+def _is_label_of(venue: Venue, label: str) -> bool:
+    prefix, dash, number = label.partition("-")
+    return (
+        bool(dash) and number.isdigit() and any(s.prefix == prefix for s in venue.services.values())
+    )
+
+
 def _survey_fields(
     answers: dict[str, int], comment: str, respondent: cmd.Respondent
 ) -> dict[str, Any]:
@@ -337,14 +365,7 @@ def _answer_survey(command: cmd.AnswerSurvey, ctx: _Ctx) -> list[ev.Event]:
                 **fields,
             )
         ]
-    served = find_survey(ctx.state, command.ticket)
-    if served is None:
-        ticket = find_ticket(ctx.state, command.ticket)
-        if ticket is not None and ticket.status != "done":
-            raise DomainError("survey_not_served", ticket=ticket.label)
-        raise DomainError("survey_closed", ticket=command.ticket)
-    if served.answered:
-        raise DomainError("survey_answered", ticket=served.label)
+    served = open_survey(ctx.venue, ctx.state, command.ticket)
     return [
         ev.SurveyAnswered(
             at=ctx.at,

@@ -61,6 +61,7 @@ CODES: frozenset[str] = frozenset(
         "itinerary_too_long",
         "command_id_reused",
         "survey_closed",
+        "survey_unknown",
         "survey_answered",
         "survey_not_served",
         "survey_invalid",

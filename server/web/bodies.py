@@ -21,7 +21,7 @@ from server import validation
 from server.i18n import N_, gettext
 from server.web import wire
 from server.web.auth import language
-from server.web.problems import invalid, problem
+from server.web.problems import bad_command_id, invalid, problem
 
 MAX_BODY = 16 * 1024
 READ_SECONDS = 10.0
@@ -75,6 +75,24 @@ async def read_json(request: Request, decode: Callable[[bytes], Value]) -> Value
         raise problem(request, "bad_request", str(error), why=why) from None
     except msgspec.DecodeError as error:
         raise invalid(request, "isinya bukan JSON yang sah", str(error)) from None
+
+
+class DeviceCommand(msgspec.Struct, frozen=True):
+    """A paired device's request that sends a command: a `command_id` made by its page and
+    re-sent unchanged on every retry (so a retry, or a double tap, is the same command)."""
+
+    command_id: str
+
+
+Command = TypeVar("Command", bound=DeviceCommand)
+
+
+async def read_command(request: Request, kind: type[Command]) -> Command:
+    """A device's command body as `kind`, its `command_id` 8-64 characters; else it raises."""
+    parsed = await read_json(request, lambda body: msgspec.json.decode(body, type=kind))
+    if not 8 <= len(parsed.command_id) <= 64:
+        raise bad_command_id(request)
+    return parsed
 
 
 _TYPES = {

@@ -33,7 +33,7 @@ CODE = "store_unavailable"
 # Seconds a client should wait before asking again: a Redis restart takes about this long.
 RETRY_AFTER = 5
 CLOSE_TRY_AGAIN_LATER = 1013
-_JSON_PATHS = ("/api/", "/kiosk/api/")
+_JSON_PATHS = ("/api/", "/kiosk/api/", "/survey/api/")
 
 
 async def store_unavailable(conn: HTTPConnection, error: Exception) -> Response | None:

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from server.domain import commands as cmd
 from server.web.auth import COOKIE
 from visitors.kiosk import CheckInBody, IssueBody, RequestBody
+from visitors.survey_tablet import AnswerBody, FindBody
 
 Schema = dict[str, Any]
 
@@ -196,6 +197,38 @@ def _paths() -> dict[str, Schema]:
                 },
                 security=_DEVICE,
                 body=_json_body("RequestBody"),
+            )
+        },
+        "/survey/api/hello": {
+            "get": _operation(
+                "Tablet survei: whether this device token is a survey tablet's",
+                "survey tablet",
+                {"200": _answer(200, _JSON, _ref("TabletHello")), **_problems(403, 503)},
+                security=_DEVICE,
+            )
+        },
+        "/survey/api/find": {
+            "post": _operation(
+                "Cari tiket: the served ticket a typed or scanned code names, if it can be rated",
+                "survey tablet",
+                {
+                    "200": _answer(200, _JSON, _ref("TabletTicket")),
+                    **_problems(400, 403, 408, 409, 413, 503),
+                },
+                security=_DEVICE,
+                body=_json_body("FindBody"),
+            )
+        },
+        "/survey/api/answer": {
+            "post": _operation(
+                "Jawab survei: one response, about a served ticket or a chosen service",
+                "survey tablet",
+                {
+                    "200": _answer(200, _JSON, _ref("TabletAnswered")),
+                    **_problems(400, 403, 408, 409, 413, 503),
+                },
+                security=_DEVICE,
+                body=_json_body("AnswerBody"),
             )
         },
         "/audio/call/{counter}/{ticket}.wav": {
@@ -560,15 +593,43 @@ def _answers() -> dict[str, Schema]:
             "required": ["ok", "message"],
             "properties": {"ok": {"const": True}, "message": text},
         },
+        "TabletHello": {
+            "type": "object",
+            "required": ["ok", "device"],
+            "properties": {"ok": {"const": True}, "device": {"type": "object"}},
+        },
+        "TabletTicket": {
+            "type": "object",
+            "required": ["ok", "ticket"],
+            "properties": {
+                "ok": {"const": True},
+                "ticket": {
+                    "type": "object",
+                    "required": ["ticket", "label", "service_name", "tenant_name"],
+                    "properties": {
+                        "ticket": text,
+                        "label": text,
+                        "service_name": text,
+                        "tenant_name": text,
+                    },
+                },
+            },
+        },
+        "TabletAnswered": {
+            "type": "object",
+            "required": ["ok", "duplicate"],
+            "properties": {"ok": {"const": True}, "duplicate": {"type": "boolean"}},
+        },
     }
 
 
 def _bodies() -> dict[str, Schema]:
     """The request bodies, from the msgspec types the handlers decode them with."""
     (command, *_), components = msgspec.json.schema_components(
-        (cmd.Command, IssueBody, CheckInBody, RequestBody), ref_template=_REF
+        (cmd.Command, IssueBody, CheckInBody, RequestBody, FindBody, AnswerBody),
+        ref_template=_REF,
     )
-    for name in ("IssueBody", "CheckInBody", "RequestBody"):
+    for name in ("IssueBody", "CheckInBody", "RequestBody", "AnswerBody"):
         components[name]["properties"]["command_id"] = _COMMAND_ID
     envelope = {
         "type": "object",

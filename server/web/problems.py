@@ -29,6 +29,13 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "too_slow": (408, N_("Isi permintaan tidak terkirim lengkap tepat waktu. Silakan coba lagi.")),
     "too_deep": (400, N_("Permintaan tidak valid: isinya bersarang terlalu dalam.")),
     "bad_request": (400, N_("Permintaan tidak valid: {why}.")),
+    "wrong_device": (
+        403,
+        N_(
+            "Perangkat ini dipasangkan sebagai {actual}, bukan {wanted}. Minta admin memasangkan"
+            " {wanted} dengan antrean devices add --kind {kind}."
+        ),
+    ),
 }
 
 

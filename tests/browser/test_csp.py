@@ -8,7 +8,7 @@ import uuid
 import httpx
 from playwright.async_api import Browser, Page
 
-from server.demo import KIOSK_TOKEN
+from server.demo import KIOSK_TOKEN, SURVEY_TOKEN
 from tests.browser.helpers import TOKEN, ZONE, sign_in_page
 from tests.conftest import LiveServer
 
@@ -57,6 +57,7 @@ async def test_no_screen_breaks_the_policy(browser: Browser, live_server: LiveSe
         "/booking",
         "/booking?service=ktp",
         f"/kiosk?device={KIOSK_TOKEN}",
+        f"/survey?device={SURVEY_TOKEN}",
         f"/display/{ZONE}?device={TOKEN}",
         f"/t/{visit}",
         f"/kiosk/ticket/{visit}/print",

@@ -130,6 +130,27 @@ class TestDevices:
         assert run(capsys, "devices", "revoke", device.id, "--data", str(tmp_path))[0] == 0
         assert accounts(tmp_path).device(token) is None
 
+    def test_a_survey_tablet_is_paired_at_the_survey_page(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        data = ("--data", str(tmp_path))
+        code, out, _ = run(capsys, "devices", "add", "--kind", "survey", "--zone", "lantai2", *data)
+        token = re.search(r"/survey\?device=(\S+)", out).group(1)  # type: ignore[union-attr]
+        device = accounts(tmp_path).device(token)
+        assert code == 0 and device is not None and device.kind == "survey"
+        listed = run(capsys, "devices", "list", *data)[1]
+        assert f"{device.id:<20} survey" in listed
+
+    def test_a_survey_tablet_has_no_printer(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        data = ("--data", str(tmp_path))
+        code, _, err = run(
+            capsys, "devices", "add", "--kind", "survey", "--zone", "lantai2", "--printer",
+            "10.0.0.50:9100", *data,
+        )  # fmt: skip
+        assert code == 1 and "only a kiosk has a printer" in err
+
     def test_unknown_zone(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code, _, err = run(capsys, "devices", "add", "--zone", "atap", "--data", str(tmp_path))
         assert code == 1 and "unknown zone 'atap'" in err

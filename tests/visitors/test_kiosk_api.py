@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 
 from server.accounts import AccountBook
 from server.app import create_app
-from server.demo import GUARD, GUARD_PIN, KIOSK_TOKEN
+from server.demo import GUARD, GUARD_PIN, KIOSK_TOKEN, SURVEY_TOKEN
 from server.domain import commands as cmd
 from server.domain import events as ev
 from server.domain.estimate import new_ticket_waits
@@ -75,8 +75,19 @@ async def kiosk(tmp_path: Path) -> AsyncIterator[Kiosk]:
 class TestPairing:
     """Only an active kiosk may ask; anyone else is told, in Indonesian, what to do."""
 
-    @pytest.mark.parametrize("token", ["", "bukan-token", "demo-lantai1-timur"])
-    async def test_strangers_and_displays_are_refused(self, kiosk: Kiosk, token: str) -> None:
+    @pytest.mark.parametrize(
+        ("token", "code", "words"),
+        [
+            ("", "unpaired", "Anjungan belum dipasangkan"),
+            ("bukan-token", "unpaired", "Anjungan belum dipasangkan"),
+            # Another kind of device is told what it is, and what to pair instead.
+            ("demo-lantai1-timur", "wrong_device", "sebagai layar ruang tunggu, bukan anjungan"),
+            (SURVEY_TOKEN, "wrong_device", "sebagai tablet survei, bukan anjungan"),
+        ],
+    )
+    async def test_strangers_and_other_devices_are_refused(
+        self, kiosk: Kiosk, token: str, code: str, words: str
+    ) -> None:
         headers = {"X-Device-Token": token}
         for answer in (
             await kiosk.client.get("/kiosk/api/overview", headers=headers),
@@ -88,8 +99,8 @@ class TestPairing:
         ):
             assert answer.status_code == 403
             body = answer.json()
-            assert body["code"] == "unpaired"
-            assert "Anjungan belum dipasangkan" in body["message"]
+            assert body["code"] == code
+            assert words in body["message"] and "--kind kiosk" in body["message"]
         assert kiosk.queue.state.numbers == {}
 
     async def test_a_revoked_kiosk_stops_issuing(self, kiosk: Kiosk) -> None:

@@ -152,16 +152,22 @@ async function refresh() {
     draw();
     if (focusedRequest) focusedRequest.focus();
     if (first) focusScreen(state.screen);
-  } else if (answer.code === "unpaired") {
-    unpaired();
+  } else if (answer.code === "unpaired" || answer.code === "wrong_device") {
+    unpaired(whyUnpaired(answer));
   }
   // A network failure keeps the last tiles; the next refresh tries again.
 }
 
-function unpaired() {
+// The pairing screen says it already; a token of another kind of device is worth naming.
+const whyUnpaired = (answer) => (answer.code === "wrong_device" ? answer.message : "");
+
+/** The pairing screen; `why` says what is wrong with the token this kiosk holds. */
+function unpaired(why = "") {
   kiosk.hidden = true;
   const section = document.getElementById("unpaired");
   section.hidden = false;
+  field("unpaired-why").textContent = why;
+  field("unpaired-why").hidden = !why;
   const form = field("pairing-form");
   form.onsubmit = (event) => {
     event.preventDefault();
@@ -218,7 +224,7 @@ async function issue(priority, pin = "") {
     if (answer.code === "pin_locked") setTimeout(() => pinPad.open && closeOverlays(), 8000);
   } else {
     pinPad.hide();
-    if (answer.code === "unpaired") return unpaired();
+    if (answer.code === "unpaired" || answer.code === "wrong_device") return unpaired(whyUnpaired(answer));
     alertBox(answer.message, answer.come_back);
     refresh();
   }

@@ -6,7 +6,7 @@ import { connect } from "/static/server/socket.js";
 import * as alerts from "./ticket-alert.js";
 import { fill } from "/static/server/kit/i18n.js";
 import { SERVER_FACES, fields, pageState, render, waitText } from "./ticket-render.js";
-import { stepper } from "./ticket-survey.js";
+import { stepper } from "./questionnaire.js";
 
 const CLOSE_FORBIDDEN = 4403;
 const root = document.getElementById("ticket");

@@ -84,7 +84,21 @@ class TestOneResponsePerServedTicket:
     def test_a_forged_ticket_id_is_refused(self) -> None:
         q = Queue()
         served(q)
-        assert q.refused(answer("20261124-Z-999")).code == "survey_closed"
+        assert q.refused(answer("20261124-A-999")).code == "survey_closed"
+        assert q.refused(answer("20261124-Z-999")).code == "survey_unknown"
+
+    @pytest.mark.parametrize("ref", ["Z-1", "halo", "A-", "1234", "https://contoh.test/x"])
+    def test_a_code_no_slip_of_this_venue_carries_is_unknown_not_closed(self, ref: str) -> None:
+        q = Queue()
+        served(q)
+        error = q.refused(answer(ref, channel="tablet"))
+        assert error.code == "survey_unknown"
+        assert "tidak dikenal" in explain(error, "id")
+
+    def test_a_closed_survey_names_the_label_as_the_slip_shows_it(self) -> None:
+        q = Queue()
+        error = q.refused(answer(" a 12 ", channel="tablet"))
+        assert error.code == "survey_closed" and "A-012" in explain(error, "id")
 
     @pytest.mark.parametrize(
         "answers",
@@ -197,6 +211,14 @@ class TestAnonymousAndImported:
             "",
             "",
         )
+        # It rates today's service: the visitor is at the venue, just served.
+        assert event.day == q.now.date() and event.channel == "tablet"
+
+    def test_anonymous_responses_are_not_limited_to_one(self) -> None:
+        q = Queue()
+        for _ in range(2):
+            [event] = q(cmd.AnswerSurvey(answers=GOOD, channel="tablet", service="sim"))[-1:]
+            assert isinstance(event, ev.SurveyAnswered)
 
     def test_a_phone_must_name_its_ticket(self) -> None:
         q = Queue()

@@ -19,6 +19,7 @@ PAGES = [
     "/login",
     "/booking",
     "/kiosk",
+    "/survey",
     "/display/lantai1-timur",
     "/t/bukan-token",
     "/healthz",

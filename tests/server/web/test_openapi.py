@@ -28,6 +28,7 @@ NOT_API = {
     ("get", "/display/{zone}"),
     ("get", "/kiosk"),
     ("get", "/kiosk/ticket/{visit}/print"),
+    ("get", "/survey"),
     ("get", "/t/{token}"),
     ("get", "/booking"),
     ("get", "/layanan"),

@@ -13,7 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from server.config import DEMO_VENUE, load_venue
-from server.demo import KIOSK_TOKEN, display_token
+from server.demo import KIOSK_TOKEN, SURVEY_TOKEN, display_token
 from tests.conftest import LiveServer
 
 # The demo pairs its kiosk with the venue's first zone: the one a kiosk token might try.
@@ -63,6 +63,13 @@ class TestDeviceKinds:
         assert said == []  # no view, no speaker role
         assert ws.close_code == 4403
         assert ws.close_reason and ws.close_reason.endswith("is a kiosk, not a display")
+
+    async def test_a_survey_tablet_token_cannot_watch_a_zone(self, server: LiveServer) -> None:
+        async with connect(ws_url(server, f"zone:{ZONE}", SURVEY_TOKEN)) as ws:
+            said = await frames_until_closed(ws)
+        assert said == []
+        assert ws.close_code == 4403
+        assert ws.close_reason and ws.close_reason.endswith("is a survey, not a display")
 
     async def test_a_kiosk_token_cannot_report_audio(self, server: LiveServer) -> None:
         async with connect(ws_url(server, f"zone:{ZONE}", KIOSK_TOKEN)) as ws:

@@ -1,12 +1,16 @@
-// The satisfaction survey on the phone page. The server renders one form of nine questions
-// (it works so without a script, all on one page); this shows one question at a time, moves
-// on when an answer is tapped, and keeps a way back. Answering stays a plain form post.
+// The satisfaction survey's questionnaire (visitors/_questionnaire.html), on the phone page
+// and the survey tablet. The server renders one form of nine questions (it works so without
+// a script, all on one page); this shows one question at a time, moves on when an answer is
+// tapped, and keeps a way back. On the phone answering stays a plain form post; the tablet
+// sends it itself (its submit listener sees `defaultPrevented` when a question is open).
 
 const NEXT_AFTER_MS = 250; // the tapped answer shows as chosen before the next question
 
+/** Step through `form`'s questions; returns {restart(), release()}: back to the first
+ * question with nothing answered (the next visitor's), and the send button usable again. */
 export function stepper(form) {
   const screens = [...form.querySelectorAll("fieldset.q")];
-  if (!screens.length) return;
+  if (!screens.length) return null;
   form.classList.add("stepping");
   const send = form.querySelector("button[type=submit]");
   let at = 0;
@@ -52,4 +56,14 @@ export function stepper(form) {
   // Start at the first question left open (all of them, or those a refused post kept).
   const first = screens.findIndex((screen) => !answered(screen));
   show(first === -1 ? screens.length - 1 : first, false);
+  return {
+    restart() {
+      form.reset();
+      send.disabled = false;
+      show(0, false);
+    },
+    release() {
+      send.disabled = false;
+    },
+  };
 }
