@@ -21,10 +21,11 @@ Conditions:
   for `OFFLINE_GRACE_SECONDS`.
 - *audio*: the last announcement report of a zone was `blocked` or `failed`.
 - *complaint*: an open complaint past the deadline of its next step (verification, or
-  follow-up), for its tenant ("" before one is chosen: the venue's managers). Unlike the
-  others its id is not the day's: an overdue report stays one alert until it moves on
-  (`complaint:<code>:<status>`), so acknowledging it once is enough. It is read from the
-  whole log's state whatever the day, and it links to the report.
+  follow-up): a verification's for the venue's managers, a follow-up's for its tenant
+  too. Unlike the others its id is not the day's: an overdue report stays one alert until
+  it moves on (`complaint:<code>:<status>`), and its acknowledgement outlives the day
+  (`DayStarted` keeps it), so acknowledging it once is enough. It is read from the whole
+  log's state whatever the day, and it links to the report.
 """
 
 from __future__ import annotations
@@ -304,6 +305,8 @@ def complaint_alerts(venue: Venue, state: State, now: dt.datetime) -> list[Alert
         deadline = complaints.due(venue, complaint)
         if deadline is None or now < deadline:
             continue
+        # Verifying is the venue's: until then the alert is its managers', not the tenant's.
+        tenant = "" if complaint.status == "diterima" else complaint.tenant
         if complaint.status == "diterima":
             said = _said(N_("Laporan {code} belum diverifikasi: lewat tenggat"), code=code)
         else:
@@ -313,7 +316,7 @@ def complaint_alerts(venue: Venue, state: State, now: dt.datetime) -> list[Alert
                 id=f"complaint:{code}:{complaint.status}",
                 key=f"complaint:{code}",
                 kind="complaint",
-                tenant=complaint.tenant,
+                tenant=tenant,
                 subject=code,
                 since=deadline,
                 text=said[0],

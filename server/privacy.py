@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import unicodedata
 from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
@@ -21,10 +22,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-PHONE = re.compile(r"08\d{8,11}")
+PHONE = re.compile(r"08[0-9]{8,11}")
 # Deliberately plain: one @, a dot in the domain, no spaces. Whether it exists is the
 # mail server's business.
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+EMAIL = re.compile(r"[^@\s<>\"]{1,64}@[^@\s<>\"]+\.[^@\s<>\"]{2,}")
 EMAIL_MAX = 254
 # What a complaint's contact is sealed for (`seal`'s purpose).
 COMPLAINT_CONTACT = "complaint-contact"
@@ -36,14 +37,21 @@ def mask_number(number: str) -> str:
 
 
 def mask_email(address: str) -> str:
+    """The name's first letter (none for a name of one or two) and the domain."""
     name, _, domain = address.partition("@")
-    return f"{name[:1]}***@{domain}"
+    return f"{name[:1] if len(name) > 2 else ''}***@{domain}"
+
+
+def ascii_digits(text: str) -> str:
+    """`text` with full-width digits and letters as ASCII (NFKC); other scripts' digits stay
+    as they are, and the patterns here, of ASCII digits only, refuse them."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def normal_phone(text: str) -> str | None:
     """An Indonesian mobile number as typed (spaces, dots, dashes, +62 or 62), as 08...; or
     None when it is not one."""
-    number = re.sub(r"[\s.\-()]", "", text)
+    number = re.sub(r"[\s.\-()]", "", ascii_digits(text))
     if number.startswith("+62"):
         number = "0" + number[3:]
     elif number.startswith("628"):
@@ -65,7 +73,7 @@ class Contact(NamedTuple):
 def parse_contact(text: str) -> Contact | None:
     """The contact someone typed, or None when it is neither a mobile number nor an
     e-mail address."""
-    text = text.strip()
+    text = ascii_digits(text).strip()
     if "@" in text:
         if len(text) > EMAIL_MAX or not EMAIL.fullmatch(text):
             return None

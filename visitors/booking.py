@@ -29,7 +29,7 @@ from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.i18n import N_
-from server.privacy import PHONE, mask_number, seal, unseal
+from server.privacy import PHONE, ascii_digits, mask_number, seal, unseal
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import client_address, language, say
@@ -37,7 +37,7 @@ from server.web.forms import read_form
 from server.web.pages import page
 from visitors.ticket import execute, form_ok, form_token, keyed_digest, long_date
 
-NIK = re.compile(r"\d{16}")
+NIK = re.compile(r"[0-9]{16}")
 
 ERRORS: dict[str, str] = {
     "holder_missing": N_("Isi NIK (16 angka) atau nomor HP."),
@@ -64,7 +64,7 @@ class Holder(NamedTuple):
 
 def parse_holder(text: str) -> Holder | str:
     """The NIK or phone number typed, normalized; or an error code from `ERRORS`."""
-    number = re.sub(r"[\s.\-()]", "", text)
+    number = re.sub(r"[\s.\-()]", "", ascii_digits(text))
     if not number:
         return "holder_missing"
     if number.startswith("+62"):

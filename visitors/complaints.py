@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Awaitable
 from typing import NamedTuple
 
 from starlette.datastructures import FormData, UploadFile
@@ -32,7 +33,7 @@ from server.domain.errors import DomainError
 from server.i18n import N_
 from server.messages import COMPLAINT_KINDS, complaint_kind, complaint_status, explain
 from server.photos import MAX_BYTES, PhotoRefused
-from server.privacy import COMPLAINT_CONTACT, parse_contact, seal
+from server.privacy import COMPLAINT_CONTACT, parse_contact, seal, unseal
 from server.services import services
 from server.web.auth import client_address, language, say
 from server.web.forms import FORM_BYTES, read_form
@@ -42,6 +43,8 @@ from visitors.ticket import form_ok, form_token, keyed_digest, long_date, qr_svg
 # A photo of 2 MB and the form's fields; a phone on poor Wi-Fi gets a minute to send it.
 UPLOAD_BYTES = MAX_BYTES + FORM_BYTES
 UPLOAD_SECONDS = 60.0
+# What a contact sent back in a refused form is sealed for (never the log's own seal).
+COMPLAINT_FORM_CONTACT = "complaint-form-contact"
 MAX_CONTACT = 254
 
 ERRORS: dict[str, str] = {
@@ -73,7 +76,8 @@ ERRORS: dict[str, str] = {
     ),
 }
 TOO_LARGE = N_(
-    "Foto terlalu besar: paling besar 2 MB. Kembali, pilih foto yang lebih kecil, lalu kirim lagi."
+    "Laporan terlalu besar: foto paling besar 2 MB. Kembali, pilih foto yang lebih kecil, "
+    "lalu kirim lagi."
 )
 
 
@@ -88,16 +92,21 @@ class Given(NamedTuple):
     confidential: bool = False
 
     @classmethod
-    def of(cls, form: FormData) -> Given:
+    def of(cls, form: FormData, secret: str) -> Given:
         def text(name: str, limit: int) -> str:
             value = form.get(name, "")
             return value[:limit] if isinstance(value, str) else ""
 
+        # What was typed now, else what the form carried back sealed after a refusal.
+        contact = text("kontak", MAX_CONTACT + 20).strip()
+        sealed = text("kontak_sealed", 1000)
+        if not contact and sealed and form.get("anonim") != "1":
+            contact = unseal(secret, COMPLAINT_FORM_CONTACT, sealed) or ""
         return cls(
             kind=text("jenis", 40),
             tenant=text("instansi", 100),
             text=text("isi", complaints.MAX_TEXT + 500),
-            contact=text("kontak", MAX_CONTACT + 20).strip(),
+            contact=contact,
             anonymous=form.get("anonim") == "1",
             confidential=form.get("rahasia") == "1",
         )
@@ -124,9 +133,12 @@ async def form_page(
     status: int = 200,
     given: Given | None = None,
     nonce: str = "",
+    photo_lost: bool = False,
 ) -> Response:
     """The form; shown again after a refusal with what was sent and the same `nonce`, so
-    the report it files keeps one code however often it is sent."""
+    the report it files keeps one code however often it is sent. A contact comes back
+    sealed and shown masked, never in the page itself; a photo cannot come back at all
+    (`photo_lost` says to choose it again)."""
     venue = services(request).venue
     if given is None:
         asked = request.query_params
@@ -137,6 +149,9 @@ async def form_page(
             tenant=tenant if tenant in venue.tenants else "",
         )
     nonce = nonce or secrets.token_hex(16)
+    kept = parse_contact(given.contact) if given.contact and not given.anonymous else None
+    if kept is not None:
+        given = given._replace(contact="")
     response = page(
         request,
         "visitors/complaint_form.html",
@@ -153,6 +168,11 @@ async def form_page(
         min_text=complaints.MIN_TEXT,
         max_text=complaints.MAX_TEXT,
         max_photo=MAX_BYTES,
+        contact_sealed=seal(services(request).secret, COMPLAINT_FORM_CONTACT, kept.value)
+        if kept
+        else "",
+        contact_masked=kept.masked if kept else "",
+        photo_lost=photo_lost,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -170,29 +190,31 @@ async def file_complaint(request: Request) -> Response:
 
 async def _file(request: Request, form: FormData) -> Response:
     parts = services(request)
-    given = Given.of(form)
+    given = Given.of(form, parts.secret)
     nonce = str(form.get("nonce", ""))[:64]
     if not nonce or not form_ok(request, f"complaint:{nonce}", str(form.get("form", ""))):
         return await form_page(request, _error(request, "form_expired"), 403, given)
     code = tracking_code(request, nonce)
     if code in parts.queue.state.complaints:
         return _to_status(code, new=True)  # sent twice: the first one stands
-    # Shown again after a refusal, the form keeps its nonce: it still files one report.
+    photo = form.get("foto")
+    data = await photo.read(MAX_BYTES + 1) if isinstance(photo, UploadFile) else b""
+
+    def again(message: str, status: int) -> Awaitable[Response]:
+        # Shown again after a refusal, the form keeps its nonce: it still files one report.
+        return form_page(request, message, status, given, nonce, photo_lost=bool(data))
+
     problem = _check(request, given)
     if problem:
-        return await form_page(request, _error(request, problem), 400, given, nonce)
+        return await again(problem, 400)
     if not parts.complaint_limiter.allow(client_address(request)):
-        return await form_page(request, _error(request, "too_many"), 429, given, nonce)
+        return await again(_error(request, "too_many"), 429)
     photo_name = ""
-    photo = form.get("foto")
-    if isinstance(photo, UploadFile):
-        data = await photo.read(MAX_BYTES + 1)
-        if data:
-            try:
-                photo_name = await parts.photos.save(data)
-            except PhotoRefused as refused:
-                message = _error(request, f"photo_{refused.code}")
-                return await form_page(request, message, 400, given, nonce)
+    if data:
+        try:
+            photo_name = await parts.photos.save(data)
+        except PhotoRefused as refused:
+            return await again(_error(request, f"photo_{refused.code}"), 400)
     contact = parse_contact(given.contact) if given.contact else None
     command = cmd.FileComplaint(
         kind=given.kind,  # type: ignore[arg-type]  # one of the kinds: _check saw to it
@@ -208,24 +230,31 @@ async def _file(request: Request, form: FormData) -> Response:
     try:
         await parts.queue.execute(command, f"complaint-{code}", f"complaint:{code}")
     except DomainError as error:
+        if photo_name:
+            await parts.photos.delete(photo_name)  # no report holds it
         if code in parts.queue.state.complaints:
             return _to_status(code, new=True)  # the same form, sent twice at once
-        return await form_page(request, explain(error, language(request)), 400, given, nonce)
+        return await again(explain(error, language(request)), 400)
     return _to_status(code, new=True)
 
 
 def _check(request: Request, given: Given) -> str:
-    """What is wrong with the form, as an `ERRORS` code (or a domain refusal's own words
-    come later, from the domain); "" when it may go on."""
+    """What is wrong with the form, in the visitor's words; "" when it may go on (the
+    domain checks again; checking here keeps a refused report from storing its photo)."""
     if given.kind not in COMPLAINT_KINDS:
-        return "kind_missing"
+        return _error(request, "kind_missing")
     if given.tenant and given.tenant not in services(request).venue.tenants:
-        return "tenant_unknown"
+        return _error(request, "tenant_unknown")
+    if not complaints.text_fits(given.text):
+        error = DomainError(
+            "complaint_text_length", low=complaints.MIN_TEXT, high=complaints.MAX_TEXT
+        )
+        return explain(error, language(request))
     if given.contact:
         if given.anonymous:
-            return "contact_anonymous"
+            return _error(request, "contact_anonymous")
         if len(given.contact) > MAX_CONTACT or parse_contact(given.contact) is None:
-            return "contact_invalid"
+            return _error(request, "contact_invalid")
     return ""
 
 

@@ -9,6 +9,7 @@ bookings: they are only upper-cased and stripped of spaces and dashes.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 12
@@ -24,7 +25,8 @@ def format_code(digits: str) -> str:
 
 def canonical_code(typed: str) -> str:
     """The booking code someone typed or scanned, as bookings are keyed."""
-    bare = _SEPARATORS.sub("", typed).upper()
+    # Full-width letters and digits (some phones' keyboards) read as ASCII.
+    bare = _SEPARATORS.sub("", unicodedata.normalize("NFKC", typed)).upper()
     if len(bare) != CODE_CHARS:
         return bare  # an older code (or no code at all: the lookup says so)
     digits = bare.translate(_LOOK_ALIKES)

@@ -16,6 +16,7 @@ deadline is the end of its last working day.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 import msgspec
@@ -39,6 +40,17 @@ FOLLOW_UP_DAYS = 5
 MIN_TEXT = 10
 MAX_TEXT = 3000
 MAX_NOTE = 2000
+
+
+def tidy(text: str) -> str:
+    """Text as people wrote it, less runs of spaces, trailing spaces and runs of blank
+    lines (what is kept, and what its length is checked on)."""
+    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def text_fits(text: str) -> bool:
+    return MIN_TEXT <= len(tidy(text)) <= MAX_TEXT
 
 
 class Step(msgspec.Struct, frozen=True):

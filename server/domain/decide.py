@@ -420,8 +420,8 @@ def _file_complaint(command: cmd.FileComplaint, ctx: _Ctx) -> list[ev.Event]:
         raise DomainError("unknown_tenant", tenant=command.tenant)
     if command.anonymous and (command.contact_masked or command.contact_sealed):
         raise DomainError("complaint_invalid", field="contact")
-    text = _tidy(command.text)
-    if not complaints.MIN_TEXT <= len(text) <= complaints.MAX_TEXT:
+    text = complaints.tidy(command.text)
+    if not complaints.text_fits(text):
         raise DomainError(
             "complaint_text_length", low=complaints.MIN_TEXT, high=complaints.MAX_TEXT
         )
@@ -463,7 +463,7 @@ def _advance_complaint(command: cmd.AdvanceComplaint, ctx: _Ctx) -> list[ev.Even
             raise DomainError("unknown_tenant", tenant=tenant)
     elif tenant:
         raise DomainError("complaint_invalid", field="tenant")
-    note = _tidy(command.note)
+    note = complaints.tidy(command.note)
     if command.status in ("ditolak", "ditindaklanjuti", "selesai") and not note:
         raise DomainError("complaint_note_missing", complaint=complaint.code)
     if len(note) > complaints.MAX_NOTE:
@@ -478,12 +478,6 @@ def _advance_complaint(command: cmd.AdvanceComplaint, ctx: _Ctx) -> list[ev.Even
             tenant=tenant,
         )
     ]
-
-
-def _tidy(text: str) -> str:
-    """Text as people wrote it, less trailing spaces and runs of blank lines."""
-    lines = [" ".join(line.split()) for line in text.strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
 @_rule

@@ -224,7 +224,7 @@ class State:
         # Bookings of today and later days, by booking code.
         self.bookings: dict[str, Booking] = {}
         self.notices: dict[str, str] = {}
-        # Today's acknowledged alerts, by alert id.
+        # Today's acknowledged alerts by alert id (and those of open complaints' alerts).
         self.acknowledged: dict[str, Ack] = {}
         # Tickets served today and on the last day before it on which anyone was served: a
         # survey stays open until the end of the next service day.
@@ -367,7 +367,13 @@ def _(event: ev.DayStarted, state: State) -> None:
     state.counters = {cid: CounterState() for cid in state.counters}
     state.bookings = {k: b for k, b in state.bookings.items() if b.day >= event.day}
     state.tallies = Tallies.of((), state.bookings.values())
-    state.acknowledged.clear()
+    # The day's alerts end with it; an open complaint's overdue alert lasts until the
+    # complaint moves on (its id names the status), and so does its acknowledgement.
+    state.acknowledged = {
+        alert: ack
+        for alert, ack in state.acknowledged.items()
+        if alert.startswith("complaint:") and alert.split(":")[1] in state.open_complaints
+    }
     state._back = state._front = 0
     # Surveys of the last day anyone was served stay open through this day; older ones close.
     last = max((s.day for s in state.surveys.values()), default=None)

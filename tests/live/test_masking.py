@@ -129,6 +129,20 @@ def a_visitors_day(live_server: LiveServer, visitor: Visitor, manager: Visitor) 
     )
     assert checked_in.status_code in (200, 409), checked_in.text
 
+    # A refused report (too short) comes back with its contact sealed, shown masked.
+    page = visitor.get("/pengaduan").text
+    refused = visitor.post(
+        "/pengaduan",
+        data={
+            "form": field(page, "form"),
+            "nonce": field(page, "nonce"),
+            "jenis": "aspirasi",
+            "isi": "pendek",
+            "kontak": EMAIL,
+        },
+    )
+    assert refused.status_code == 400 and "b***@contoh.go.id" in refused.text
+
     photo = io.BytesIO()
     Image.new("RGB", (640, 480), "orange").save(photo, "JPEG")
     codes = [

@@ -176,9 +176,10 @@ class TestOverdueAlerts:
         assert complaint_alerts(q.venue, q.state, friday_night) == []
         saturday = local_time(q.venue, 2026, 11, 28)
         alerts = complaint_alerts(q.venue, q.state, saturday)
+        # Verifying is the venue's: not yet the tenant's alert.
         assert [(a.subject, a.tenant, a.kind) for a in alerts] == [
             ("AAAA-BBBB-CCCC", "", "complaint"),
-            ("DDDD-EEEE-FFFF", "polres", "complaint"),
+            ("DDDD-EEEE-FFFF", "", "complaint"),
         ]
         assert alerts[0].text == "Laporan AAAA-BBBB-CCCC belum diverifikasi: lewat tenggat"
         assert alerts[0].link == "/manager/pengaduan/AAAA-BBBB-CCCC"
@@ -188,10 +189,30 @@ class TestOverdueAlerts:
         q(cmd.AdvanceComplaint(complaint="AAAA-BBBB-CCCC", status="diverifikasi", by="m"))
         q(cmd.AdvanceComplaint(complaint="DDDD-EEEE-FFFF", status="ditolak", note="Iklan."))
         assert complaint_alerts(q.venue, q.state, q.now) == []
+        q(cmd.AdvanceComplaint(complaint="AAAA-BBBB-CCCC", status="diteruskan", tenant="polres"))
         later = q.now + dt.timedelta(days=8)
         [alert] = complaint_alerts(q.venue, q.state, later)
-        assert alert.id == "complaint:AAAA-BBBB-CCCC:diverifikasi"
-        assert "belum ditindaklanjuti" in alert.text
+        assert alert.id == "complaint:AAAA-BBBB-CCCC:diteruskan"
+        assert "belum ditindaklanjuti" in alert.text and alert.tenant == "polres"
+
+    def test_an_acknowledged_complaint_alert_stays_acknowledged_the_next_day(self) -> None:
+        # Found in review: DayStarted forgot every acknowledgement, so it beeped each morning.
+        q = Queue()  # Tuesday 24 November 2026
+        q(cmd.FileComplaint(kind="pengaduan", text="x" * 20, complaint="AAAA-BBBB-CCCC"))
+        q.now = local_time(q.venue, 2026, 11, 30, 9)  # Monday, past Friday's deadline
+        [alert] = complaint_alerts(q.venue, q.state, q.now)
+        q(cmd.AcknowledgeAlert(alert=alert.id, by="manajer"))
+        q(cmd.AcknowledgeAlert(alert="sla:2026-11-30:ktp:x", by="manajer"))
+        q.now = local_time(q.venue, 2026, 12, 1, 9)  # Tuesday: a new day starts
+        q(cmd.AcknowledgeAlert(alert="sla:2026-12-01:ktp:y", by="manajer"))
+        [again] = complaint_alerts(q.venue, q.state, q.now)
+        assert again.id == alert.id and again.id in q.state.acknowledged
+        assert "sla:2026-11-30:ktp:x" not in q.state.acknowledged  # the day's alerts do end
+        # Closed, its acknowledgement goes at the next day.
+        q(cmd.AdvanceComplaint(complaint="AAAA-BBBB-CCCC", status="ditolak", note="Iklan."))
+        q.now = local_time(q.venue, 2026, 12, 2, 9)
+        q(cmd.AcknowledgeAlert(alert="sla:2026-12-02:ktp:z", by="manajer"))
+        assert alert.id not in q.state.acknowledged
 
     async def test_the_dashboard_shows_it_when_the_clock_passes_the_deadline(
         self, tmp_path: Path
@@ -210,7 +231,7 @@ class TestOverdueAlerts:
             every = [a for a in dashboard._views["manager:all"].alerts if a.kind == "complaint"]
             tenant = dashboard._views["manager:samsat"].alerts
             assert [a.subject for a in every] == [code]
-            assert [a.subject for a in tenant if a.kind == "complaint"] == [code]
+            assert [a.subject for a in tenant if a.kind == "complaint"] == []  # not verified
             assert every[0].link == f"/manager/pengaduan/{code}"
 
 
