@@ -248,6 +248,10 @@ def _render(
         context["holder_sealed"] = seal_holder(request, known)
         context["holder_masked"] = known.masked
         holder = ""
+    elif sum(c.isdigit() for c in holder) >= 10:
+        # Refused for its shape (a NIK's serial 0000, a number too long), it may still be
+        # someone's real number: not put back in the page either; the error says what to type.
+        holder = ""
     response = page(
         request,
         "visitors/booking.html",

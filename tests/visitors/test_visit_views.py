@@ -438,3 +438,17 @@ class TestTicketPageData:
         assert found
         assert msgspec.json.decode(found.group(1))["venue"] == SCRIPT_END
         assert "<script src=" not in page
+
+    async def test_a_number_refused_for_its_shape_is_not_put_back_in_the_page(
+        self, site: httpx.AsyncClient
+    ) -> None:
+        # Found in review: serial 0000 is not a NIK's shape, but it may be a real number.
+        refused = await site.post(
+            "/booking", data=await booking_form(site, holder="3573014101900000", action="review")
+        )
+        assert refused.status_code == 400 and "NIK tidak valid" in refused.text
+        assert "3573014101900000" not in refused.text
+        short = await site.post(
+            "/booking", data=await booking_form(site, holder="0812", action="review")
+        )
+        assert 'value="0812"' in short.text  # a fragment comes back to be finished

@@ -17,11 +17,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from server.domain import commands as cmd
-from server.domain import ikm
+from server.domain import complaints, ikm
 from server.domain.decide import callable_at, decide, quota_used
 from server.domain.errors import DomainError
 from server.domain.estimate import wait_ranges
 from server.domain.events import (
+    ComplaintFiled,
+    ComplaintStepped,
     DayStarted,
     Event,
     SurveyAnswered,
@@ -48,8 +50,9 @@ class QueueMachine(RuleBasedStateMachine):
         super().__init__()
         self.state = State()
         self.log: list[Event] = []
-        # Per counter: (both lanes waiting before the call, the call took a priority ticket).
-        self.calls: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+        # Per counter: (both lanes waiting before the call, the call took a priority ticket,
+        # the day of the call: a new day starts the counter's ratio afresh).
+        self.calls: dict[str, list[tuple[bool, bool, dt.date | None]]] = defaultdict(list)
 
     @initialize(
         timezone=st.sampled_from(TIMEZONES),
@@ -201,7 +204,9 @@ class QueueMachine(RuleBasedStateMachine):
         called = [e for e in events if isinstance(e, TicketCalled)]
         if called:
             priority = self.state.tickets[called[0].ticket].priority
-            self.calls[counter].append((both and not _day_started(events), priority))
+            self.calls[counter].append(
+                (both and not _day_started(events), priority, self.state.day)
+            )
 
     def _both_lanes_waiting(self, counter_id: str) -> bool:
         counter = self.venue.counters[counter_id]
@@ -268,7 +273,45 @@ class QueueMachine(RuleBasedStateMachine):
             answers = dict.fromkeys(ikm.KEYS, score)
             self.send(cmd.AnswerSurvey(answers=answers, ticket=ref))
 
+    @rule(
+        n=st.integers(0, 3),
+        kind=st.sampled_from(complaints.KINDS),
+        tenant=st.sampled_from(["", "dukcapil", "polres"]),
+    )
+    def citizen_files_a_complaint(self, n: int, kind: complaints.Kind, tenant: str) -> None:
+        """A few codes only, so a code is sometimes filed twice (refused)."""
+        code = f"AAAA-BBBB-CCC{n}"
+        self.send(cmd.FileComplaint(kind=kind, text="x" * 12, tenant=tenant, complaint=code))
+
+    @rule(
+        n=st.integers(0, 3),
+        status=st.sampled_from(sorted(complaints.STEPS)),
+        note=st.sampled_from(["", "Sudah ditangani."]),
+        tenant=st.sampled_from(["", "dukcapil", "polres", "pajak"]),
+    )
+    def handler_steps_a_complaint(
+        self, n: int, status: complaints.Status, note: str, tenant: str
+    ) -> None:
+        code = f"AAAA-BBBB-CCC{n}"
+        self.send(
+            cmd.AdvanceComplaint(complaint=code, status=status, note=note, tenant=tenant, by="m")
+        )
+
     # --- invariants ------------------------------------------------------------------------
+
+    @invariant()
+    def a_complaint_moves_only_along_its_road(self) -> None:
+        status: dict[str, complaints.Status] = {}
+        for event in self.log:
+            if isinstance(event, ComplaintFiled):
+                assert event.complaint not in status
+                status[event.complaint] = "diterima"
+            elif isinstance(event, ComplaintStepped):
+                assert status[event.complaint] in complaints.STEPS[event.status]
+                status[event.complaint] = event.status
+        open_ = {c for c, s in status.items() if s not in complaints.CLOSED}
+        assert open_ == self.state.open_complaints
+        assert {c: x.status for c, x in self.state.complaints.items()} == status
 
     @invariant()
     def a_served_ticket_is_rated_at_most_once_and_only_while_open(self) -> None:
@@ -402,9 +445,15 @@ def _day_started(events: list[Event]) -> bool:
     return any(isinstance(e, DayStarted) for e in events)
 
 
-def _runs_where_both_waited(history: list[tuple[bool, bool]]) -> list[list[bool]]:
+def _runs_where_both_waited(
+    history: list[tuple[bool, bool, dt.date | None]],
+) -> list[list[bool]]:
     runs: list[list[bool]] = [[]]
-    for both, priority in history:
+    last_day: dt.date | None = None
+    for both, priority, day in history:
+        if day != last_day and runs[-1]:
+            runs.append([])  # found when next_morning met two waiting lanes on two days
+        last_day = day
         if both:
             runs[-1].append(priority)
         elif runs[-1]:
