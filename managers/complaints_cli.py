@@ -13,9 +13,8 @@ import asyncio
 import getpass
 import logging
 import sys
-from pathlib import Path
 
-from server import config
+from server.cli_venue import open_venue
 from server.domain import events as ev
 from server.domain.codes import canonical_code
 from server.privacy import COMPLAINT_CONTACT, unseal
@@ -36,16 +35,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _contact(args: argparse.Namespace) -> int:
-    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
-    try:
-        venue = config.load_venue(settings.venue_file)
-    except config.ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    url = settings.log_url
-    if url.startswith("sqlite://") and not Path(url.removeprefix("sqlite://")).exists():
-        print(f"antrean: no event log at {url.removeprefix('sqlite://')}", file=sys.stderr)
-        return 1
+    opened = open_venue(args)
+    if isinstance(opened, int):
+        return opened
+    settings, venue, url = opened
     code = canonical_code(args.code)
     filed = asyncio.run(_filed(url, venue.id, code))
     if filed is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from managers.ikm import Period, PeriodKind, Progress, build_ikm, parse_period
 from managers.ikm_import import add_import_parser
-from server import config
+from server.cli_venue import open_venue
 from server.domain.venue import Venue
 from server.i18n import Lang
 from server.settings import Settings
@@ -64,20 +64,14 @@ def file_name(venue: Venue, period: Period, tenant: str | None, fmt: str) -> str
 def _report(args: argparse.Namespace) -> int:
     from server.cli import _ProgressBar
 
-    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
-    try:
-        venue = config.load_venue(settings.venue_file)
-    except config.ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+    opened = open_venue(args)
+    if isinstance(opened, int):
+        return opened
+    _, venue, url = opened
     if args.tenant is not None and args.tenant not in venue.tenants:
         known = ", ".join(venue.tenants)
         print(f"antrean: unknown tenant {args.tenant!r} (known: {known})", file=sys.stderr)
         return 2
-    url = settings.log_url
-    if url.startswith("sqlite://") and not Path(url.removeprefix("sqlite://")).exists():
-        print(f"antrean: no event log at {url.removeprefix('sqlite://')}", file=sys.stderr)
-        return 1
     period: Period = args.month or args.quarter or args.semester or args.year
     fmt = args.format or ("pdf" if str(args.out or "").lower().endswith(".pdf") else "csv")
     out = Path(args.out or file_name(venue, period, args.tenant, fmt))

@@ -31,7 +31,7 @@ from typing import Any
 
 import msgspec
 
-from server import config
+from server.cli_venue import open_venue
 from server.clock import Clock
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -602,12 +602,10 @@ def add_import_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """The handler: 0 imported (or checked), 1 problems in the file or the log, 2 a bad
     venue file."""
-    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
-    try:
-        venue = config.load_venue(settings.venue_file)
-    except config.ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
+    opened = open_venue(args, log_must_exist=False)
+    if isinstance(opened, int):
+        return opened
+    settings, venue, _ = opened
     clock, lang = settings.clock(), args.lang
     try:
         text = read(Path(args.file))

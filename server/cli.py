@@ -13,6 +13,7 @@ from audio.cli import render_audio_main
 from managers import complaints_cli, ikm_cli
 from server import cli_accounts, config, demo
 from server.app import create_app
+from server.cli_venue import open_venue
 from server.domain.venue import Venue
 from server.settings import Settings
 from server.web.socket import ScreenProtocol
@@ -168,16 +169,10 @@ def _month(value: str) -> tuple[int, int]:
 def _report(args: argparse.Namespace) -> int:
     from managers.reports import month_period
 
-    settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
-    try:
-        venue = config.load_venue(settings.venue_file)
-    except config.ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    url = settings.log_url
-    if url.startswith("sqlite://") and not Path(url.removeprefix("sqlite://")).exists():
-        print(f"antrean: no event log at {url.removeprefix('sqlite://')}", file=sys.stderr)
-        return 1
+    opened = open_venue(args)
+    if isinstance(opened, int):
+        return opened
+    _, venue, url = opened
     start, end = (args.date, args.date) if args.date else month_period(*args.month)
     fmt = args.format or ("pdf" if str(args.out or "").lower().endswith(".pdf") else "csv")
     period = args.date.isoformat() if args.date else f"{start:%Y-%m}"
