@@ -150,7 +150,9 @@ async def form_page(
         )
     nonce = nonce or secrets.token_hex(16)
     kept = parse_contact(given.contact) if given.contact and not given.anonymous else None
-    if kept is not None:
+    if kept is not None or given.anonymous or sum(c.isdigit() for c in given.contact) >= 10:
+        # Never the typed contact in the page: sealed and masked when it is one, else gone
+        # (an anonymous report keeps none; a refused one of ten digits may be a real number).
         given = given._replace(contact="")
     response = page(
         request,

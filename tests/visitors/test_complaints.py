@@ -197,6 +197,21 @@ class TestReviewFindings:
         code = code_of(await file(client, dict(fields), kontak_sealed=sealed.group(1)))
         assert services(app).queue.state.complaints[code].contact_masked == "0812****7890"
 
+    @pytest.mark.parametrize(
+        "changes",
+        [{"anonim": "1"}, {"kontak": "0812345678901234567"}, {"kontak": "+62 812 3456 7890 12"}],
+    )
+    async def test_no_refusal_puts_a_typed_number_back(
+        self, mall: Any, changes: dict[str, str]
+    ) -> None:
+        _, client = mall
+        typed = changes.get("kontak", "0812 3456 7890")
+        fields = await form_fields(client)
+        refused = await file(client, fields | {"kontak": typed} | changes)
+        assert refused.status_code == 400
+        assert typed not in refused.text
+        assert re.sub(r"\D", "", typed)[-10:] not in refused.text
+
     async def test_a_sealed_contact_is_dropped_when_the_report_turns_anonymous(
         self, mall: Any
     ) -> None:
