@@ -90,29 +90,20 @@ async def list_page(request: Request) -> Response:
     if shown not in SHOWN:
         shown = "terbuka"
     lang = language(request)
-    codes = state.open_complaints if shown in ("terbuka", "lewat") else state.complaints.keys()
-    rows: list[Row] = []
-    for code in codes:
-        complaint = state.complaints[code]
-        if not may_see(user, complaint):
-            continue
-        if shown == "selesai" and complaint.status not in CLOSED:
-            continue
-        overdue = complaints.overdue(venue, complaint, now)
-        if shown == "lewat" and not overdue:
-            continue
-        rows.append(_row(request, complaint, overdue, now, lang))
+    # The user's open reports and which are late: the tabs' counts, and each row's flag
+    # (a closed report runs no deadline).
+    mine = [state.complaints[c] for c in state.open_complaints]
+    mine = [c for c in mine if may_see(user, c)]
+    late = {c.code for c in mine if complaints.overdue(venue, c, now)}
+    if shown in ("terbuka", "lewat"):
+        listed = [c for c in mine if shown == "terbuka" or c.code in late]
+    else:
+        listed = [c for c in state.complaints.values() if may_see(user, c)]
+        listed = [c for c in listed if shown == "semua" or c.status in CLOSED]
+    rows = [_row(request, c, c.code in late, now, lang) for c in listed]
     # Overdue first, then the nearest deadline, then the newest.
     rows.sort(key=lambda r: (not r.overdue, r.left is None, r.left or 0, -_stamp(r)))
-    counts = {
-        "open": sum(1 for c in state.open_complaints if may_see(user, state.complaints[c])),
-        "overdue": sum(
-            1
-            for c in state.open_complaints
-            if may_see(user, state.complaints[c])
-            and complaints.overdue(venue, state.complaints[c], now)
-        ),
-    }
+    counts = {"open": len(mine), "overdue": len(late)}
     return page(
         request,
         "managers/complaints.html",
@@ -180,8 +171,7 @@ async def detail_page(request: Request, error: str = "", status: int = 200) -> R
 
 def long_day(request: Request, deadline: dt.datetime) -> str:
     """The last working day of a deadline (which ends at 24.00), in words."""
-    last = (deadline - dt.timedelta(seconds=1)).date()
-    return dates.format_date(last, language(request), weekday=True)
+    return dates.format_date(complaints.last_day(deadline), language(request), weekday=True)
 
 
 def _when(request: Request, at: dt.datetime) -> str:

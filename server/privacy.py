@@ -48,6 +48,13 @@ def ascii_digits(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def may_echo(typed: str) -> bool:
+    """Whether a refused NIK, phone number or contact may be put back in its form field as
+    typed: a fragment, yes; ten digits or more may be someone's real number, whatever
+    its shape, so no."""
+    return sum(c.isdigit() for c in typed) < 10
+
+
 def normal_phone(text: str) -> str | None:
     """An Indonesian mobile number as typed (spaces, dots, dashes, +62 or 62), as 08...; or
     None when it is not one."""

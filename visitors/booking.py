@@ -29,7 +29,7 @@ from server.domain.decide import booking_slots, slot_taken
 from server.domain.state import State
 from server.domain.venue import Service, Venue
 from server.i18n import N_
-from server.privacy import PHONE, ascii_digits, mask_number, seal, unseal
+from server.privacy import PHONE, ascii_digits, mask_number, may_echo, seal, unseal
 from server.service import VenueQueue
 from server.services import services
 from server.web.auth import client_address, language, say
@@ -248,9 +248,9 @@ def _render(
         context["holder_sealed"] = seal_holder(request, known)
         context["holder_masked"] = known.masked
         holder = ""
-    elif sum(c.isdigit() for c in holder) >= 10:
-        # Refused for its shape (a NIK's serial 0000, a number too long), it may still be
-        # someone's real number: not put back in the page either; the error says what to type.
+    elif not may_echo(holder):
+        # Refused for its shape (a NIK's serial 0000, a number too long): the error says
+        # what to type.
         holder = ""
     response = page(
         request,

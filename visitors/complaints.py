@@ -33,7 +33,7 @@ from server.domain.errors import DomainError
 from server.i18n import N_
 from server.messages import COMPLAINT_KINDS, complaint_kind, complaint_status, explain
 from server.photos import MAX_BYTES, PhotoRefused
-from server.privacy import COMPLAINT_CONTACT, parse_contact, seal, unseal
+from server.privacy import COMPLAINT_CONTACT, may_echo, parse_contact, seal, unseal
 from server.services import services
 from server.web.auth import client_address, language, say
 from server.web.forms import FORM_BYTES, read_form
@@ -150,9 +150,9 @@ async def form_page(
         )
     nonce = nonce or secrets.token_hex(16)
     kept = parse_contact(given.contact) if given.contact and not given.anonymous else None
-    if kept is not None or given.anonymous or sum(c.isdigit() for c in given.contact) >= 10:
+    if kept is not None or given.anonymous or not may_echo(given.contact):
         # Never the typed contact in the page: sealed and masked when it is one, else gone
-        # (an anonymous report keeps none; a refused one of ten digits may be a real number).
+        # (an anonymous report keeps none).
         given = given._replace(contact="")
     response = page(
         request,
@@ -323,19 +323,12 @@ async def lookup(request: Request) -> Response:
 
 
 async def _unknown(request: Request, typed: str = "") -> Response:
-    if not services(request).tracking_limiter.allow(client_address(request)):
-        return page(
-            request,
-            "visitors/complaint_unknown.html",
-            status_code=429,
-            error=_error(request, "lookups_too_many"),
-            typed=typed,
-        )
+    scanning = not services(request).tracking_limiter.allow(client_address(request))
     return page(
         request,
         "visitors/complaint_unknown.html",
-        status_code=404,
-        error=_error(request, "code_unknown"),
+        status_code=429 if scanning else 404,
+        error=_error(request, "lookups_too_many" if scanning else "code_unknown"),
         typed=typed,
     )
 
@@ -361,7 +354,7 @@ def _step_view(request: Request, complaint: Complaint, step: complaints.Step) ->
 def _deadline_words(request: Request, complaint: Complaint, deadline: dt.datetime | None) -> str:
     if deadline is None:
         return ""
-    last = long_date((deadline - dt.timedelta(seconds=1)).date(), language(request))
+    last = long_date(complaints.last_day(deadline), language(request))
     if complaint.status == "diterima":
         return say(request, "Diverifikasi paling lambat {day}.", day=last)
     return say(request, "Ditindaklanjuti paling lambat {day}.", day=last)

@@ -105,6 +105,11 @@ def working_deadline(venue: Venue, start: dt.datetime, days: int) -> dt.datetime
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), venue.tz)
 
 
+def last_day(deadline: dt.datetime) -> dt.date:
+    """The working day a deadline closes (it ends at 24.00, the next day's first instant)."""
+    return (deadline - dt.timedelta(seconds=1)).date()
+
+
 def due(venue: Venue, complaint: Complaint) -> dt.datetime | None:
     """When the complaint's next step is due, or None when no deadline runs."""
     if complaint.status == "diterima":
@@ -127,7 +132,7 @@ def working_days_left(venue: Venue, complaint: Complaint, now: dt.datetime) -> i
     deadline = due(venue, complaint)
     if deadline is None:
         return None
-    today, last = venue.local(now).date(), (deadline - dt.timedelta(seconds=1)).date()
+    today, last = venue.local(now).date(), last_day(deadline)
     sign = 1 if today <= last else -1
     low, high = sorted((today, last))
     between = sum(

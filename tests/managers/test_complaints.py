@@ -157,6 +157,22 @@ class TestWorkflow:
         assert photo.content.startswith(b"\xff\xd8\xff")
         assert "no-store" in photo.headers["cache-control"]
 
+    async def test_the_tabs_list_open_closed_and_all(self, mall: Any) -> None:
+        _, client = mall
+        kept = code_of(await file(client))
+        rejected = code_of(await file(client))
+        await as_user(client, MANAGER)
+        assert (await step(client, rejected, "ditolak", note="Iklan.")).status_code == 303
+
+        async def listed(tab: str) -> set[str]:
+            page = (await client.get(f"/manager/pengaduan?tampil={tab}")).text
+            return set(re.findall(r'data-code="([^"]+)"', page)) & {kept, rejected}
+
+        assert await listed("terbuka") == {kept}
+        assert await listed("selesai") == {rejected}
+        assert await listed("semua") == {kept, rejected}
+        assert await listed("lewat") == set()  # filed today: nothing is late yet
+
     async def test_an_officer_gets_the_forbidden_page(self, mall: Any) -> None:
         _, client = mall
         await as_user(client, "loket1")
