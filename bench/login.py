@@ -50,13 +50,15 @@ AUDIO_CACHE = ROOT / "tests" / "artifacts" / "audio-cache"
 def serve_baseline(port: int, data: str) -> int:
     """The app as sign-in was before: argon2 on the event loop, no throttle."""
     from server import cli
+    from server.store.counts import Rule
     from server.web import login
 
     async def on_the_loop(self: login.HashSlots, work: object) -> object:
         return work()  # type: ignore[operator]
 
     login.HashSlots.run = on_the_loop  # type: ignore[assignment,method-assign]
-    login.USER_TRIES = login.ADDRESS_TRIES = 10**9
+    unlimited = Rule(limit=10**9, window=1.0, first=1.0, longest=1.0)
+    login.USER_RULE = login.ADDRESS_RULE = unlimited
     return cli.main(["run", "--port", str(port), "--data", data])
 
 

@@ -358,7 +358,7 @@ class Dashboard:
                     "venue_name": self.venue.name,
                     "alert": msgspec.to_builtins(alert),
                 }
-                self.webhook.send(msgspec.json.encode(body))
+                self.webhook.send(alert.id, msgspec.json.encode(body))
 
     def _zone_health(self, now: dt.datetime) -> list[ZoneHealth]:
         healths = []

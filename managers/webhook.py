@@ -5,6 +5,12 @@ the oldest waiting alert is dropped, with a warning), and one background task po
 in order, each with a timeout, retrying with a growing pause when the receiver fails.
 The receiver checks `X-Antrean-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body
 with the shared secret.
+
+Each alert is sent once in all: before posting it, the worker claims it on the venue's log
+(`SentAlerts`, the stream `<venue>.webhook`, the alert's id as the command id), and only
+the process whose claim landed posts it, so several processes computing the same alert, or
+one restarted, never post it again. At most once: a process killed between its claim and
+the post loses that alert (its log line says so).
 """
 
 from __future__ import annotations
@@ -18,10 +24,39 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
+import msgspec
+
+from server.clock import utc_now
+from server.store import Conflict, EventLog, StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Antrean-Signature"
 QUEUE_SIZE = 100
+# A claim that meets another process's append tries again this many times.
+CLAIM_TRIES = 20
+# While the log cannot be reached, a claim is asked again after a growing pause, capped.
+CLAIM_PAUSE_MAX = 30.0
+
+
+class SentAlerts:
+    """Which alerts were handed to the webhook, on the venue's log: every process and every
+    restart sees the same record."""
+
+    def __init__(self, events: EventLog, venue: str) -> None:
+        self.events, self.stream = events, f"{venue}.webhook"
+
+    async def claim(self, alert_id: str) -> bool:
+        """Record that this process sends `alert_id`: False when some process already did."""
+        body = msgspec.json.encode({"type": "alert_sent", "alert": alert_id, "at": utc_now()})
+        for _ in range(CLAIM_TRIES):
+            head = await self.events.head(self.stream)
+            try:
+                appended = await self.events.append(self.stream, head, [body], alert_id)
+            except Conflict:  # another alert's claim landed first: ask again
+                continue
+            return not appended.duplicate
+        raise StoreUnavailable(self.events.backend, f"claim of {alert_id} kept conflicting")
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -37,6 +72,7 @@ class Webhook:
         self,
         url: str,
         secret: str,
+        sent: SentAlerts,
         *,
         timeout: float = 5.0,
         attempts: int = 5,
@@ -45,20 +81,21 @@ class Webhook:
     ) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError(f"alert webhook {url!r}: use an http:// or https:// address")
-        self.url, self._secret = url, secret
+        self.url, self._secret, self.sent = url, secret, sent
         self.timeout, self.attempts, self.backoff = timeout, attempts, backoff
         self.delivered = 0
         self.failed = 0
-        self._queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
+        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(queue_size)
         self._worker: asyncio.Task[None] | None = None
 
-    def send(self, body: bytes) -> None:
-        """Queue `body` for posting; never waits."""
+    def send(self, alert_id: str, body: bytes) -> None:
+        """Queue `body`, alert `alert_id`, for posting unless some process has; never waits."""
         if self._queue.full():
             self._queue.get_nowait()
+            self._queue.task_done()
             self.failed += 1
             log.warning("alert webhook: queue full, the oldest alert was dropped")
-        self._queue.put_nowait(body)
+        self._queue.put_nowait((alert_id, body))
 
     async def start(self) -> None:
         if self._worker is None:
@@ -76,11 +113,25 @@ class Webhook:
 
     async def _work(self) -> None:
         while True:
-            body = await self._queue.get()
+            alert_id, body = await self._queue.get()
             try:
-                await self._deliver(body)
+                if await self._claim(alert_id):
+                    log.info("alert webhook: sending %s", alert_id)
+                    await self._deliver(body)
             finally:
                 self._queue.task_done()
+
+    async def _claim(self, alert_id: str) -> bool:
+        pause = 0.0
+        while True:
+            try:
+                return await self.sent.claim(alert_id)
+            except StoreUnavailable as error:
+                pause = min(CLAIM_PAUSE_MAX, pause * 2 or self.backoff)
+                log.warning(
+                    "alert webhook: cannot claim %s (%s); again in %gs", alert_id, error, pause
+                )
+                await asyncio.sleep(pause)
 
     async def _deliver(self, body: bytes) -> None:
         for attempt in range(self.attempts):

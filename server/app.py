@@ -32,7 +32,7 @@ from counters.views import CounterProjection
 from displays.health import Speakers
 from displays.views import ZoneProjection
 from managers.dashboard import Dashboard
-from managers.webhook import Webhook
+from managers.webhook import SentAlerts, Webhook
 from server import config, demo
 from server.accounts import AccountBook
 from server.clock import Clock
@@ -43,6 +43,7 @@ from server.service import VenueQueue
 from server.services import Services, services
 from server.settings import Settings
 from server.store import StoreUnavailable, open_log
+from server.store.counts import open_counts
 from server.web import commands, faults, login, openapi, problems, socket
 from server.web.auth import Sessions, load_secret
 from server.web.headers import SecurityHeaders
@@ -101,13 +102,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         events = open_log(settings.log_url)
+        counts = open_counts(settings.redis_url, venue.id)
         queue = VenueQueue(venue, events, clock)
         hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
         zones = ZoneProjection(venue, queue.state, hub, audio_routes.call_url)
         counter_views = CounterProjection(venue, queue.state, hub)
         visits = VisitProjection(venue, queue.state, hub)
         speakers = Speakers(venue)
-        webhook = _webhook(settings, secret)
+        webhook = _webhook(settings, secret, SentAlerts(events, venue.id))
         dashboard = Dashboard(venue, queue.state, hub, clock=clock, zones=speakers, webhook=webhook)
         # Listen before replaying: the views (recent calls above all) are a fold of the whole
         # log, so every process derives the same view at the same seq, restarts included.
@@ -130,17 +132,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             accounts=accounts,
             topic_sources=(zones, counter_views, visits, dashboard),
             presence=speakers,
-            sign_ins=SignIns(),
+            counts=counts,
+            sign_ins=SignIns(counts),
             counter_views=counter_views,
             visits=visits,
             dashboard=dashboard,
             audio=_audio_library(settings, venue),
-            kiosk_lockouts=Lockouts(),
+            kiosk_lockouts=Lockouts(counts),
             # Booking attempts (slow a script guessing NIKs), complaints filed (slow a flood)
             # and tracking codes looked up (slow a scan for other people's reports).
-            booking_limiter=RateLimit(12, 600.0),
-            complaint_limiter=RateLimit(20, 3600.0),
-            tracking_limiter=RateLimit(30, 600.0),
+            booking_limiter=RateLimit(counts, "booking", 12, 600.0),
+            complaint_limiter=RateLimit(counts, "complaint", 20, 3600.0),
+            tracking_limiter=RateLimit(counts, "tracking", 30, 600.0),
             photos=PhotoStore(Path(settings.data_dir) / "photos"),
         )
         app.state.services = parts
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await asyncio.wait([rendering])
             await queue.stop()
             await events.close()
+            await counts.close()
 
     routes = [
         Route("/healthz", healthz),
@@ -189,10 +193,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return app
 
 
-def _webhook(settings: Settings, secret: str) -> Webhook | None:
+def _webhook(settings: Settings, secret: str, sent: SentAlerts) -> Webhook | None:
     if not settings.alert_webhook:
         return None
-    return Webhook(settings.alert_webhook, settings.alert_webhook_secret or secret)
+    return Webhook(settings.alert_webhook, settings.alert_webhook_secret or secret, sent)
 
 
 def _audio_library(settings: Settings, venue: Venue) -> ClipLibrary:

@@ -21,6 +21,7 @@ from server.photos import PhotoStore
 from server.presence import Presence
 from server.service import VenueQueue
 from server.settings import Settings
+from server.store.counts import Counts
 from server.topics import TopicSource
 from server.web.limits import RateLimit
 
@@ -48,6 +49,8 @@ class Services:
     accounts: AccountBook
     topic_sources: tuple[TopicSource, ...]
     presence: Presence
+    # What every limit has counted: shared by the processes on one Redis.
+    counts: Counts
     sign_ins: SignIns
     counter_views: CounterProjection
     visits: VisitProjection

@@ -302,7 +302,7 @@ async def book(request: Request) -> Response:
 
     if not form_ok(request, "booking", str(form.get("form", ""))):
         return again("form_expired", status=403)
-    if not services(request).booking_limiter.allow(client_address(request)):
+    if not await services(request).booking_limiter.allow(client_address(request)):
         return again("too_many", status=429)
     if picked.service is None or picked.day is None:
         return again("choice_invalid")

@@ -209,7 +209,7 @@ async def _file(request: Request, form: FormData) -> Response:
     problem = _check(request, given)
     if problem:
         return await again(problem, 400)
-    if not parts.complaint_limiter.allow(client_address(request)):
+    if not await parts.complaint_limiter.allow(client_address(request)):
         return await again(_error(request, "too_many"), 429)
     photo_name = ""
     if data:
@@ -323,7 +323,7 @@ async def lookup(request: Request) -> Response:
 
 
 async def _unknown(request: Request, typed: str = "") -> Response:
-    scanning = not services(request).tracking_limiter.allow(client_address(request))
+    scanning = not await services(request).tracking_limiter.allow(client_address(request))
     return page(
         request,
         "visitors/complaint_unknown.html",

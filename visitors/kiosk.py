@@ -40,6 +40,7 @@ from server.services import services
 from server.web.auth import language, say
 from server.web.bodies import DeviceCommand, read_command
 from server.web.guards import paired_api
+from server.web.limits import whole_minutes
 from server.web.pages import page
 from server.web.problems import Problem, from_table, invalid, refused
 from visitors.kiosk_slip import complaints_url, print_slip, qr_svg, slip_for, ticket_json
@@ -133,17 +134,18 @@ def visit_token(request: Request, device: Device, command_id: str) -> str:
 
 async def _confirming_staff(request: Request, device: Device, pin: str) -> User:
     guard = services(request).kiosk_lockouts.pin
-    if guard.locked_for(device.id):
-        raise problem(request, "pin_locked", minutes=guard.minutes(device.id))
+    # Counted before the check: guesses sent at once cannot slip past the limit.
+    strike = await guard.strike(device.id)
+    if strike.held:
+        raise problem(request, "pin_locked", minutes=whole_minutes(strike.held))
     book: AccountBook = services(request).accounts
     accounts = await book.refresh()
     user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
     if user is None:
-        left = guard.wrong(device.id)
-        if left == 0:
-            raise problem(request, "pin_locked", minutes=guard.minutes(device.id))
-        raise problem(request, "pin_wrong", left=left)
-    guard.right(device.id)
+        if strike.hold:
+            raise problem(request, "pin_locked", minutes=whole_minutes(strike.hold))
+        raise problem(request, "pin_wrong", left=guard.tries_left(strike))
+    await guard.clear(device.id)
     return user
 
 
@@ -248,16 +250,19 @@ async def check_in(request: Request) -> JSONResponse:
     if not 1 <= len(code) <= 64:
         raise invalid(request, "kode pemesanan kosong atau terlalu panjang")
     guard = services(request).kiosk_lockouts.booking
-    if guard.locked_for(device.id):
-        raise problem(request, "check_in_locked", minutes=guard.minutes(device.id))
+    strike = await guard.strike(device.id)
+    if strike.held:
+        raise problem(request, "check_in_locked", minutes=whole_minutes(strike.held))
     queue: VenueQueue = services(request).queue
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
     except DomainError as error:
-        if error.code == "unknown_booking" and guard.wrong(device.id) == 0:
-            raise problem(request, "check_in_locked", minutes=guard.minutes(device.id)) from None
+        if error.code != "unknown_booking":
+            await guard.clear(device.id)  # a real code, refused for another reason
+        elif strike.hold:
+            raise problem(request, "check_in_locked", minutes=whole_minutes(strike.hold)) from None
         raise _refused(request, error) from None
-    guard.right(device.id)
+    await guard.clear(device.id)
     return await _issued_answer(request, device, outcome.events)
 
 

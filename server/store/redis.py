@@ -40,6 +40,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.typing import StreamEntry, StreamRangeResponse, XReadResponse
 
 from server.store import Appended, CommandIdReused, Conflict, Record, StoreUnavailable
+from server.store.counts import FORGET_SECONDS, Rule, Strike, milliseconds
 
 # How long one XREAD waits for news before asking again; short enough that a dead
 # connection is noticed soon, long enough to cost nothing while idle.
@@ -235,3 +236,95 @@ def _entries(reply: XReadResponse) -> StreamRangeResponse:
     if not isinstance(reply, list):
         raise TypeError(f"unexpected XREAD reply shape {type(reply).__name__}")
     return [entry for _stream, entries in reply for entry in entries]
+
+
+# KEYS: the tries (sorted set: time -> a unique member), the key's state (hash: `n` a
+# counter for members, `holds` in a row, `until` in ms). ARGV: limit, window, first,
+# longest, forget (all ms). Reply: held ms, count, hold ms (see `server.store.counts`).
+# Timed by Redis's own clock, one for every process.
+_STRIKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local first, longest, forget = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local expires = tonumber(redis.call('HGET', KEYS[2], 'until') or '0')
+if expires > now then
+  return {expires - now, 0, 0}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZADD', KEYS[1], now, redis.call('HINCRBY', KEYS[2], 'n', 1))
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('PEXPIRE', KEYS[2], forget)
+  return {0, count, 0}
+end
+local holds = redis.call('HINCRBY', KEYS[2], 'holds', 1)
+local hold = math.floor(math.min(first * 2 ^ (holds - 1), longest))
+redis.call('HSET', KEYS[2], 'until', now + hold)
+redis.call('DEL', KEYS[1])
+redis.call('PEXPIRE', KEYS[2], math.max(forget, hold))
+return {0, 0, hold}
+"""
+
+_HELD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expires = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+return math.max(0, expires - now)
+"""
+
+# KEYS: the takes (sorted set), the member counter. ARGV: limit, window (ms). 1 taken, 0 not.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now, redis.call('INCR', KEYS[2]))
+redis.call('PEXPIRE', KEYS[1], window)
+redis.call('PEXPIRE', KEYS[2], window)
+return 1
+"""
+
+
+class RedisCounts:
+    """`server.store.counts.Counts` for every process on the Redis at `url`, one venue's
+    keys under `antrean:{<venue>}:count:`."""
+
+    backend = "redis"
+
+    def __init__(self, url: str, venue: str) -> None:
+        self._redis = _client(url, _COMMAND_TIMEOUT)
+        self._prefix = f"antrean:{{{venue}}}:count:"
+        self._strike = self._redis.register_script(_STRIKE)
+        self._held = self._redis.register_script(_HELD)
+        self._take = self._redis.register_script(_TAKE)
+
+    async def strike(self, key: str, rule: Rule) -> Strike:
+        keys = [self._prefix + key + ":tries", self._prefix + key]
+        args = [rule.limit, *map(milliseconds, (rule.window, rule.first, rule.longest))]
+        with _reachable():
+            reply = await self._strike(keys=keys, args=[*args, milliseconds(FORGET_SECONDS)])
+        held, count, hold = (int(value) for value in reply)
+        return Strike(held=held / 1000, count=count, hold=hold / 1000)
+
+    async def held_for(self, key: str) -> float:
+        with _reachable():
+            reply = await self._held(keys=[self._prefix + key])
+        return int(reply) / 1000
+
+    async def clear(self, key: str) -> None:
+        with _reachable():
+            await self._redis.delete(self._prefix + key + ":tries", self._prefix + key)
+
+    async def take(self, key: str, limit: int, window: float) -> bool:
+        keys = [self._prefix + key + ":takes", self._prefix + key + ":taken"]
+        with _reachable():
+            reply = await self._take(keys=keys, args=[limit, milliseconds(window)])
+        return bool(int(reply))
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -2,8 +2,9 @@
 
 A password check is an argon2 hash (~0.3 s of CPU): it runs in a worker thread, a few at
 once (`HashSlots`), and when too many wait the answer is "busy" at once instead of a pile-up.
-Wrong passwords are throttled per username and per client address (`Throttle`); a locked
-attempt never reaches argon2, so it cannot tell whether the password was right.
+Wrong passwords are throttled per username and per client address (`SignIns`, counted for
+every process alike); a locked attempt never reaches argon2, so it cannot tell whether the
+password was right.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import re
 import secrets
 import sys
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -31,6 +32,7 @@ from server.accounts import SESSION_HOURS, AccountBook, AccountError, User
 from server.demo import display_token
 from server.i18n import ngettext
 from server.services import services
+from server.store.counts import Counts, Rule
 from server.web.auth import (
     COOKIE,
     client_address,
@@ -42,6 +44,7 @@ from server.web.auth import (
     signed_in,
 )
 from server.web.forms import read_form
+from server.web.limits import Guard
 from server.web.pages import page
 
 LOGIN_COOKIE = "antrean_login"
@@ -49,82 +52,11 @@ audit = logging.getLogger("antrean.audit")
 T = TypeVar("T")
 
 # Per username: 5 wrong passwords within 15 minutes lock it for 1 minute, doubling with
-# every lockout after (2, 4, 8 ... at most 60 minutes) until a right password.
-USER_TRIES, ADDRESS_TRIES = 5, 30
-WINDOW_SECONDS = 15 * 60
-FIRST_LOCK_SECONDS, MAX_LOCK_SECONDS = 60.0, 3600.0
+# every lockout after (2, 4, 8 ... at most 60 minutes) until a right password. Per address
+# the same, after 30.
+USER_RULE = Rule(limit=5, window=15 * 60, first=60.0, longest=3600.0)
+ADDRESS_RULE = msgspec.structs.replace(USER_RULE, limit=30)
 HASH_NICENESS = 10
-
-
-class Throttle:
-    """Failures per key (a username, an address) in this process's memory.
-
-    `limit` failures within `window` seconds lock the key; each lockout in a row lasts
-    twice the one before. A key idle for a day is forgotten, and at most `capacity` keys are
-    kept (the longest idle go first), so a flood of made-up names cannot grow memory.
-    One class on purpose: sharing the counts between processes only has to change this.
-    """
-
-    def __init__(
-        self,
-        limit: int,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-        capacity: int = 10_000,
-    ) -> None:
-        self.limit, self.window, self.capacity = limit, window, capacity
-        self._clock = clock
-        # key -> [failure times in the window], lockouts in a row, locked until, last seen.
-        self._failures: dict[str, list[float]] = {}
-        self._lockouts: dict[str, int] = {}
-        self._until: dict[str, float] = {}
-        self._seen: dict[str, float] = {}
-
-    def locked_for(self, key: str) -> float:
-        """Seconds `key` stays locked (0 when it may try)."""
-        return max(0.0, self._until.get(key, 0.0) - self._clock())
-
-    def failed(self, key: str) -> float:
-        """Count a failure; the seconds of the lockout it starts (0 when none)."""
-        now = self._clock()
-        self._touch(key, now)
-        recent = [t for t in self._failures.get(key, []) if t > now - self.window]
-        recent.append(now)
-        if len(recent) < self.limit:
-            self._failures[key] = recent
-            return 0.0
-        lockouts = self._lockouts.get(key, 0) + 1
-        seconds: float = min(FIRST_LOCK_SECONDS * 2.0 ** (lockouts - 1), MAX_LOCK_SECONDS)
-        self._lockouts[key], self._until[key] = lockouts, now + seconds
-        self._failures[key] = []
-        return seconds
-
-    def succeeded(self, key: str) -> None:
-        """A right password: the key starts afresh."""
-        self._failures.pop(key, None)
-        self._lockouts.pop(key, None)
-        self._until.pop(key, None)
-        self._seen.pop(key, None)
-
-    def _touch(self, key: str, now: float) -> None:
-        self._seen.pop(key, None)
-        self._seen[key] = now  # the most recent last: the oldest is first to forget
-        while len(self._seen) > self.capacity or self._idle_first(now):
-            self.succeeded(self._evictable(key))
-
-    def _evictable(self, keep: str) -> str:
-        # The longest idle key that is not locked: a flood of made-up names must not make
-        # room by forgetting a lockout. Only when every other key is locked, the longest
-        # idle of them; never `keep`, the key just counted (its count would be lost).
-        others = (k for k in self._seen if k != keep)
-        oldest = next(others)
-        if not self.locked_for(oldest):
-            return oldest
-        return next((k for k in others if not self.locked_for(k)), oldest)
-
-    def _idle_first(self, now: float) -> bool:
-        oldest = next(iter(self._seen))
-        return self._seen[oldest] < now - 86400 and self.locked_for(oldest) == 0
 
 
 class HashSlots:
@@ -159,25 +91,24 @@ def _lower_priority() -> None:
 
 
 class SignIns:
-    """This process's sign-in guards: the two throttles and the hashing slots.
+    """The sign-in guards: the two throttles (in the venue's shared counts, so several
+    processes on one Redis throttle as one) and this process's hashing slots.
 
     `wall` is the clock of the lockouts on the accounts log (other processes' too).
     """
 
     def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        self, counts: Counts, wall: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     ) -> None:
         self.wall = wall
-        self.users = Throttle(USER_TRIES, clock=clock)
-        self.addresses = Throttle(ADDRESS_TRIES, clock=clock)
+        self.users = Guard(counts, "sign-in:user", USER_RULE)
+        self.addresses = Guard(counts, "sign-in:address", ADDRESS_RULE)
         # argon2 releases the GIL; more hashes at once than cores only make each one slower.
         size = max(2, min(4, os.cpu_count() or 1))
         self.slots = HashSlots(size, waiting=4 * size)
 
-    def locked_for(self, username: str, address: str) -> float:
-        return max(self.users.locked_for(username), self.addresses.locked_for(address))
+    async def locked_for(self, username: str, address: str) -> float:
+        return max(await self.users.held_for(username), await self.addresses.held_for(address))
 
 
 async def index(request: Request) -> Response:
@@ -225,21 +156,24 @@ async def login(request: Request) -> Response:
     name, address = _typed_name(username), client_address(request)
     guards = services(request).sign_ins
     accounts = await services(request).accounts.refresh()
-    # From here to the slot taken nothing awaits: tries at once see each other's counts.
-    locked = max(guards.locked_for(name, address), accounts.locked_for(name, guards.wall()))
+    locked = max(await guards.locked_for(name, address), accounts.locked_for(name, guards.wall()))
     if locked:
         _audit(name, address, "locked")
         return _locked(request, username, locked)
     if guards.slots.full:
         _audit(name, address, "busy")
         return _busy(request, username)
-    # Counted as a failure before the check, so tries running at once cannot slip past the
-    # limit; a right password clears it again.
-    starts_lockout = guards.users.failed(name)
+    # Counted as a failure before the check, in one step of the shared counts, so tries
+    # running at once (here or on another process) cannot slip past the limit; a right
+    # password clears it again.
+    strike = await guards.users.strike(name)
+    if strike.held:
+        _audit(name, address, "locked")
+        return _locked(request, username, strike.held)
     user = await guards.slots.run(lambda: accounts.authenticate(username, password))
     if user is None:
-        return await _wrong_password(request, guards, username, address, starts_lockout)
-    guards.users.succeeded(name)
+        return await _wrong_password(request, guards, username, address, strike.hold)
+    await guards.users.clear(name)
     audit.info("sign_in username=%s address=%s", user.username, address)
     return _signed_in(request, user, str(form.get("next", "")))
 
@@ -249,12 +183,12 @@ async def _wrong_password(
 ) -> Response:
     name = _typed_name(username)
     _audit(name, address, "wrong_password")
-    guards.addresses.failed(address)
-    if starts_lockout and guards.users.locked_for(name):
+    await guards.addresses.strike(address)
+    if starts_lockout:
         await _record_lockout(
             services(request).accounts, name, address, starts_lockout, guards.wall()
         )
-    locked = guards.locked_for(name, address)
+    locked = await guards.locked_for(name, address)
     if locked:
         return _locked(request, username, locked)
     message = say(request, "Nama pengguna atau kata sandi salah.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -17,7 +18,7 @@ import pytest
 from displays.health import Speakers
 from managers.dashboard import Dashboard
 from managers.dashboard_views import DashboardView, Figures
-from managers.webhook import SIGNATURE_HEADER, Webhook, signature
+from managers.webhook import SIGNATURE_HEADER, SentAlerts, Webhook, signature
 from server.domain import commands as cmd
 from server.domain.venue import Venue
 from server.hub import Hub, Subscriber
@@ -312,7 +313,7 @@ async def _nothing(data: bytes) -> None:
 class _Receiver:
     """A real HTTP listener on a local port: answers 500 first (when told), then 204."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int = 0) -> None:
         self.failures = failures
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.server: asyncio.Server | None = None
@@ -343,35 +344,51 @@ class _Receiver:
         await writer.wait_closed()
 
 
+@contextlib.asynccontextmanager
+async def alerting(
+    log_url: str, hook_url: str, post_timeout: float = 5.0, backoff: float = 1.0
+) -> AsyncIterator[Webhook]:
+    """One process's queue, dashboard and webhook on the log at `log_url`, at 09.31 with a
+    ticket waiting since 09.00: its first refresh finds the waiting-time alert."""
+    venue = small_venue()
+    clock = FakeClock(local_time(venue, 2026, 11, 24, 9, 0))
+    log = open_log(log_url)
+    queue = VenueQueue(venue, log, clock)
+    hook = Webhook(
+        hook_url, "rahasia", SentAlerts(log, venue.id), timeout=post_timeout, backoff=backoff
+    )
+    board = Dashboard(venue, queue.state, Hub(epoch="e"), clock=clock, webhook=hook)
+    queue.listen(board.on_event)
+    await queue.start()
+    await hook.start()
+    try:
+        await queue.execute(cmd.IssueTicket(service="sim", visit="v1"), "issue-0001")
+        clock.now = local_time(venue, 2026, 11, 24, 9, 31)
+        await board.start()
+        board.refresh()  # the same alert again: not queued twice
+        await asyncio.wait_for(hook.drain(), 10)
+        yield hook
+    finally:
+        await board.stop()
+        await hook.stop()
+        await queue.stop()
+        await log.close()
+
+
 class TestWebhook:
     """New alerts are posted once, signed, and retried when the receiver fails."""
 
     async def test_signed_body_retried_after_a_failure(self, tmp_path: Path) -> None:
         receiver = _Receiver(failures=1)
         url = await receiver.start()
-        venue = small_venue()
-        clock = FakeClock(local_time(venue, 2026, 11, 24, 9, 0))
-        log = open_log(f"sqlite://{tmp_path / 'w.db'}")
-        queue = VenueQueue(venue, log, clock)
-        hook = Webhook(url, "rahasia", timeout=2.0, backoff=0.05)
-        board = Dashboard(venue, queue.state, Hub(epoch="e"), clock=clock, webhook=hook)
-        queue.listen(board.on_event)
-        await queue.start()
-        await hook.start()
-        await board.start()
         try:
-            await queue.execute(cmd.IssueTicket(service="sim", visit="v1"), "issue-0001")
-            clock.now = local_time(venue, 2026, 11, 24, 9, 31)
-            board.refresh()
-            board.refresh()  # the same alert again: not sent twice
-            await asyncio.wait_for(hook.drain(), 10)
+            async with alerting(
+                f"sqlite://{tmp_path / 'w.db'}", url, post_timeout=2, backoff=0.05
+            ) as hook:
+                assert hook.delivered == 1
         finally:
-            await board.stop()
-            await hook.stop()
-            await queue.stop()
-            await log.close()
             await receiver.stop()
-        assert len(receiver.requests) == 2 and hook.delivered == 1
+        assert len(receiver.requests) == 2
         (_, first), (headers, body) = receiver.requests
         assert first == body
         expected = hmac.new(b"rahasia", body, hashlib.sha256).hexdigest()
@@ -383,22 +400,66 @@ class TestWebhook:
         assert posted["alert"]["id"] == f"sla:{DAY}:sim:20261124-C-001"
         assert posted["alert"]["kind"] == "sla"
 
-    async def test_it_gives_up_after_its_attempts(self) -> None:
+    @pytest.mark.parametrize("backend", ["sqlite", "redis"])
+    async def test_sent_once_by_two_processes_and_not_again_after_a_restart(
+        self, request: pytest.FixtureRequest, tmp_path: Path, backend: str
+    ) -> None:
+        url = f"sqlite://{tmp_path / 'w.db'}"
+        if backend == "redis":
+            url = request.getfixturevalue("redis_server").url
+        receiver = _Receiver()
+        hook_url = await receiver.start()
+
+        async def delivered() -> int:
+            async with alerting(url, hook_url) as hook:
+                return hook.delivered
+
+        try:
+            # Two processes on one log find the same alert at once ...
+            sent = await asyncio.gather(delivered(), delivered())
+            # ... and a third, started later (a restart), finds it again.
+            sent_again = await delivered()
+        finally:
+            await receiver.stop()
+        assert (sorted(sent), sent_again, len(receiver.requests)) == ([0, 1], 0, 1)
+
+    async def test_it_gives_up_after_its_attempts(self, tmp_path: Path) -> None:
         receiver = _Receiver(failures=10)
         url = await receiver.start()
-        hook = Webhook(url, "rahasia", attempts=3, backoff=0.01)
+        log = open_log(f"sqlite://{tmp_path / 'w.db'}")
+        hook = Webhook(url, "rahasia", SentAlerts(log, "test"), attempts=3, backoff=0.01)
         await hook.start()
         try:
-            hook.send(b'{"x": 1}')
+            hook.send("a1", b'{"x": 1}')
             await asyncio.wait_for(hook.drain(), 10)
         finally:
             await hook.stop()
             await receiver.stop()
+            await log.close()
         assert (len(receiver.requests), hook.delivered, hook.failed) == (3, 0, 1)
 
-    def test_only_http_addresses(self) -> None:
+    async def test_a_full_queue_drops_the_oldest_and_still_drains(self, tmp_path: Path) -> None:
+        receiver = _Receiver()
+        url = await receiver.start()
+        log = open_log(f"sqlite://{tmp_path / 'w.db'}")
+        hook = Webhook(url, "rahasia", SentAlerts(log, "test"), queue_size=2)
+        try:
+            for n in range(4):  # before the worker runs: two are dropped
+                hook.send(f"a{n}", b'{"n": %d}' % n)
+            await hook.start()
+            await asyncio.wait_for(hook.drain(), 10)
+        finally:
+            await hook.stop()
+            await receiver.stop()
+            await log.close()
+        assert [body for _, body in receiver.requests] == [b'{"n": 2}', b'{"n": 3}']
+        assert (hook.delivered, hook.failed) == (2, 2)
+
+    async def test_only_http_addresses(self, tmp_path: Path) -> None:
+        log = open_log(f"sqlite://{tmp_path / 'w.db'}")
         with pytest.raises(ValueError, match="http"):
-            Webhook("ftp://example.invalid/hook", "s")
+            Webhook("ftp://example.invalid/hook", "s", SentAlerts(log, "test"))
+        await log.close()
 
 
 class TestClockFile:

@@ -20,7 +20,8 @@ from server.accounts import AccountBook, SignInLocked
 from server.demo import PASSWORD
 from server.services import services
 from server.settings import Settings
-from server.web.login import HashSlots, SignIns, Throttle
+from server.store.counts import MemoryCounts, Rule
+from server.web.login import HashSlots, SignIns
 from tests.helpers import serving
 
 
@@ -107,7 +108,7 @@ class TestThrottle:
         clock = Clock()
         async with serving(settings(tmp_path)) as (app, client):
             app.state.services = replace(
-                services(app), sign_ins=SignIns(clock=clock, wall=clock.utc)
+                services(app), sign_ins=SignIns(MemoryCounts(clock), wall=clock.utc)
             )
             for _ in range(4):
                 assert (await attempt(client, "manajer", "salah-sekali")).status_code == 401
@@ -194,18 +195,29 @@ class TestThrottle:
         assert (locks[0]["address"], locks[0]["seconds"]) == ("127.0.0.1", 60)
 
 
-class TestThrottleMemory:
-    """The throttle forgets keys to stay bounded, but never a lock to make room."""
+class TestCountsMemory:
+    """The counts forget keys to stay bounded, but never a hold to make room."""
 
-    def test_a_flood_of_names_does_not_evict_a_locked_one(self) -> None:
+    async def test_a_flood_of_names_does_not_evict_a_held_one(self) -> None:
         clock = Clock()
-        throttle = Throttle(2, clock=clock, capacity=3)
-        throttle.failed("manajer")
-        assert throttle.failed("manajer") == 60
+        counts = MemoryCounts(clock, capacity=3)
+        rule = Rule(limit=2, window=900, first=60, longest=3600)
+        await counts.strike("manajer", rule)
+        assert (await counts.strike("manajer", rule)).hold == 60
         for name in ("a", "b", "c", "d"):  # made-up names past the capacity
-            throttle.failed(name)
-        assert throttle.locked_for("manajer") == 60
-        assert len(throttle._seen) <= 3
+            await counts.strike(name, rule)
+        assert await counts.held_for("manajer") == 60
+        assert len(counts) <= 3
+
+    async def test_keys_idle_for_a_day_are_forgotten(self) -> None:
+        clock = Clock()
+        counts = MemoryCounts(clock, capacity=100)
+        rule = Rule(limit=5, window=900, first=60, longest=3600)
+        for name in ("a", "b", "c"):
+            await counts.strike(name, rule)
+        clock.now += 86_401
+        await counts.strike("d", rule)
+        assert len(counts) == 1
 
 
 class TestSecureCookie:
