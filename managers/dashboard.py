@@ -110,7 +110,6 @@ class Dashboard:
         self.alerts: dict[str, Alert] = {}  # by key
         self.sent: set[str] = set()  # alert ids handed to the webhook by this process
         self._next_sample: dt.datetime | None = None
-        self._offline_since: dict[str, dt.datetime] = {}
         self._published = ChangedViews(hub)
         self._batch = OncePerBatch(self.refresh)
         self._views: dict[str, DashboardView] = {}
@@ -364,17 +363,15 @@ class Dashboard:
         healths = []
         for zone in self.venue.zones.values():
             connected = self.zones.connected(zone.id) if self.zones is not None else 0
-            if connected or not self._live or self.zones is None:
-                self._offline_since.pop(zone.id, None)
-            else:
-                self._offline_since.setdefault(zone.id, now)
+            watched = self._live and self.zones is not None
+            since = self.zones.offline_since(zone.id, now) if watched and self.zones else None
             report = self.zones.status.get(zone.id) if self.zones is not None else None
             healths.append(
                 ZoneHealth(
                     zone=zone.id,
                     displays=len(zone.displays),
                     connected=connected,
-                    offline_since=self._offline_since.get(zone.id),
+                    offline_since=since,
                     audio=report.status if report else "",
                     audio_call=report.call if report else "",
                 )

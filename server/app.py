@@ -44,6 +44,7 @@ from server.services import Services, services
 from server.settings import Settings
 from server.store import StoreUnavailable, open_log
 from server.store.counts import open_counts
+from server.store.roster import open_roster
 from server.web import commands, faults, login, openapi, problems, socket
 from server.web.auth import Sessions, load_secret
 from server.web.headers import SecurityHeaders
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         zones = ZoneProjection(venue, queue.state, hub, audio_routes.call_url)
         counter_views = CounterProjection(venue, queue.state, hub)
         visits = VisitProjection(venue, queue.state, hub)
-        speakers = Speakers(venue)
+        # Which displays are in the hall, on every process of the venue (its roster).
+        speakers = Speakers(venue, open_roster(settings.redis_url, venue.id), clock)
         webhook = _webhook(settings, secret, SentAlerts(events, venue.id))
         dashboard = Dashboard(venue, queue.state, hub, clock=clock, zones=speakers, webhook=webhook)
         # Listen before replaying: the views (recent calls above all) are a fold of the whole
@@ -150,6 +152,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # Render the clip vocabulary in the background: calls never wait for synthesis.
         rendering = asyncio.create_task(asyncio.to_thread(parts.audio.render_vocabulary, venue))
         await hub.start()
+        await speakers.start()
         if webhook is not None:
             await webhook.start()
         # After the replay: alerts and the ticker start from today's whole picture.
@@ -160,6 +163,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await dashboard.stop()
             if webhook is not None:
                 await webhook.stop()
+            await speakers.stop()
             await hub.stop()
             await asyncio.wait([rendering])
             await queue.stop()

@@ -53,3 +53,7 @@ class ZoneWatch(Protocol):
     def connected(self, zone: str) -> int:
         """How many displays of `zone` are connected now."""
         ...
+
+    def offline_since(self, zone: str, now: dt.datetime) -> dt.datetime | None:
+        """Since when no display of `zone` is connected (None: one is); asked at `now`."""
+        ...

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 from collections.abc import AsyncGenerator, Iterator, Sequence
@@ -41,6 +42,7 @@ from redis.typing import StreamEntry, StreamRangeResponse, XReadResponse
 
 from server.store import Appended, CommandIdReused, Conflict, Record, StoreUnavailable
 from server.store.counts import FORGET_SECONDS, Rule, Strike, milliseconds
+from server.store.roster import ROSTER_TTL, Roll, ZoneHere
 
 # How long one XREAD waits for news before asking again; short enough that a dead
 # connection is noticed soon, long enough to cost nothing while idle.
@@ -328,3 +330,109 @@ class RedisCounts:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+# KEYS: entries (process -> JSON {zone: {c: displays, p: 1 when the configured speaker is
+# one}}), beats (process -> ms), leases (zone -> "process|expires ms|1 when it holds the
+# configured speaker"), offline (zone -> venue-clock ISO), audio (zone -> report).
+# ARGV: process, ttl ms, venue-clock now, this process's entry. See `server.store.roster`.
+_BEAT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local proc, ttl, venue_now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+redis.call('HSET', KEYS[1], proc, ARGV[4])
+redis.call('HSET', KEYS[2], proc, now)
+local beats = redis.call('HGETALL', KEYS[2])
+local totals = {}
+for i = 1, #beats, 2 do
+  local other = beats[i]
+  if tonumber(beats[i + 1]) < now - ttl then
+    redis.call('HDEL', KEYS[1], other)
+    redis.call('HDEL', KEYS[2], other)
+  else
+    local entry = redis.call('HGET', KEYS[1], other)
+    if entry then
+      for zone, here in pairs(cjson.decode(entry)) do
+        totals[zone] = (totals[zone] or 0) + here.c
+      end
+    end
+  end
+end
+local speaking = {}
+for zone, here in pairs(cjson.decode(ARGV[4])) do
+  local lease = redis.call('HGET', KEYS[3], zone)
+  local owner, expires, insists = nil, 0, false
+  if lease then
+    local o, e, i = string.match(lease, '^(.*)|(%d+)|(%d)$')
+    owner, expires, insists = o, tonumber(e), i == '1'
+  end
+  local free = (not lease) or owner == proc or expires < now
+  if here.c > 0 and (free or (here.p == 1 and not insists)) then
+    redis.call('HSET', KEYS[3], zone, proc .. '|' .. (now + ttl) .. '|' .. here.p)
+    table.insert(speaking, zone)
+  elseif here.c == 0 and owner == proc then
+    redis.call('HDEL', KEYS[3], zone)
+  end
+  if (totals[zone] or 0) > 0 then
+    redis.call('HDEL', KEYS[4], zone)
+  else
+    redis.call('HSETNX', KEYS[4], zone, venue_now)
+  end
+end
+return {cjson.encode(totals), speaking, redis.call('HGETALL', KEYS[4]),
+        redis.call('HGETALL', KEYS[5])}
+"""
+
+# KEYS: entries, beats, leases. ARGV: process. A process leaving hands its zones over now.
+_LEAVE = """
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+local leases = redis.call('HGETALL', KEYS[3])
+for i = 1, #leases, 2 do
+  if string.match(leases[i + 1], '^(.*)|%d+|%d$') == ARGV[1] then
+    redis.call('HDEL', KEYS[3], leases[i])
+  end
+end
+return 0
+"""
+
+
+class RedisRoster:
+    """`server.store.roster.Roster` for every process on the Redis at `url`."""
+
+    shared = True
+
+    def __init__(self, url: str, venue: str, ttl: float = ROSTER_TTL) -> None:
+        self._redis = _client(url, _COMMAND_TIMEOUT)
+        self.ttl = ttl
+        names = ("entries", "beats", "leases", "offline", "audio")
+        self._keys = [f"antrean:{{{venue}}}:roster:{name}" for name in names]
+        self.process = secrets.token_hex(6)
+        self._beat = self._redis.register_script(_BEAT)
+        self._leave = self._redis.register_script(_LEAVE)
+
+    async def beat(self, here: dict[str, ZoneHere], now: str) -> Roll:
+        entry = {zone: {"c": mine.count, "p": int(mine.preferred)} for zone, mine in here.items()}
+        args: list[str | int] = [self.process, milliseconds(self.ttl), now, json.dumps(entry)]
+        with _reachable():
+            totals, speaking, offline, audio = await self._beat(keys=self._keys, args=args)
+        return Roll(
+            connected={zone: int(count) for zone, count in json.loads(totals).items()},
+            speaking=frozenset(_text(zone) for zone in speaking),
+            offline_since={_text(k): _text(v) for k, v in _pairs(offline)},
+            audio={_text(k): _bytes(v) for k, v in _pairs(audio)},
+        )
+
+    async def report(self, zone: str, status: bytes) -> None:
+        with _reachable():
+            await self._redis.hset(self._keys[4], zone, status)
+
+    async def close(self) -> None:
+        # Leaving now, not after ROSTER_TTL: another process takes the zones at its beat.
+        with contextlib.suppress(StoreUnavailable), _reachable():
+            await self._leave(keys=self._keys[:3], args=[self.process])
+        await self._redis.aclose()
+
+
+def _pairs(flat: list[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    return zip(flat[::2], flat[1::2], strict=True)
