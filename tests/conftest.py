@@ -126,9 +126,15 @@ class LiveServer:
     """`antrean run` in its own process on a free port, restartable like a real deployment."""
 
     def __init__(
-        self, data_dir: Path, redis_url: str = "", port: int = 0, clock_start: str = OPEN_HOURS
+        self,
+        data_dir: Path,
+        redis_url: str = "",
+        port: int = 0,
+        clock_start: str = OPEN_HOURS,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir, self.redis_url = data_dir, redis_url
+        self.env = env or {}  # more ANTREAN_* settings
         # Another moment of the venue's week (a break, after the last issue time) for tests
         # of closed hours; the default is a Tuesday morning.
         self.clock_start = clock_start
@@ -155,6 +161,7 @@ class LiveServer:
             **os.environ,
             "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE),
             "ANTREAN_CLOCK_START": self.clock_start,
+            **self.env,
         }
         with log:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)
