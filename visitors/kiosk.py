@@ -37,6 +37,7 @@ from server.domain.state import State, Ticket
 from server.i18n import N_
 from server.service import VenueQueue
 from server.services import services
+from server.store import StoreUnavailable
 from server.web.auth import language, say
 from server.web.bodies import DeviceCommand, read_command
 from server.web.guards import paired_api
@@ -139,7 +140,11 @@ async def _confirming_staff(request: Request, device: Device, pin: str) -> User:
     if strike.held:
         raise problem(request, "pin_locked", minutes=whole_minutes(strike.held))
     book: AccountBook = services(request).accounts
-    accounts = await book.refresh()
+    try:
+        accounts = await book.refresh()
+    except StoreUnavailable:
+        await guard.clear(device.id)  # nothing was checked: a kiosk resending is no guess
+        raise
     user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
     if user is None:
         if strike.hold:
@@ -256,6 +261,9 @@ async def check_in(request: Request) -> JSONResponse:
     queue: VenueQueue = services(request).queue
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
+    except StoreUnavailable:
+        await guard.clear(device.id)  # nothing was checked: a kiosk resending is no guess
+        raise
     except DomainError as error:
         if error.code != "unknown_booking":
             await guard.clear(device.id)  # a real code, refused for another reason
