@@ -39,7 +39,7 @@ from server.clock import Clock
 from server.domain.venue import Venue
 from server.hub import Hub
 from server.photos import PhotoStore
-from server.service import VenueQueue
+from server.service import VenueQueue, ensure_not_behind
 from server.services import Services, services
 from server.settings import Settings
 from server.store import StoreUnavailable, open_log
@@ -82,9 +82,11 @@ async def _probe(queue: VenueQueue) -> dict[str, object]:
     # A real read of the venue's log: it answers only when the store does. This is the one
     # route that reports the outage instead of failing on it, so it catches it itself.
     report: dict[str, object] = {"backend": queue.log.backend, "ok": True}
+    applied = queue.state.seq  # before the read: the head can only have grown past it since
     try:
         async with asyncio.timeout(HEALTH_PROBE_SECONDS):
-            report["head"] = await queue.log.head(queue.venue.id)
+            report["head"] = head = await queue.log.head(queue.venue.id)
+        ensure_not_behind(queue.log.backend, head, applied)
     except StoreUnavailable as error:
         report |= {"ok": False, "error": error.reason}
     except TimeoutError:

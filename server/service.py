@@ -81,6 +81,16 @@ def _reused(command_id: str) -> DomainError:
     return DomainError("command_id_reused", command_id=command_id)
 
 
+def ensure_not_behind(backend: str, head: int, seq: int) -> None:
+    """Raise `StoreUnavailable` when the log's `head` is below `seq`, what this process has
+    applied: the store lost events (Redis back from an older snapshot, or a crash losing the
+    last second of `appendfsync everysec`). An append there can only conflict, for good;
+    only a restart, replaying what the log still holds, brings the process back in step."""
+    if head < seq:
+        reason = f"the log is at {head}, behind this process at {seq}: restart the process"
+        raise StoreUnavailable(backend, reason)
+
+
 class VenueQueue:
     """One venue's queues in this process, kept in step with the shared log."""
 
@@ -149,7 +159,8 @@ class VenueQueue:
                     return await self._append(events, command_id, digest)
                 except CommandIdReused:
                     raise _reused(command_id) from None
-                except Conflict:
+                except Conflict as conflict:
+                    ensure_not_behind(self.log.backend, conflict.actual, conflict.expected)
                     # Two busy processes can keep beating each other to the append; a
                     # growing random pause lets one of them through (as Ethernet does).
                     await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2 ** min(attempt, 6))))
