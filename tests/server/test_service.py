@@ -15,12 +15,13 @@ from typing import Any
 import msgspec
 import pytest
 
+from server import service
 from server.domain import commands as cmd
 from server.domain.errors import DomainError
 from server.domain.events import TicketCalled, TicketIssued, decode_event
 from server.messages import explain
 from server.service import VenueQueue
-from server.store import EventLog, open_log
+from server.store import EventLog, StoreUnavailable, open_log
 from tests.helpers import FakeClock, local_time, small_venue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +96,17 @@ class TestCommands:
         kinds = [type(e).__name__ for e in again.events]
         assert kinds == ["TicketExpired", "DayStarted", "TicketIssued"]
         assert again.duplicate and again.events == first.events
+
+    async def test_a_command_that_never_gets_its_turn_is_a_store_outage(
+        self, opened: Opened, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Appends beaten by other processes for the whole retry time: answered like an
+        # outage (503, resend the same command id), never an unexplained error (a 500).
+        queue = await opened.queue()
+        monkeypatch.setattr(service, "RETRY_SECONDS", 0.0)
+        with pytest.raises(StoreUnavailable, match="kept moving"):
+            await queue.execute(cmd.IssueTicket(service="ktp", visit="v"), "issue")
+        assert await queue.log.head(queue.venue.id) == 0
 
     async def test_a_refusal_writes_nothing(self, opened: Opened) -> None:
         queue = await opened.queue()
