@@ -126,9 +126,16 @@ class LiveServer:
     """`antrean run` in its own process on a free port, restartable like a real deployment."""
 
     def __init__(
-        self, data_dir: Path, redis_url: str = "", port: int = 0, clock_start: str = OPEN_HOURS
+        self,
+        data_dir: Path,
+        redis_url: str = "",
+        port: int = 0,
+        clock_start: str = OPEN_HOURS,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir, self.redis_url = data_dir, redis_url
+        # More `ANTREAN_*` settings for this server (ANTREAN_LOG_FORMAT, ...).
+        self.env = env or {}
         # Another moment of the venue's week (a break, after the last issue time) for tests
         # of closed hours; the default is a Tuesday morning.
         self.clock_start = clock_start
@@ -155,6 +162,7 @@ class LiveServer:
             **os.environ,
             "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE),
             "ANTREAN_CLOCK_START": self.clock_start,
+            **self.env,
         }
         with log:
             self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, env=env)
@@ -169,6 +177,11 @@ class LiveServer:
     def stop(self) -> None:
         process, self.process = self.process, None
         _terminate(process)
+
+    @property
+    def log(self) -> Path:
+        """What the process wrote on stdout and stderr."""
+        return self.data_dir / f"server-{self.port}.log"
 
     def _healthy(self) -> bool:
         try:
