@@ -11,7 +11,7 @@ from pathlib import Path
 
 from audio.cli import render_audio_main
 from managers import complaints_cli, ikm_cli
-from server import cli_accounts, config, demo
+from server import cli_accounts, cli_backup, config, demo
 from server.app import create_app
 from server.cli_venue import open_venue
 from server.domain.venue import Venue
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
     cli_accounts.add_parsers(commands)
+    cli_backup.add_parsers(commands)
     _add_report_parser(commands)
     ikm_cli.add_parsers(commands)
     complaints_cli.add_parsers(commands)
