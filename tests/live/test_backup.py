@@ -13,7 +13,7 @@ import httpx
 
 from server.demo import KIOSK_TOKEN
 from server.store.transfer import check_backup
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import ROOT, LiveServer, RedisServer
 from tests.server.web.test_metrics import sample
 
 
@@ -93,3 +93,30 @@ def test_a_damaged_backup_is_refused_in_words(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "refused" in done.stderr and "broken.db" in done.stderr
     assert not (tmp_path / "data").exists()  # the target was not even opened
+
+
+def test_export_to_redis_then_serve_from_it(
+    live_server: LiveServer, redis_server: RedisServer
+) -> None:
+    issue = {"service": "ktp", "command_id": str(uuid.uuid4())}
+    headers = {"X-Device-Token": KIOSK_TOKEN}
+    assert httpx.post(f"{live_server.url}/kiosk/api/issue", json=issue, headers=headers).is_success
+    seq = httpx.get(f"{live_server.url}/healthz").json()["seq"]
+    live_server.stop()
+    source = f"sqlite://{live_server.data_dir / 'antrean.db'}"
+    moved = antrean("export", "--from", source, "--to", redis_server.url)
+    assert moved.returncode == 0, moved.stderr
+    again = antrean("export", "--from", source, "--to", redis_server.url)
+    assert again.returncode == 1 and "already holds the log" in again.stderr
+    # The same data folder, for its secret: visit tokens, and so command digests, derive
+    # from it (a moved log needs the same ANTREAN_SECRET to answer retries as before).
+    on_redis = LiveServer(live_server.data_dir, redis_url=redis_server.url).start()
+    try:
+        assert httpx.get(f"{on_redis.url}/healthz").json()["seq"] == seq
+        # The retried kiosk command is answered as the first time: ids moved with the log.
+        retried = httpx.post(f"{on_redis.url}/kiosk/api/issue", json=issue, headers=headers)
+        assert retried.is_success, retried.text
+        assert httpx.get(f"{on_redis.url}/healthz").json()["seq"] == seq
+        assert waiting(on_redis) == 1
+    finally:
+        on_redis.stop()
