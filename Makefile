@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login
+.PHONY: run test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login bench-metrics
 
 run: .venv/.synced
 	@scripts/ensure-system run
@@ -56,6 +56,9 @@ bench-audio: .venv/.synced
 bench-login: .venv/.synced
 	@scripts/ensure-system run
 	$(UV) run python -m bench.login
+
+bench-metrics: .venv/.synced
+	$(UV) run python -m bench.metrics_scrape
 
 # The environment is rebuilt whenever the lock file changes.
 .venv/.synced: pyproject.toml uv.lock | $(UV)

@@ -38,6 +38,7 @@ from server.accounts import AccountBook
 from server.clock import Clock
 from server.domain.venue import Venue
 from server.hub import Hub
+from server.metrics import Metrics
 from server.photos import PhotoStore
 from server.service import VenueQueue, ensure_not_behind
 from server.services import Services, services
@@ -45,7 +46,7 @@ from server.settings import Settings
 from server.store import StoreUnavailable, open_log
 from server.store.counts import open_counts
 from server.store.roster import open_roster
-from server.web import commands, faults, login, openapi, problems, socket
+from server.web import commands, faults, login, metrics, openapi, problems, socket
 from server.web.auth import Sessions, load_secret
 from server.web.headers import SecurityHeaders
 from server.web.limits import RateLimit
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         events = open_log(settings.log_url)
         counts = open_counts(settings.redis_url, venue.id)
-        queue = VenueQueue(venue, events, clock)
+        queue = VenueQueue(venue, events, clock, Metrics())
         hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
         zones = ZoneProjection(venue, queue.state, hub, audio_routes.call_url)
         counter_views = CounterProjection(venue, queue.state, hub)
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             complaint_limiter=RateLimit(counts, "complaint", 20, 3600.0),
             tracking_limiter=RateLimit(counts, "tracking", 30, 600.0),
             photos=PhotoStore(Path(settings.data_dir) / "photos"),
+            metrics=queue.metrics,
         )
         app.state.services = parts
         # Render the clip vocabulary in the background: calls never wait for synthesis.
@@ -175,6 +177,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     routes = [
         Route("/healthz", healthz),
         Route("/openapi.json", openapi.openapi),
+        *metrics.routes,
         *login.routes,
         *commands.routes,
         *socket.routes,

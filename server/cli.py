@@ -11,10 +11,11 @@ from pathlib import Path
 
 from audio.cli import render_audio_main
 from managers import complaints_cli, ikm_cli
-from server import cli_accounts, config, demo
+from server import cli_accounts, cli_backup, config, demo
 from server.app import create_app
 from server.cli_venue import open_venue
 from server.domain.venue import Venue
+from server.logs import FORMATS, log_config
 from server.settings import Settings
 from server.web.socket import ScreenProtocol
 
@@ -42,12 +43,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--redis", default=None, help="Redis URL: share the log between processes")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=None,
+        help="text, or json: one object per line (default: ANTREAN_LOG_FORMAT, else text)",
+    )
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check-config", help="validate a venue TOML file")
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
     cli_accounts.add_parsers(commands)
+    cli_backup.add_parsers(commands)
     _add_report_parser(commands)
     ikm_cli.add_parsers(commands)
     complaints_cli.add_parsers(commands)
@@ -81,6 +89,12 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = Settings.from_env().with_arguments(args.venue, args.data, args.redis)
+    log_format = args.log_format or settings.log_format
+    if log_format not in FORMATS:
+        print(
+            f"antrean: ANTREAN_LOG_FORMAT must be text or json, not {log_format!r}", file=sys.stderr
+        )
+        return 2
     try:
         venue = config.load_venue(settings.venue_file)
         app = create_app(settings)
@@ -93,6 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
+        log_config=log_config(log_format),
         # The hub encodes a view once for every screen; per-connection compression would
         # undo that, and screens only ever send tiny frames.
         ws=ScreenProtocol,

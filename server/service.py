@@ -30,6 +30,7 @@ from server.domain.errors import DomainError
 from server.domain.events import DayStarted, Event, decode_event, encode_event
 from server.domain.state import State, evolve
 from server.domain.venue import Venue
+from server.metrics import Metrics
 from server.store import (
     CommandIdReused,
     Conflict,
@@ -94,11 +95,21 @@ def ensure_not_behind(backend: str, head: int, seq: int) -> None:
 class VenueQueue:
     """One venue's queues in this process, kept in step with the shared log."""
 
-    def __init__(self, venue: Venue, events: EventLog, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        venue: Venue,
+        events: EventLog,
+        clock: Clock = utc_now,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.venue = venue
         self.log = events
         self.clock = clock
+        # Counted here, where every command passes: carried out, refused, appends timed.
+        self.metrics = metrics or Metrics()
+        self._appends = self.metrics.append_seconds.labels(events.backend)
         self.state = State()
+        self.metrics.watch(venue, self.state)
         self.epoch = ""
         self._lock = asyncio.Lock()
         self._listeners: list[Listener] = []
@@ -133,7 +144,19 @@ class VenueQueue:
         own commands and tests. Raises `DomainError` when refused, also when `command_id`
         is bound to another command or caller (`command_id_reused`); nothing is written then.
         """
-        digest = command_digest(caller, command)
+        try:
+            outcome = await self._execute(command, command_id, command_digest(caller, command))
+        except DomainError as error:
+            self.metrics.refusals.labels(error.code).inc()
+            raise
+        except StoreUnavailable:
+            self.metrics.refusals.labels("store_unavailable").inc()
+            raise
+        kind = type(command).__struct_config__.tag
+        self.metrics.commands.labels(kind, "true" if outcome.duplicate else "false").inc()
+        return outcome
+
+    async def _execute(self, command: Command, command_id: str, digest: str) -> Outcome:
         async with self._lock:
             deadline = time.monotonic() + RETRY_SECONDS
             attempt = 0
@@ -171,7 +194,10 @@ class VenueQueue:
 
     async def _append(self, events: list[Event], command_id: str, digest: str) -> Outcome:
         encoded = [encode_event(e) for e in events]
-        appended = await self.log.append(self.venue.id, self.state.seq, encoded, command_id, digest)
+        with self._appends.time():
+            appended = await self.log.append(
+                self.venue.id, self.state.seq, encoded, command_id, digest
+            )
         if appended.duplicate:
             await self._catch_up()
             return await self._replayed(appended.first_seq, appended.last_seq)

@@ -17,6 +17,7 @@ from server.accounts import AccountBook
 from server.clock import Clock
 from server.domain.venue import Venue
 from server.hub import Hub
+from server.metrics import Metrics
 from server.photos import PhotoStore
 from server.presence import Presence
 from server.service import VenueQueue
@@ -61,6 +62,7 @@ class Services:
     complaint_limiter: RateLimit
     tracking_limiter: RateLimit
     photos: PhotoStore
+    metrics: Metrics
 
 
 def services(conn: HTTPConnection | Starlette) -> Services:

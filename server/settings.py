@@ -36,6 +36,10 @@ class Settings(msgspec.Struct, frozen=True):
     # `X-Antrean-Signature: sha256=<hex>` (key: alert_webhook_secret, else the app secret).
     alert_webhook: str = ""
     alert_webhook_secret: str = ""
+    # `/metrics` is open to this host; anyone else sends `Authorization: Bearer <token>`.
+    metrics_token: str = ""
+    # `antrean run`'s log lines: "text" (uvicorn's) or "json" (one object per line).
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,6 +58,8 @@ class Settings(msgspec.Struct, frozen=True):
             alert_webhook_secret=env.get(
                 "ANTREAN_ALERT_WEBHOOK_SECRET", default.alert_webhook_secret
             ),
+            metrics_token=env.get("ANTREAN_METRICS_TOKEN", default.metrics_token),
+            log_format=env.get("ANTREAN_LOG_FORMAT", default.log_format),
         )
 
     @staticmethod

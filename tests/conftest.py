@@ -140,7 +140,8 @@ class LiveServer:
         env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir, self.redis_url = data_dir, redis_url
-        self.env = env or {}  # more ANTREAN_* settings
+        # More `ANTREAN_*` settings for this server (ANTREAN_LOG_FORMAT, ...).
+        self.env = env or {}
         # Another moment of the venue's week (a break, after the last issue time) for tests
         # of closed hours; the default is a Tuesday morning.
         self.clock_start = clock_start
@@ -182,6 +183,11 @@ class LiveServer:
     def stop(self) -> None:
         process, self.process = self.process, None
         _terminate(process)
+
+    @property
+    def log(self) -> Path:
+        """What the process wrote on stdout and stderr."""
+        return self.data_dir / f"server-{self.port}.log"
 
     def _healthy(self) -> bool:
         try:

@@ -104,11 +104,13 @@ class Tallies:
     every service on each screen (quota left, the predicted cutoff) costs the same with 5
     or 5,000 tickets waiting. Zero counts are dropped, so equal tallies compare equal."""
 
-    __slots__ = ("booked", "held", "pending", "steps")
+    __slots__ = ("booked", "held", "pending", "steps", "waiting")
 
     def __init__(self) -> None:
         # Per service: today's tickets still to be served (waiting, called or serving).
         self.pending: dict[str, int] = {}
+        # Per service: those of them not called yet (what `/metrics` reports per scrape).
+        self.waiting: dict[str, int] = {}
         # Per service: later steps of today's unfinished visits, the places they hold.
         self.steps: dict[str, int] = {}
         # Per (service, day): bookings not cancelled; and per slot those not checked in
@@ -129,6 +131,7 @@ class Tallies:
     def copy(self) -> Tallies:
         other = Tallies()
         other.pending, other.steps = dict(self.pending), dict(self.steps)
+        other.waiting = dict(self.waiting)
         other.booked = dict(self.booked)
         other.held = {key: dict(slots) for key, slots in self.held.items()}
         return other
@@ -136,6 +139,7 @@ class Tallies:
     def snapshot(self) -> dict[str, object]:
         return {
             "pending": dict(self.pending),
+            "waiting": dict(self.waiting),
             "steps": dict(self.steps),
             "booked": {f"{s}/{d}": n for (s, d), n in self.booked.items()},
             "held": {
@@ -152,6 +156,8 @@ class Tallies:
                 continue
             if ticket.status in PENDING:
                 _add(self.pending, ticket.service, sign)
+            if ticket.status == "waiting":
+                _add(self.waiting, ticket.service, sign)
             if ticket.status not in FINISHED:
                 for service in ticket.itinerary:
                     _add(self.steps, service, sign)

@@ -17,6 +17,11 @@ commands stored before digests existed.
 Each log also has an `epoch`, an id that changes when the log is recreated, so screens can
 tell a restored log from the one they followed.
 
+For operations (`antrean backup`, `restore`, `export`: `server.store.transfer`) each
+backend also lists its venue logs, loads whole commands' records at their own seq into an
+empty log (ids and digests kept, so a moved log answers retries as the old one did),
+drops a venue's log, and tells whether a server is using the store now.
+
 When the log cannot be reached (Redis down or still loading, SQLite locked by another
 process beyond its busy timeout, a disk that fails), every backend raises the one
 `StoreUnavailable`; the app answers it with 503 in one place (`server.web.faults`). An append
@@ -25,7 +30,9 @@ that raised it may or may not have landed: resending it with the same command id
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 import msgspec
@@ -86,6 +93,16 @@ def same_command(stored: str, digest: str) -> bool:
     return not stored or not digest or stored == digest
 
 
+def commands_of(records: Sequence[Record]) -> list[tuple[str, int, int, str]]:
+    """(command id, first seq, last seq, digest) of each command in these records, in
+    order: a command's records are consecutive, and carry one digest."""
+    commands = []
+    for command_id, run in itertools.groupby(records, key=lambda r: r.command_id):
+        got = list(run)
+        commands.append((command_id, got[0].seq, got[-1].seq, got[0].digest))
+    return commands
+
+
 class EventLog(Protocol):
     """What every backend provides. `backend` names it ("sqlite", "redis", ...)."""
 
@@ -109,6 +126,31 @@ class EventLog(Protocol):
     def follow(self, venue: str, after: int) -> AsyncIterator[Record]: ...
 
     async def close(self) -> None: ...
+
+    # Operations: backup, restore and export (`server.store.transfer`).
+
+    async def venues(self) -> list[str]:
+        """Every venue log that holds at least one record, sorted."""
+        ...
+
+    async def load(self, venue: str, records: Sequence[Record]) -> None:
+        """Write `records` (whole commands, in order, the first at head + 1) as they are:
+        seq, command id, digest and bytes. Raises `Conflict` if they do not follow on."""
+        ...
+
+    async def drop(self, venue: str) -> None:
+        """Forget the venue's log: records, command ids and epoch (the next is new)."""
+        ...
+
+    async def backup(self, path: Path) -> None:
+        """Write every venue log into a new SQLite file at `path` with the SQLite log's
+        schema (the one format of a backup), consistent as of one moment."""
+        ...
+
+    async def in_use(self) -> bool:
+        """Whether a server is on this store now (SQLite: any other process or log has the
+        file open; Redis: a server follows one of its logs)."""
+        ...
 
 
 def open_log(url: str) -> EventLog:

@@ -11,6 +11,11 @@ one slot and one Lua script may touch them all:
 The stream id *is* the position, so reading after `seq` is `XRANGE (0-<seq>` and following is
 `XREAD BLOCK` from `0-<seq>`, with no translation table. Needs Redis >= 7.0 (SET NX GET).
 
+Operations: `venues` scans for the log keys; `load` writes records with their own stream
+ids and command hash values in one MULTI/EXEC per batch; `drop` deletes the three keys;
+`in_use` looks for a server's follower connection (named `antrean-follow`) on the same
+database in `CLIENT LIST`.
+
 The digest is written by the append script with the events, so the binding is as atomic as
 the append. Entries and hash values written before digests existed ("first:last", no `h`)
 read as "" (unbound).
@@ -32,6 +37,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncGenerator, Iterator, Sequence
+from pathlib import Path
 from typing import Literal
 
 from redis import exceptions
@@ -40,7 +46,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.typing import StreamEntry, StreamRangeResponse, XReadResponse
 
-from server.store import Appended, CommandIdReused, Conflict, Record, StoreUnavailable
+from server.store import (
+    Appended,
+    CommandIdReused,
+    Conflict,
+    Record,
+    StoreUnavailable,
+    commands_of,
+)
 from server.store.counts import FORGET_SECONDS, Rule, Strike, milliseconds
 from server.store.roster import ROSTER_TTL, Roll, ZoneHere
 
@@ -61,6 +74,9 @@ _UNREACHABLE = (exceptions.ConnectionError, exceptions.TimeoutError)
 
 # How long a follower waits before asking a Redis it could not reach again: doubling, capped.
 _RECONNECT_FIRST, _RECONNECT_MAX = 0.1, 2.0
+
+# The follower's connection name: what tells `in_use` that a server follows a log here.
+FOLLOWER_NAME = "antrean-follow"
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +121,7 @@ class RedisLog:
 
     def __init__(self, url: str) -> None:
         self._redis = _client(url, _COMMAND_TIMEOUT)
-        self._follower = _client(url, _FOLLOW_TIMEOUT)
+        self._follower = _client(url, _FOLLOW_TIMEOUT, name=FOLLOWER_NAME)
         self._append = self._redis.register_script(_APPEND)
 
     async def epoch(self, venue: str) -> str:
@@ -175,8 +191,56 @@ class RedisLog:
         await self._redis.aclose()
         await self._follower.aclose()
 
+    async def venues(self) -> list[str]:
+        found: set[str] = set()
+        with _reachable():
+            async for key in self._redis.scan_iter(match="antrean:{*}:log", count=1000):
+                found.add(_text(key).removeprefix("antrean:{").removesuffix("}:log"))
+        return sorted(found)
 
-def _client(url: str, timeout: float) -> Redis:
+    async def load(self, venue: str, records: Sequence[Record]) -> None:
+        if not records:
+            return
+        head = await self.head(venue)
+        if records[0].seq != head + 1:
+            raise Conflict(venue, records[0].seq - 1, head)
+        log_key, cmd_key = _key(venue, "log"), _key(venue, "cmd")
+        with _reachable():
+            async with self._redis.pipeline(transaction=True) as batch:
+                for r in records:
+                    fields = {"c": r.command_id, "d": r.data, "h": r.digest}
+                    batch.xadd(log_key, fields, id=_id(r.seq))  # type: ignore[arg-type]
+                commands = commands_of(records)
+                batch.hset(cmd_key, mapping={c: f"{f}:{la}:{d}" for c, f, la, d in commands})
+                await batch.execute()
+
+    async def drop(self, venue: str) -> None:
+        with _reachable():
+            await self._redis.delete(*(_key(venue, kind) for kind in ("log", "cmd", "epoch")))
+
+    async def backup(self, path: Path) -> None:
+        # Exported into the SQLite log's own format: a backup restores the same way from
+        # either backend.
+        from server.store.sqlite import SqliteLog, seal
+        from server.store.transfer import export
+
+        target = SqliteLog(str(path))
+        try:
+            await export(self, target)
+        finally:
+            await target.close()
+            # The file is new and ours alone: its lock file need not stay beside it.
+            await asyncio.to_thread(Path(f"{path}-lock").unlink, missing_ok=True)
+        await asyncio.to_thread(seal, path)
+
+    async def in_use(self) -> bool:
+        db = self._redis.connection_pool.connection_kwargs.get("db", 0)
+        with _reachable():
+            clients = await self._redis.client_list(_type="normal")
+        return any(c.get("name") == FOLLOWER_NAME and int(c["db"]) == db for c in clients)
+
+
+def _client(url: str, timeout: float, name: str | None = None) -> Redis:
     # Bytes in, bytes out: event payloads are opaque and need not be UTF-8. The retry is
     # explicit because `from_url`, unlike `Redis()`, builds connections that never retry:
     # two more tries, 10 .. 100 ms apart, ride out a dropped connection, not an outage. A
@@ -190,6 +254,7 @@ def _client(url: str, timeout: float) -> Redis:
         retry=retry,
         socket_connect_timeout=_CONNECT_TIMEOUT,
         socket_timeout=timeout,
+        client_name=name,
     )
 
 

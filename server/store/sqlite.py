@@ -9,6 +9,12 @@ A file that stays locked beyond the busy timeout, that cannot be opened or writt
 that fails or fills raises `StoreUnavailable` (the app answers 503); SQLite rolls the
 transaction back, so nothing of that append was written.
 
+Every `SqliteLog` holds a shared `flock` on `<file>-lock` while open (a file of its own:
+closing a second descriptor of the database file would drop SQLite's own POSIX locks), so
+`in_use` can tell whether anyone else has the log open: a restore refuses then. `backup`
+copies the whole file with SQLite's online backup API: one consistent snapshot, taken
+while servers keep appending.
+
 A command's digest lives in its `commands` row; records read it by joining that table on
 the command id. Files made before digests existed get the column on first open (`ALTER
 TABLE`, under the write lock so two processes opening the file do not both add it); their
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import secrets
 import sqlite3
 import threading
@@ -33,6 +41,7 @@ from server.store import (
     Conflict,
     Record,
     StoreUnavailable,
+    commands_of,
     same_command,
 )
 
@@ -91,6 +100,9 @@ class SqliteLog:
         self._writer = _Connection(Path(path), busy_timeout)
         self._reader = _Connection(Path(path), busy_timeout)
         self._appended: dict[str, asyncio.Event] = {}
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._holder = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._holder, fcntl.LOCK_SH)
 
     async def epoch(self, venue: str) -> str:
         return await asyncio.to_thread(self._writer.run, lambda db: _epoch(db, venue))
@@ -135,6 +147,35 @@ class SqliteLog:
     async def close(self) -> None:
         await asyncio.to_thread(self._writer.close)
         await asyncio.to_thread(self._reader.close)
+        if self._holder >= 0:
+            os.close(self._holder)  # releases the shared lock
+            self._holder = -1
+
+    async def venues(self) -> list[str]:
+        rows = await asyncio.to_thread(self._reader.run, lambda db: db.execute(_VENUES).fetchall())
+        return [venue for (venue,) in rows]
+
+    async def load(self, venue: str, records: Sequence[Record]) -> None:
+        if records:
+            await asyncio.to_thread(self._writer.run, lambda db: _load(db, venue, records))
+            self._wake(venue)
+
+    async def drop(self, venue: str) -> None:
+        await asyncio.to_thread(self._writer.run, lambda db: _drop(db, venue))
+
+    async def in_use(self) -> bool:
+        try:
+            # Ours is shared: it becomes exclusive only when no one else holds one.
+            fcntl.flock(self._holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._holder, fcntl.LOCK_SH)
+        return False
+
+    async def backup(self, path: Path) -> None:
+        """Copy every venue's log into a new SQLite file at `path`, consistent as of one
+        moment, while others go on appending (SQLite's online backup API)."""
+        await asyncio.to_thread(self._reader.run, lambda db: _backup(db, path))
 
     def _wake(self, venue: str) -> None:
         # An Event per append round: set the current one for its waiters, and hand the
@@ -294,6 +335,51 @@ WHERE e.venue = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
 def _read(db: sqlite3.Connection, venue: str, after: int, limit: int) -> list[Record]:
     rows = db.execute(_READ, (venue, after, limit))
     return [Record(seq, command_id, data, digest) for seq, command_id, data, digest in rows]
+
+
+_VENUES = "SELECT DISTINCT venue FROM events ORDER BY venue"
+
+
+def _load(db: sqlite3.Connection, venue: str, records: Sequence[Record]) -> None:
+    with _transaction(db):
+        head = _head(db, venue)
+        if records[0].seq != head + 1:
+            raise Conflict(venue, records[0].seq - 1, head)
+        db.executemany(
+            "INSERT INTO events (venue, seq, command_id, data) VALUES (?, ?, ?, ?)",
+            [(venue, r.seq, r.command_id, r.data) for r in records],
+        )
+        db.executemany(
+            "INSERT INTO commands (venue, command_id, first_seq, last_seq, digest)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(venue, *command) for command in commands_of(records)],
+        )
+
+
+def _drop(db: sqlite3.Connection, venue: str) -> None:
+    with _transaction(db):
+        for table in ("events", "commands", "meta"):
+            db.execute(f"DELETE FROM {table} WHERE venue = ?", (venue,))
+
+
+def _backup(db: sqlite3.Connection, path: Path) -> None:
+    target = sqlite3.connect(path, isolation_level=None)
+    try:
+        # One step (pages=-1): the copy is the source as of one read transaction.
+        db.backup(target)
+    finally:
+        target.close()
+    seal(path)
+
+
+def seal(path: Path) -> None:
+    """Make the SQLite file at `path` one self-contained file (no -wal or -shm beside it,
+    readable from a read-only place), as a backup file is kept."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        db.close()
 
 
 async def _appended_or_poll_due(appended: asyncio.Event) -> None:

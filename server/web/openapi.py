@@ -149,6 +149,18 @@ def _paths() -> dict[str, Schema]:
                 },
             )
         },
+        "/metrics": {
+            "get": _operation(
+                "Prometheus metrics: from this host, or with the metrics token",
+                "service",
+                {
+                    "200": _answer(200, "text/plain", {"type": "string"}),
+                    **_problems(403),
+                },
+                # No credential from this host itself; the token from anywhere else.
+                security=[{}, {"metrics": []}],
+            )
+        },
         "/api/commands": {
             "post": _operation(
                 "Perintah petugas/manajer: one command from a console or the dashboard",
@@ -674,6 +686,11 @@ def document() -> Schema:
                     "in": "header",
                     "name": "X-Device-Token",
                     "description": "A paired device's token (`antrean devices add`).",
+                },
+                "metrics": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "ANTREAN_METRICS_TOKEN, for scrapes from another host.",
                 },
             },
         },

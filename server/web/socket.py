@@ -22,7 +22,7 @@ from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from server.accounts import Device, User
-from server.hub import Position, Subscriber
+from server.hub import CLOSE_GOING_AWAY, CLOSE_SEND_FAILED, CLOSE_TOO_SLOW, Position, Subscriber
 from server.presence import AudioOutcome, AudioStatus
 from server.services import Services, services
 from server.store import StoreUnavailable
@@ -33,6 +33,17 @@ from server.web.wire import decode
 log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_REQUEST = 4400
+# What the server's close codes mean on /metrics; the client's own are below (`_gone`).
+CLOSE_REASONS = {
+    CLOSE_TOO_SLOW: "too_slow",
+    CLOSE_SEND_FAILED: "send_failed",
+    CLOSE_FORBIDDEN: "forbidden",
+    CLOSE_BAD_REQUEST: "bad_messages",
+    CLOSE_GOING_AWAY: "server_stopping",
+}
+# uvicorn's code for a connection lost without a close frame; ScreenProtocol's for a
+# keepalive ping that went unanswered.
+LOST, HEARTBEAT = 1005, 1011
 MAX_FRAME = 4096
 MAX_BAD_FRAMES = 5
 # How often an open socket checks that its session or device token still holds.
@@ -83,6 +94,8 @@ async def endpoint(ws: WebSocket) -> None:
         close=lambda code, why: ws.close(code=code, reason=why),
         name=f"ws {ws.client}",
     )
+    metrics = services(ws).metrics
+    metrics.connections.inc()
     for topic in topics:
         source = source_of(sources, topic)
         assert source is not None  # _refusal checked every topic
@@ -96,15 +109,32 @@ async def endpoint(ws: WebSocket) -> None:
         if who is not None or device is not None
         else None
     )
+    client_code: int | None = None
     try:
-        await _receive(ws, subscriber, lambda report: _record(services(ws), zone, device, report))
+        client_code = await _receive(
+            ws, subscriber, lambda report: _record(services(ws), zone, device, report)
+        )
     finally:
         if watch is not None:
             watch.cancel()
         if zone is not None:
             presence.leave(zone, subscriber)
         hub.disconnect(subscriber)
+        metrics.connections.dec()
+        metrics.disconnects.labels(_gone(subscriber.close_code, client_code)).inc()
         await subscriber.aclose()
+
+
+def _gone(server_code: int | None, client_code: int | None) -> str:
+    """Why a screen's connection ended: the server's close first (it closed, then the
+    client went), else how the client went."""
+    if server_code is not None:
+        return CLOSE_REASONS.get(server_code, "closed_by_server")
+    if client_code == HEARTBEAT:
+        return "heartbeat"
+    if client_code == LOST:
+        return "connection_lost"
+    return "client_closed"
 
 
 async def _recheck(ws: WebSocket, subscriber: Subscriber, topics: list[str]) -> None:
@@ -131,8 +161,9 @@ def _record(parts: Services, zone: str | None, device: Device | None, report: Au
 
 async def _receive(
     ws: WebSocket, subscriber: Subscriber, on_audio: Callable[[AudioReport], None]
-) -> None:
+) -> int | None:
     """Read what the client says; garbage gets a clear answer, too much garbage a close.
+    Returns the close code the client went with (None when the server closed first).
 
     Answers go through the subscriber's queue: one writer per connection, in order.
     """
@@ -141,7 +172,7 @@ async def _receive(
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
-                return
+                return int(message.get("code", LOST))
             data = message.get("bytes") or (message.get("text") or "").encode()
             said = _understood(data) if len(data) <= MAX_FRAME else None
             if isinstance(said, AudioReport):
@@ -152,9 +183,9 @@ async def _receive(
             subscriber.offer(NOT_UNDERSTOOD)
             if bad >= MAX_BAD_FRAMES:
                 await subscriber.aclose(CLOSE_BAD_REQUEST, "too many malformed messages")
-                return
-    except WebSocketDisconnect:
-        return
+                return None
+    except WebSocketDisconnect as gone:
+        return gone.code
 
 
 def _understood(data: bytes) -> Ping | AudioReport | None:
@@ -208,6 +239,13 @@ class ScreenProtocol(WebSocketsSansIOProtocol):
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         self.transport.set_write_buffer_limits(high=SEND_BUFFER)
+
+    def keepalive_timeout(self) -> None:
+        # uvicorn reports this as any lost connection (1005); say it was the heartbeat,
+        # ahead of that report, so /metrics can tell a dead screen from a closed one.
+        if not self.close_sent and not self.transport.is_closing():
+            self.queue.put_nowait({"type": "websocket.disconnect", "code": HEARTBEAT})
+        super().keepalive_timeout()
 
     async def send(self, message: ASGISendEvent) -> None:
         closing = message["type"] == "websocket.close" and self.handshake_complete

@@ -18,6 +18,7 @@ from server.web.socket import SEND_BUFFER
 from tests.conftest import LiveServer
 from tests.helpers import counter_of, sign_in_sync
 from tests.helpers import post_command as send
+from tests.server.web.test_metrics import sample
 
 ZONE = "lantai1-timur"
 MAX_CALLS = 200  # about 8 KB of zone views per call: far more than a stalled screen may cost
@@ -107,6 +108,8 @@ class TestSlowScreen:
         assert len(frames) < len(labels)  # it was closed long before the calls ended
         shown = {v["data"]["calls"][0]["label"][-4:] for v in views if v["data"]["calls"]}
         assert shown >= set(labels), "the healthy screen saw every call"
+        scraped = (await asyncio.to_thread(httpx.get, f"{live_server.url}/metrics")).text
+        assert sample(scraped, "antrean_websocket_disconnects_total", reason="too_slow") == 1
 
 
 def _officer(server: LiveServer, counter: str) -> tuple[httpx.Client, str]:

@@ -436,3 +436,59 @@ class TestRedisRestart:
                 assert await waiting == [Record(1, "c1", b"a")]
         finally:
             await log.close()
+
+
+class TestOperations:
+    """What backup, restore and export need of a backend: list, load, drop, in use."""
+
+    async def test_venues_lists_every_log_with_records(self, log: EventLog) -> None:
+        assert await log.venues() == []
+        await log.append(VENUE, 0, [b"a"], "c1")
+        await log.append(f"{OTHER_VENUE}.accounts", 0, [b"b"], "c1")
+        await log.epoch("mpp-empty")  # an epoch alone is no log
+        assert await log.venues() == sorted([VENUE, f"{OTHER_VENUE}.accounts"])
+
+    async def test_load_keeps_seq_ids_and_digests(self, storage: Storage) -> None:
+        log, other = storage.open(), storage.open()
+        loaded = [
+            *records(1, "c1", b"a", b"b", digest="d1"),
+            *records(3, "c2", b"\x00\xff", digest=""),
+        ]
+        await log.load(VENUE, loaded)
+        assert await other.read(VENUE, 0) == loaded
+        assert await other.head(VENUE) == 3
+        # The ids are bound as if appended: a retry is a duplicate, a reuse refused.
+        again = await other.append(VENUE, 3, [b"x"], "c1", "d1")
+        assert again == Appended(1, 2, duplicate=True)
+        with pytest.raises(CommandIdReused):
+            await other.append(VENUE, 3, [b"x"], "c1", "another")
+        assert (await other.append(VENUE, 3, [b"c"], "c3")).first_seq == 4
+
+    async def test_load_must_follow_on(self, log: EventLog) -> None:
+        await log.append(VENUE, 0, [b"a"], "c1")
+        with pytest.raises(Conflict):
+            await log.load(VENUE, records(3, "c2", b"b"))
+        with pytest.raises(Conflict):
+            await log.load(VENUE, records(1, "c2", b"b"))
+        assert [r.data for r in await log.read(VENUE, 0)] == [b"a"]
+
+    async def test_drop_forgets_records_ids_and_epoch(self, log: EventLog) -> None:
+        await log.append(VENUE, 0, [b"a"], "c1", "d1")
+        await log.append(OTHER_VENUE, 0, [b"b"], "c1")
+        epoch = await log.epoch(VENUE)
+        await log.drop(VENUE)
+        assert await log.head(VENUE) == 0 and await log.read(VENUE, 0) == []
+        assert await log.epoch(VENUE) != epoch
+        assert (await log.append(VENUE, 0, [b"z"], "c1", "other")).first_seq == 1
+        assert await log.head(OTHER_VENUE) == 1
+
+    async def test_in_use_while_another_follows(self, storage: Storage) -> None:
+        tool = storage.open()
+        assert not await tool.in_use()
+        server = storage.open()
+        await server.append(VENUE, 0, [b"a"], "c1")
+        async with following(server, VENUE, 0) as followed:
+            await take(followed, 1)
+            assert await tool.in_use()
+            await server.close()
+        assert not await tool.in_use()
