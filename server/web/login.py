@@ -31,6 +31,7 @@ from starlette.routing import Route
 from server.accounts import SESSION_HOURS, AccountBook, AccountError, User
 from server.demo import display_token
 from server.i18n import ngettext
+from server.privacy import mask_email, mask_number
 from server.services import services
 from server.store.counts import Counts, Rule
 from server.web.auth import (
@@ -258,8 +259,12 @@ def _busy(request: Request, username: str) -> Response:
 
 
 def _typed_name(username: str) -> str:
-    """The username as the throttle and the audit know it: normalised, printable, bounded."""
-    return re.sub(r"[^a-z0-9._@-]", "?", username.strip().lower()[:64])
+    """The username as the throttle and the audit know it: normalised, printable, bounded,
+    and masked where it may be someone's phone number, NIK or e-mail address typed in the
+    wrong field (no username holds ten digits in a row or an "@")."""
+    name = re.sub(r"[^a-z0-9._@-]", "?", username.strip().lower()[:64])
+    name = re.sub(r"[0-9]{10,}", lambda digits: mask_number(digits.group()), name)
+    return mask_email(name) if "@" in name else name
 
 
 def _audit(name: str, address: str, reason: str) -> None:

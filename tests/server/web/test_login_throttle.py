@@ -195,6 +195,21 @@ class TestThrottle:
         assert (locks[0]["address"], locks[0]["seconds"]) == ("127.0.0.1", 60)
 
 
+class TestAuditMasking:
+    async def test_a_number_or_address_typed_as_the_name_is_logged_masked(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO, logger="antrean.audit")
+        async with serving(settings(tmp_path)) as (_, client):
+            for typed in ("081234567890", "3507123456789012", "Budi.S@contoh.go.id"):
+                assert (await attempt(client, typed, "salah")).status_code == 401
+        lines = " ".join(r.getMessage() for r in caplog.records if r.name == "antrean.audit")
+        assert "username=0812****7890 " in lines and "username=3507********9012 " in lines
+        assert "username=b***@contoh.go.id " in lines
+        for full in ("081234567890", "3507123456789012", "budi.s@"):
+            assert full not in lines
+
+
 class TestCountsMemory:
     """The counts forget keys to stay bounded, but never a hold to make room."""
 
