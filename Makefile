@@ -6,11 +6,17 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login bench-metrics
+.PHONY: run run-cluster test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login bench-metrics
 
 run: .venv/.synced
 	@scripts/ensure-system run
 	$(UV) run antrean run --host $(HOST) --port $(PORT)
+
+# The way a city runs it, without docker: redis-server, two antrean processes, nginx in
+# front on http://localhost:8080 and https://localhost:8443. Ctrl-C stops all of it.
+run-cluster: .venv/.synced
+	@scripts/ensure-system cluster
+	$(UV) run antrean cluster
 
 test: .venv/.synced lint
 	@scripts/ensure-system test

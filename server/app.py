@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket as socket_module
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -64,9 +66,12 @@ async def healthz(request: Request) -> JSONResponse:
     """The venue, the log's position, and whether the store answers now (503 when not)."""
     queue = services(request).queue
     store = await _probe(queue)
+    name = services(request).settings.process_name
     return JSONResponse(
         {
             "status": "ok" if store["ok"] else "store_unavailable",
+            # Which process answered: several may stand behind one proxy.
+            "process": name or f"{socket_module.gethostname()}:{os.getpid()}",
             "venue": queue.venue.id,
             "venue_name": queue.venue.name,
             "store": store,

@@ -9,9 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
+
 from audio.cli import render_audio_main
 from managers import complaints_cli, ikm_cli
-from server import cli_accounts, cli_backup, config, demo
+from server import cli_accounts, cli_backup, cluster, config, demo
 from server.app import create_app
 from server.cli_venue import open_venue
 from server.domain.venue import Venue
@@ -54,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a venue TOML file")
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
+    cluster.add_parser(commands).set_defaults(handler=_cluster)
     cli_accounts.add_parsers(commands)
     cli_backup.add_parsers(commands)
     _add_report_parser(commands)
@@ -101,7 +104,8 @@ def _run(args: argparse.Namespace) -> int:
     except config.ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    _print_urls(args.host, args.port, venue, settings)
+    host = "localhost" if args.host in ("0.0.0.0", "127.0.0.1") else args.host
+    _print_urls(f"http://{host}:{args.port}", venue, settings)
     uvicorn.run(
         app,
         host=args.host,
@@ -122,8 +126,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_urls(host: str, port: int, venue: Venue, settings: Settings) -> None:
-    base = f"http://{'localhost' if host in ('0.0.0.0', '127.0.0.1') else host}:{port}"
+def _cluster(args: argparse.Namespace) -> int:
+    settings = Settings.from_env().with_arguments(args.venue, None, None)
+    try:
+        venue = config.load_venue(settings.venue_file)
+    except config.ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+    def print_urls(running: cluster.Cluster) -> None:
+        shared = msgspec.structs.replace(settings, redis_url=running.redis_url)
+        _print_urls(running.url, venue, shared)
+
+    return cluster.run(args, print_urls)
+
+
+def _print_urls(base: str, venue: Venue, settings: Settings) -> None:
     lines = [f"antrean: {venue.name}, event log {settings.log_url}", ""]
     lines += [f"  counter console   {base}/counter"]
     for zone in venue.zones.values():

@@ -40,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True):
     metrics_token: str = ""
     # `antrean run`'s log lines: "text" (uvicorn's) or "json" (one object per line).
     log_format: str = "text"
+    # This process's name in `/healthz` (several behind a proxy); default: host:pid.
+    process_name: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +62,7 @@ class Settings(msgspec.Struct, frozen=True):
             ),
             metrics_token=env.get("ANTREAN_METRICS_TOKEN", default.metrics_token),
             log_format=env.get("ANTREAN_LOG_FORMAT", default.log_format),
+            process_name=env.get("ANTREAN_PROCESS", default.process_name),
         )
 
     @staticmethod

@@ -17,7 +17,10 @@ import httpx
 import pytest
 import redis
 
+from server.cluster import Cluster, ClusterError
+
 _REDIS_START_TIMEOUT = 10.0
+
 ROOT = Path(__file__).resolve().parent.parent
 AUDIO_CACHE = ROOT / "tests" / "artifacts" / "audio-cache"
 # Test servers live on a Tuesday morning in Malang, whenever CI happens to run.
@@ -228,3 +231,23 @@ def _terminate(process: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """`make run-cluster`'s cluster (the same launcher code): redis-server, two antrean
+    processes and nginx in front, on free ports in a fresh folder, at open hours. Its
+    parts (`cluster.parts`: redis-server, antrean-1, antrean-2, nginx) stop and start
+    again one by one."""
+    running = Cluster(
+        tmp_path / "cluster",
+        http_port=_free_port(),
+        https_port=_free_port(),
+        extra_env={"ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE), "ANTREAN_CLOCK_START": OPEN_HOURS},
+    )
+    try:
+        running.start()
+    except ClusterError as error:
+        pytest.fail(str(error))
+    yield running
+    running.stop()

@@ -540,9 +540,13 @@ def _answers() -> dict[str, Schema]:
         },
         "Health": {
             "type": "object",
-            "required": ["status", "venue", "store", "epoch", "seq", "now"],
+            "required": ["status", "process", "venue", "store", "epoch", "seq", "now"],
             "properties": {
                 "status": {"enum": ["ok", "store_unavailable"]},
+                "process": {
+                    "type": "string",
+                    "description": "the process that answered: ANTREAN_PROCESS, else host:pid",
+                },
                 "now": {"type": "string", "format": "date-time", "description": "venue clock"},
                 "venue": text,
                 "venue_name": text,

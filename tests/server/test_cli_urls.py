@@ -17,7 +17,7 @@ async def test_every_printed_address_answers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(data_dir=str(tmp_path), clock_start="2026-11-24T09:00:00+07:00")
-    _print_urls("127.0.0.1", 8000, config.load_venue(settings.venue_file), settings)
+    _print_urls("http://localhost:8000", config.load_venue(settings.venue_file), settings)
     printed = re.findall(r"http://localhost:8000(/\S*)", capsys.readouterr().out)
     paths = [p for p in printed if p != "/"]
     for wanted in ("/kiosk", "/survey", "/pengaduan", "/layanan", "/manager/pengaduan"):
