@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(handler=_check_config)
     cluster.add_parser(commands).set_defaults(handler=_cluster)
+    cluster.add_certificate_parser(commands)
     cli_accounts.add_parsers(commands)
     cli_backup.add_parsers(commands)
     _add_report_parser(commands)
