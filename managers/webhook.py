@@ -9,8 +9,9 @@ with the shared secret.
 Each alert is sent once in all: before posting it, the worker claims it on the venue's log
 (`SentAlerts`, the stream `<venue>.webhook`, the alert's id as the command id), and only
 the process whose claim landed posts it, so several processes computing the same alert, or
-one restarted, never post it again. At most once: a process killed between its claim and
-the post loses that alert (its log line says so).
+one restarted, never post it again. A claim is bound to its process (the command digest),
+so a claim asked again after its answer was lost is still that process's. At most once:
+a process killed between its claim and the post loses that alert.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import secrets
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -27,7 +29,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from server.clock import utc_now
-from server.store import Conflict, EventLog, StoreUnavailable
+from server.store import CommandIdReused, Conflict, EventLog, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +47,23 @@ class SentAlerts:
 
     def __init__(self, events: EventLog, venue: str) -> None:
         self.events, self.stream = events, f"{venue}.webhook"
+        # This process's claims are bound to this (the command digest): asking again after
+        # a lost answer finds its own claim (a retry), another process's is refused.
+        self._ours = secrets.token_hex(8)
 
     async def claim(self, alert_id: str) -> bool:
-        """Record that this process sends `alert_id`: False when some process already did."""
+        """Record that this process sends `alert_id`: False when another process, or this
+        one before a restart, claimed it first."""
         body = msgspec.json.encode({"type": "alert_sent", "alert": alert_id, "at": utc_now()})
         for _ in range(CLAIM_TRIES):
             head = await self.events.head(self.stream)
             try:
-                appended = await self.events.append(self.stream, head, [body], alert_id)
+                await self.events.append(self.stream, head, [body], alert_id, self._ours)
             except Conflict:  # another alert's claim landed first: ask again
                 continue
-            return not appended.duplicate
+            except CommandIdReused:
+                return False
+            return True  # ours: new, or our own landed before its answer was lost
         raise StoreUnavailable(self.events.backend, f"claim of {alert_id} kept conflicting")
 
 
@@ -118,6 +126,8 @@ class Webhook:
                 if await self._claim(alert_id):
                     log.info("alert webhook: sending %s", alert_id)
                     await self._deliver(body)
+                else:
+                    log.info("alert webhook: %s was sent already", alert_id)
             finally:
                 self._queue.task_done()
 

@@ -157,6 +157,11 @@ class Cluster:
         for part in reversed(self.parts):
             part.stop()
 
+    def restart(self, part: Part) -> None:
+        """Start a stopped part again and wait until it answers."""
+        part.start()
+        self._wait_ready(part)
+
     def dead(self) -> Part | None:
         """A part that stopped by itself, if any."""
         return next((p for p in self.parts if not p.alive), None)

@@ -143,7 +143,7 @@ async def _confirming_staff(request: Request, device: Device, pin: str) -> User:
     try:
         accounts = await book.refresh()
     except StoreUnavailable:
-        await guard.clear(device.id)  # nothing was checked: a kiosk resending is no guess
+        await guard.forgive(device.id, strike)  # nothing was checked: a resend is no guess
         raise
     user = await asyncio.to_thread(accounts.find_by_pin, pin.strip())
     if user is None:
@@ -262,15 +262,22 @@ async def check_in(request: Request) -> JSONResponse:
     try:
         outcome = await queue.execute(cmd.CheckIn(booking=code), body.command_id, _caller(device))
     except StoreUnavailable:
-        await guard.clear(device.id)  # nothing was checked: a kiosk resending is no guess
+        await guard.forgive(device.id, strike)  # nothing was checked: a resend is no guess
         raise
     except DomainError as error:
         if error.code != "unknown_booking":
-            await guard.clear(device.id)  # a real code, refused for another reason
+            # No guess (a real code refused for another reason, a reused command id):
+            # this try is taken back, the wrong ones before it stay counted.
+            await guard.forgive(device.id, strike)
         elif strike.hold:
             raise problem(request, "check_in_locked", minutes=whole_minutes(strike.hold)) from None
         raise _refused(request, error) from None
-    await guard.clear(device.id)
+    if outcome.duplicate:
+        # A resend of a check-in already made: no guess, and no right one either (else
+        # resending one old check-in would wipe any count of wrong codes).
+        await guard.forgive(device.id, strike)
+    else:
+        await guard.clear(device.id)
     return await _issued_answer(request, device, outcome.events)
 
 

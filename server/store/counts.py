@@ -7,7 +7,10 @@ Two operations, each one atomic step of the backend:
   checked. Refused while the key is held; otherwise counted, and the try that reaches the
   rule's `limit` within its `window` starts a hold (each hold in a row twice the one before,
   up to `longest`). Counting *before* the check is what stops tries sent at once, to one
-  process or to several, from slipping past the limit. `clear(key)` after a right one.
+  process or to several, from slipping past the limit. `clear(key)` after a right one;
+  `forgive(key, rule, strike)` takes back that one try (and the hold it started) when it
+  turned out to be no guess at all (nothing could be checked, or it was refused for
+  another reason), leaving the others counted.
 - `take(key, limit, window)`: at most `limit` in any `window` seconds (a sliding window); a
   refused take is not counted.
 
@@ -51,6 +54,8 @@ class Strike(msgspec.Struct, frozen=True):
     count: int = 0
     # Seconds of the hold this try started (0: none). The try itself is still checked.
     hold: float = 0.0
+    # Names this try among the key's, for `forgive`.
+    token: str = ""
 
 
 class Counts(Protocol):
@@ -66,6 +71,11 @@ class Counts(Protocol):
         """A right try: `key` starts afresh (its count, hold and holds in a row)."""
         ...
 
+    async def forgive(self, key: str, rule: Rule, strike: Strike) -> None:
+        """Take back the try `strike` counted: uncounted, and its hold (if it started one)
+        lifted with the tries before it counted again."""
+        ...
+
     async def take(self, key: str, limit: int, window: float) -> bool: ...
 
     async def close(self) -> None: ...
@@ -78,10 +88,11 @@ def hold_seconds(rule: Rule, holds: int) -> float:
 
 @dataclass(slots=True)
 class _Key:
-    tries: collections.deque[float] = field(default_factory=collections.deque)
+    tries: collections.deque[tuple[float, int]] = field(default_factory=collections.deque)
     holds: int = 0
     until: float = 0.0
     seen: float = 0.0
+    counted: int = 0  # tries ever counted: each try's token
 
 
 class MemoryCounts:
@@ -104,13 +115,15 @@ class MemoryCounts:
         if entry.until > now:
             return Strike(held=entry.until - now)
         _slide(entry.tries, now, rule.window)
-        entry.tries.append(now)
+        entry.counted += 1
+        entry.tries.append((now, entry.counted))
+        token = str(entry.counted)
         if len(entry.tries) < rule.limit:
-            return Strike(count=len(entry.tries))
+            return Strike(count=len(entry.tries), token=token)
         entry.holds += 1
         seconds = hold_seconds(rule, entry.holds)
         entry.until, entry.tries = now + seconds, collections.deque()
-        return Strike(hold=seconds)
+        return Strike(hold=seconds, token=token)
 
     async def held_for(self, key: str) -> float:
         entry = self._keys.get(key)
@@ -119,13 +132,27 @@ class MemoryCounts:
     async def clear(self, key: str) -> None:
         self._keys.pop(key, None)
 
+    async def forgive(self, key: str, rule: Rule, strike: Strike) -> None:
+        entry = self._keys.get(key)
+        if entry is None or not strike.token:
+            return
+        if strike.hold:
+            now = self._clock()
+            entry.until, entry.holds = 0.0, max(0, entry.holds - 1)
+            for _ in range(rule.limit - 1):
+                entry.counted += 1
+                entry.tries.append((now, entry.counted))
+        else:
+            entry.tries = collections.deque(t for t in entry.tries if str(t[1]) != strike.token)
+
     async def take(self, key: str, limit: int, window: float) -> bool:
         now = self._clock()
         entry = self._touch(key, now)
         _slide(entry.tries, now, window)
         if len(entry.tries) >= limit:
             return False
-        entry.tries.append(now)
+        entry.counted += 1
+        entry.tries.append((now, entry.counted))
         return True
 
     async def close(self) -> None:
@@ -164,8 +191,8 @@ class MemoryCounts:
         return entry.seen < now - FORGET_SECONDS and entry.until <= now
 
 
-def _slide(tries: collections.deque[float], now: float, window: float) -> None:
-    while tries and tries[0] <= now - window:
+def _slide(tries: collections.deque[tuple[float, int]], now: float, window: float) -> None:
+    while tries and tries[0][0] <= now - window:
         tries.popleft()
 
 

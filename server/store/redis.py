@@ -319,19 +319,43 @@ if expires > now then
   return {expires - now, 0, 0}
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-redis.call('ZADD', KEYS[1], now, redis.call('HINCRBY', KEYS[2], 'n', 1))
+local token = redis.call('HINCRBY', KEYS[2], 'n', 1)
+redis.call('ZADD', KEYS[1], now, token)
 local count = redis.call('ZCARD', KEYS[1])
 if count < limit then
   redis.call('PEXPIRE', KEYS[1], window)
   redis.call('PEXPIRE', KEYS[2], forget)
-  return {0, count, 0}
+  return {0, count, 0, token}
 end
 local holds = redis.call('HINCRBY', KEYS[2], 'holds', 1)
 local hold = math.floor(math.min(first * 2 ^ (holds - 1), longest))
 redis.call('HSET', KEYS[2], 'until', now + hold)
 redis.call('DEL', KEYS[1])
 redis.call('PEXPIRE', KEYS[2], math.max(forget, hold))
-return {0, 0, hold}
+return {0, 0, hold, token}
+"""
+
+# KEYS: the tries, the key's state. ARGV: the try's token, 1 when it started a hold, the
+# rule's limit, its window (ms). Takes the try back; a hold it started is lifted and the
+# tries before it are counted again (as of now: stricter, never looser).
+_FORGIVE = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return 0
+end
+if ARGV[2] ~= '1' then
+  return redis.call('ZREM', KEYS[1], ARGV[1])
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('HSET', KEYS[2], 'until', 0)
+if tonumber(redis.call('HGET', KEYS[2], 'holds') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[2], 'holds', -1)
+end
+for i = 1, tonumber(ARGV[3]) - 1 do
+  redis.call('ZADD', KEYS[1], now, redis.call('HINCRBY', KEYS[2], 'n', 1))
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+return 1
 """
 
 _HELD = """
@@ -341,18 +365,19 @@ local expires = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 return math.max(0, expires - now)
 """
 
-# KEYS: the takes (sorted set), the member counter. ARGV: limit, window (ms). 1 taken, 0 not.
+# KEYS: the takes (sorted set). ARGV: limit, window (ms). 1 taken, 0 not. A member is the
+# time and the count before it: two takes in one millisecond still differ.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+local taken = redis.call('ZCARD', KEYS[1])
+if taken >= tonumber(ARGV[1]) then
   return 0
 end
-redis.call('ZADD', KEYS[1], now, redis.call('INCR', KEYS[2]))
+redis.call('ZADD', KEYS[1], now, now .. ':' .. taken)
 redis.call('PEXPIRE', KEYS[1], window)
-redis.call('PEXPIRE', KEYS[2], window)
 return 1
 """
 
@@ -369,14 +394,18 @@ class RedisCounts:
         self._strike = self._redis.register_script(_STRIKE)
         self._held = self._redis.register_script(_HELD)
         self._take = self._redis.register_script(_TAKE)
+        self._forgive = self._redis.register_script(_FORGIVE)
 
     async def strike(self, key: str, rule: Rule) -> Strike:
         keys = [self._prefix + key + ":tries", self._prefix + key]
         args = [rule.limit, *map(milliseconds, (rule.window, rule.first, rule.longest))]
         with _reachable():
             reply = await self._strike(keys=keys, args=[*args, milliseconds(FORGET_SECONDS)])
-        held, count, hold = (int(value) for value in reply)
-        return Strike(held=held / 1000, count=count, hold=hold / 1000)
+        if len(reply) == 3:  # refused: no token
+            held, count, hold = (int(value) for value in reply)
+            return Strike(held=held / 1000, count=count, hold=hold / 1000)
+        held, count, hold, token = (int(value) for value in reply)
+        return Strike(held=held / 1000, count=count, hold=hold / 1000, token=str(token))
 
     async def held_for(self, key: str) -> float:
         with _reachable():
@@ -387,8 +416,17 @@ class RedisCounts:
         with _reachable():
             await self._redis.delete(self._prefix + key + ":tries", self._prefix + key)
 
+    async def forgive(self, key: str, rule: Rule, strike: Strike) -> None:
+        if not strike.token:
+            return
+        keys = [self._prefix + key + ":tries", self._prefix + key]
+        args: list[str | int] = [strike.token, int(bool(strike.hold)), rule.limit]
+        args.append(milliseconds(rule.window))
+        with _reachable():
+            await self._forgive(keys=keys, args=args)
+
     async def take(self, key: str, limit: int, window: float) -> bool:
-        keys = [self._prefix + key + ":takes", self._prefix + key + ":taken"]
+        keys = [self._prefix + key + ":takes"]
         with _reachable():
             reply = await self._take(keys=keys, args=[limit, milliseconds(window)])
         return bool(int(reply))

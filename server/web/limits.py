@@ -39,6 +39,10 @@ class Guard:
     async def clear(self, key: str) -> None:
         await self.counts.clear(f"{self.name}:{key}")
 
+    async def forgive(self, key: str, strike: Strike) -> None:
+        """Take back `strike`: it turned out to be no guess (see `Counts.forgive`)."""
+        await self.counts.forgive(f"{self.name}:{key}", self.rule, strike)
+
     def tries_left(self, strike: Strike) -> int:
         """How many more tries before a hold (0: this one started one)."""
         return self.rule.limit - strike.count if strike.count else 0

@@ -164,17 +164,25 @@ async def login(request: Request) -> Response:
     if guards.slots.full:
         _audit(name, address, "busy")
         return _busy(request, username)
-    # Counted as a failure before the check, in one step of the shared counts, so tries
-    # running at once (here or on another process) cannot slip past the limit; a right
-    # password clears it again.
+    # Counted as a failure of the name and of the address before the check, each in one
+    # step of the shared counts, so tries running at once (here or on another process)
+    # cannot slip past either limit; a right password takes them back.
     strike = await guards.users.strike(name)
     if strike.held:
         _audit(name, address, "locked")
         return _locked(request, username, strike.held)
+    from_address = await guards.addresses.strike(address)
+    if from_address.held:
+        await guards.users.forgive(name, strike)  # not checked: no try of this name
+        _audit(name, address, "locked")
+        return _locked(request, username, from_address.held)
     user = await guards.slots.run(lambda: accounts.authenticate(username, password))
     if user is None:
         return await _wrong_password(request, guards, username, address, strike.hold)
     await guards.users.clear(name)
+    # A right password is no failure of the address (an office behind one NAT signs in
+    # many times a day); its earlier wrong ones stay counted.
+    await guards.addresses.forgive(address, from_address)
     audit.info("sign_in username=%s address=%s", user.username, address)
     return _signed_in(request, user, str(form.get("next", "")))
 
@@ -184,7 +192,6 @@ async def _wrong_password(
 ) -> Response:
     name = _typed_name(username)
     _audit(name, address, "wrong_password")
-    await guards.addresses.strike(address)
     if starts_lockout:
         await _record_lockout(
             services(request).accounts, name, address, starts_lockout, guards.wall()

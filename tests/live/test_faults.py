@@ -1,5 +1,5 @@
 """Faults survived by real processes: kill -9 under a stream of calls and kiosk issues, and
-Redis stopped or frozen under two processes (issue 15).
+Redis stopped or frozen under two processes behind nginx (issue 15).
 
 Every test reads the venue's log afterwards (`tests/live/load.py`): nothing acknowledged is
 lost, nothing is applied twice, and a retry of an acknowledged command answers its first
@@ -8,6 +8,7 @@ outcome. The counts and recovery times are printed (`pytest -s` shows them), not
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 import uuid
@@ -18,6 +19,7 @@ import httpx
 import pytest
 import redis
 
+from server.cluster import Cluster
 from server.demo import KIOSK_TOKEN
 from tests.conftest import LiveServer, RedisServer
 from tests.live.load import (
@@ -104,41 +106,31 @@ class TestKill9:
             server.stop()
 
 
-# -- two processes on one Redis ---------------------------------------------------------
-
-
-class Cluster:
-    """Two antrean processes on one redis-server."""
-
-    def __init__(self, servers: list[LiveServer], redis: RedisServer) -> None:
-        self.servers, self.redis = servers, redis
-
-
-@pytest.fixture
-def cluster(tmp_path: Path, redis_server: RedisServer) -> Iterator[Cluster]:
-    servers = []
-    for n in (1, 2):
-        data = tmp_path / f"data{n}"
-        data.mkdir()
-        servers.append(LiveServer(data, redis_url=redis_server.url).start())
-    yield Cluster(servers, redis_server)
-    for server in servers:
-        server.stop()
+# -- two processes on one Redis, behind nginx (make run-cluster's cluster) ----------------
 
 
 @pytest.fixture
 def front_urls(cluster: Cluster) -> list[str]:
-    """Where consoles, kiosks and probes reach the cluster: each process directly, for now
-    (behind nginx this becomes the proxy's URL)."""
-    return [server.url for server in cluster.servers]
+    """Where consoles, kiosks and probes reach the cluster: nginx, which spreads them over
+    both processes (one entry per console and kiosk group)."""
+    return [cluster.url, cluster.url]
 
 
-def stopped(redis: RedisServer) -> tuple[Callable[[], None], Callable[[], None]]:
-    return redis.stop_keeping_data, redis.start
+Outage = tuple[Callable[[], None], Callable[[], None]]
 
 
-def frozen(redis: RedisServer) -> tuple[Callable[[], None], Callable[[], None]]:
-    return (lambda: redis.freeze(True)), (lambda: redis.freeze(False))
+def stopped(cluster: Cluster) -> Outage:
+    redis = cluster.parts[0]
+    return redis.stop, lambda: cluster.restart(redis)
+
+
+def frozen(cluster: Cluster) -> Outage:
+    def signal_redis(signum: signal.Signals) -> None:
+        process = cluster.parts[0].process
+        assert process is not None
+        os.kill(process.pid, signum)
+
+    return (lambda: signal_redis(signal.SIGSTOP)), (lambda: signal_redis(signal.SIGCONT))
 
 
 class TestRedisOutage:
@@ -147,7 +139,7 @@ class TestRedisOutage:
     @pytest.mark.parametrize("outage", [stopped, frozen], ids=["stopped", "frozen"])
     def test_redis_away_under_load_and_back(
         self,
-        outage: Callable[[RedisServer], tuple[Callable[[], None], Callable[[], None]]],
+        outage: Callable[[Cluster], Outage],
         cluster: Cluster,
         front_urls: list[str],
         actors_closed: list[Actor],
@@ -156,14 +148,14 @@ class TestRedisOutage:
         actors_closed += actors
         probes = [Actor(url, f"probe{n}", counter="4") for n, url in enumerate(front_urls)]
         actors_closed += probes
-        away, back = outage(cluster.redis)
+        away, back = outage(cluster)
         with streaming(actors):
             wait_for_acks(actors, 20)
             away()
             answers = [probe_while_away(probe) for probe in probes for _ in range(3)]
             back()
             returned = time.monotonic()
-            recovery = [serving_again(url, returned) for url in front_urls]
+            recovery = [serving_again(url, returned) for url in cluster.replica_urls]
             wait_for_acks(actors, 20)
         slowest = max(seconds for _, seconds in answers)
         print(
@@ -172,8 +164,8 @@ class TestRedisOutage:
         )
         assert not [s for a in actors for s in a.sent if s.hangs], "a request hung"
         assert not [s for a in actors for s in a.sent if s.drops], "a connection was dropped"
-        head = agreed_seq(front_urls)
-        assert check_the_log(cluster.redis.url, actors, f"Redis {outage.__name__}") == head
+        head = agreed_seq(cluster.replica_urls)
+        assert check_the_log(cluster.redis_url, actors, f"Redis {outage.__name__}") == head
 
 
 def probe_while_away(probe: Actor) -> tuple[int, float]:

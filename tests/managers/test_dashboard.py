@@ -423,6 +423,23 @@ class TestWebhook:
             await receiver.stop()
         assert (sorted(sent), sent_again, len(receiver.requests)) == ([0, 1], 0, 1)
 
+    @pytest.mark.parametrize("backend", ["sqlite", "redis"])
+    async def test_a_claim_asked_again_is_still_this_process_s(
+        self, request: pytest.FixtureRequest, tmp_path: Path, backend: str
+    ) -> None:
+        # The answer to a claim can be lost after it landed (a dropped connection): asked
+        # again, the claim must still be this process's, or nobody posts the alert.
+        url = f"sqlite://{tmp_path / 'w.db'}"
+        if backend == "redis":
+            url = request.getfixturevalue("redis_server").url
+        log = open_log(url)
+        try:
+            ours, theirs = SentAlerts(log, "test"), SentAlerts(log, "test")
+            assert await ours.claim("sla:x") and await ours.claim("sla:x")
+            assert not await theirs.claim("sla:x")
+        finally:
+            await log.close()
+
     async def test_it_gives_up_after_its_attempts(self, tmp_path: Path) -> None:
         receiver = _Receiver(failures=10)
         url = await receiver.start()

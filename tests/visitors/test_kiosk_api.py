@@ -351,6 +351,42 @@ class TestItineraryCheckInAndRequests:
         assert (await self.check_in(kiosk, "AB10-CD1E-FGH0")).status_code == 429
         assert (await kiosk.issue()).status_code == 200
 
+    async def guesses_until_locked(self, kiosk: Kiosk, between: dict[str, str]) -> list[str]:
+        """Rounds of 9 unknown codes, each followed by `between` (a check-in that is no
+        guess); the codes answered."""
+        codes = []
+        for _ in range(3):
+            for _ in range(9):
+                codes.append((await self.check_in(kiosk, "ZZZZ-ZZZZ-ZZZZ")).json()["code"])
+            await kiosk.client.post("/kiosk/api/check-in", json=between)
+        return codes
+
+    async def test_a_used_code_in_between_does_not_lift_the_count(self, kiosk: Kiosk) -> None:
+        # A kiosk (or whoever holds its token) that knows one real code, already used,
+        # cannot sprinkle it between guesses to start the count afresh.
+        await self.book(kiosk, "AB10-CD1E-FGH0")
+        assert (await self.check_in(kiosk, "AB10-CD1E-FGH0")).status_code == 200
+        used = {"command_id": uuid.uuid4().hex, "booking": "AB10-CD1E-FGH0"}
+        codes = await self.guesses_until_locked(kiosk, used)
+        assert codes[9:10] == ["check_in_locked"], codes
+
+    async def test_a_reused_command_id_in_between_does_not_lift_the_count(
+        self, kiosk: Kiosk
+    ) -> None:
+        known = uuid.uuid4().hex
+        assert (await kiosk.issue(command_id=known)).status_code == 200
+        reused = {"command_id": known, "booking": "ZZZZ-ZZZZ-ZZZZ"}
+        codes = await self.guesses_until_locked(kiosk, reused)
+        assert codes[9:10] == ["check_in_locked"], codes
+
+    async def test_a_resent_check_in_in_between_does_not_lift_the_count(self, kiosk: Kiosk) -> None:
+        await self.book(kiosk, "AB10-CD1E-FGH0")
+        resent = {"command_id": uuid.uuid4().hex, "booking": "AB10-CD1E-FGH0"}
+        first = await kiosk.client.post("/kiosk/api/check-in", json=resent)
+        assert first.status_code == 200
+        codes = await self.guesses_until_locked(kiosk, resent)
+        assert codes[9:10] == ["check_in_locked"], codes
+
     async def test_a_right_code_resets_the_count(self, kiosk: Kiosk) -> None:
         await self.book(kiosk, "AB10-CD1E-FGH0")
         for _ in range(4):

@@ -62,7 +62,7 @@ class TestStrike:
         counts = opened.open()
         strikes = [await counts.strike("manajer", RULE) for _ in range(7)]
         assert [s.count for s in strikes[:4]] == [1, 2, 3, 4]
-        assert strikes[4] == Strike(hold=60)
+        assert (strikes[4].hold, strikes[4].count, strikes[4].held) == (60, 0, 0)
         # Held: refused without being counted.
         assert all(55 < s.held <= 60 and s.count == 0 for s in strikes[5:])
         assert 55 < await counts.held_for("manajer") <= 60
@@ -102,6 +102,36 @@ class TestStrike:
         assert await first.held_for("loket1") == 0
 
 
+class TestForgive:
+    async def test_a_forgiven_try_is_uncounted_and_the_others_stay(self, opened: Opened) -> None:
+        counts = opened.open()
+        await counts.strike("kiosk", RULE)
+        second = await counts.strike("kiosk", RULE)
+        await counts.strike("kiosk", RULE)
+        await counts.forgive("kiosk", RULE, second)
+        assert (await counts.strike("kiosk", RULE)).count == 3
+
+    async def test_forgiving_the_try_that_started_a_hold_lifts_it_one_try_short(
+        self, opened: Opened
+    ) -> None:
+        counts = opened.open()
+        strikes = [await counts.strike("kiosk", RULE) for _ in range(5)]
+        assert strikes[-1].hold == 60
+        await counts.forgive("kiosk", RULE, strikes[-1])
+        assert await counts.held_for("kiosk") == 0
+        # The four before it still count: the next wrong one starts the hold again, and
+        # it is the first hold again, not the second.
+        assert (await counts.strike("kiosk", RULE)).hold == 60
+
+    async def test_a_refused_try_has_nothing_to_forgive(self, opened: Opened) -> None:
+        counts = opened.open()
+        for _ in range(5):
+            await counts.strike("kiosk", RULE)
+        refused = await counts.strike("kiosk", RULE)
+        await counts.forgive("kiosk", RULE, refused)
+        assert await counts.held_for("kiosk") > 55
+
+
 class TestTake:
     async def test_at_most_limit_in_the_window_refused_ones_not_counted(
         self, opened: Opened
@@ -130,7 +160,9 @@ class TestSameAnswers:
     )
     @given(
         steps=st.lists(
-            st.tuples(st.sampled_from(["strike", "clear", "held"]), st.sampled_from("ab")),
+            st.tuples(
+                st.sampled_from(["strike", "clear", "held", "forgive"]), st.sampled_from("ab")
+            ),
             max_size=40,
         ),
         limit=st.integers(1, 4),
@@ -141,6 +173,7 @@ class TestSameAnswers:
         rule = Rule(limit=limit, window=900, first=60, longest=240)
         memory = MemoryCounts()
         redis = RedisCounts(redis_url, f"same-{secrets.token_hex(4)}")
+        last: dict[str, tuple[Strike, Strike]] = {}
         try:
             for action, key in steps:
                 if action == "strike":
@@ -150,6 +183,11 @@ class TestSameAnswers:
                         there.hold,
                         bool(there.held),
                     )
+                    last[key] = (here, there)
+                elif action == "forgive" and key in last:
+                    here, there = last.pop(key)
+                    await memory.forgive(key, rule, here)
+                    await redis.forgive(key, rule, there)
                 elif action == "clear":
                     await memory.clear(key)
                     await redis.clear(key)

@@ -170,6 +170,18 @@ class TestThrottle:
             refused = await attempt(client, "admin", PASSWORD)
             assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
 
+    async def test_tries_at_once_from_one_address_cannot_slip_past_its_limit(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.WARNING, logger="antrean.audit")
+        async with serving(settings(tmp_path)) as (_, client):
+            for burst in range(4):  # 8 at once, the last burst straddling the limit of 30
+                await asyncio.gather(
+                    *(attempt(client, f"orang{burst}-{i}", "salah") for i in range(8))
+                )
+        checked = [r for r in caplog.records if "reason=wrong_password" in r.getMessage()]
+        assert len(checked) == 30
+
     async def test_failures_are_audited_and_a_lockout_is_on_the_accounts_log(
         self, tmp_path: Path, caplog: pytest.LogCaptureFixture
     ) -> None:
