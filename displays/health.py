@@ -142,10 +142,10 @@ class Speakers:
         roll = await self.roster.beat(here, self.clock().isoformat())
         self._roll, self._had = roll, had
         for zone, encoded in roll.audio.items():
-            reported = msgspec.json.decode(encoded, type=AudioStatus)
-            mine = self._status.get(zone)
-            if mine is None or reported.at >= mine.at:
-                self._status[zone] = reported
+            # The roster's is the last report put, whatever the processes' clocks say;
+            # one made here since is put at the next beat.
+            if zone not in self._unsent:
+                self._status[zone] = msgspec.json.decode(encoded, type=AudioStatus)
         self._hand_over(roll.speaking)
 
     async def _beat_forever(self) -> None:

@@ -436,14 +436,30 @@ class RedisCounts:
 
 
 # KEYS: entries (process -> JSON {zone: {c: displays, p: 1 when the configured speaker is
-# one}}), beats (process -> ms), leases (zone -> "process|expires ms|1 when it holds the
-# configured speaker"), offline (zone -> venue-clock ISO), audio (zone -> report).
-# ARGV: process, ttl ms, venue-clock now, this process's entry. See `server.store.roster`.
+# one, s: since when (ms)}}), beats (process -> ms), leases (zone -> "process|expires
+# ms|since when it has the configured speaker, 0 when it has not"), offline (zone ->
+# venue-clock ISO), audio (zone -> report). ARGV: process, ttl ms, venue-clock now, this
+# process's entry without `s`. See `server.store.roster`.
+# The configured speaker takes the zone from a holder without it, and from a holder with
+# it since longer: a speaker that reconnected to another process (its old socket not yet
+# noticed dead) speaks at once, and the holder with the older one never takes it back.
 _BEAT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local proc, ttl, venue_now = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-redis.call('HSET', KEYS[1], proc, ARGV[4])
+local mine = cjson.decode(ARGV[4])
+local before = redis.call('HGET', KEYS[1], proc)
+local had = before and cjson.decode(before) or {}
+for zone, here in pairs(mine) do
+  local earlier = had[zone]
+  if here.p == 1 then
+    here.s = (earlier and earlier.p == 1 and earlier.s) or now
+  else
+    here.s = 0
+  end
+end
+local entry = cjson.encode(mine)
+redis.call('HSET', KEYS[1], proc, entry)
 redis.call('HSET', KEYS[2], proc, now)
 local beats = redis.call('HGETALL', KEYS[2])
 local totals = {}
@@ -462,16 +478,17 @@ for i = 1, #beats, 2 do
   end
 end
 local speaking = {}
-for zone, here in pairs(cjson.decode(ARGV[4])) do
+for zone, here in pairs(mine) do
   local lease = redis.call('HGET', KEYS[3], zone)
-  local owner, expires, insists = nil, 0, false
+  local owner, expires, since = nil, 0, 0
   if lease then
-    local o, e, i = string.match(lease, '^(.*)|(%d+)|(%d)$')
-    owner, expires, insists = o, tonumber(e), i == '1'
+    local o, e, n = string.match(lease, '^(.*)|(%d+)|(%d+)$')
+    owner, expires, since = o, tonumber(e), tonumber(n)
   end
   local free = (not lease) or owner == proc or expires < now
-  if here.c > 0 and (free or (here.p == 1 and not insists)) then
-    redis.call('HSET', KEYS[3], zone, proc .. '|' .. (now + ttl) .. '|' .. here.p)
+  local newer = here.p == 1 and (since == 0 or here.s > since)
+  if here.c > 0 and (free or newer) then
+    redis.call('HSET', KEYS[3], zone, proc .. '|' .. (now + ttl) .. '|' .. here.s)
     table.insert(speaking, zone)
   elseif here.c == 0 and owner == proc then
     redis.call('HDEL', KEYS[3], zone)
@@ -492,7 +509,7 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 local leases = redis.call('HGETALL', KEYS[3])
 for i = 1, #leases, 2 do
-  if string.match(leases[i + 1], '^(.*)|%d+|%d$') == ARGV[1] then
+  if string.match(leases[i + 1], '^(.*)|%d+|%d+$') == ARGV[1] then
     redis.call('HDEL', KEYS[3], leases[i])
   end
 end

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 import secrets
 from collections.abc import AsyncIterator, Callable
 
@@ -109,6 +110,45 @@ class TestOneSpeakerPerZone:
         await settle(one, two)
         assert (first.speaks, named.speaks) == (False, True)
 
+    async def test_the_configured_speaker_reconnecting_elsewhere_speaks_at_once(
+        self, processes: Process
+    ) -> None:
+        # Its old socket (a dropped Wi-Fi, not yet noticed) is on one process, the new
+        # one on the other: the new one speaks, as it would on one process alone.
+        one, two = processes(), processes()
+        old, new = Screen("d1-old"), Screen("d1-new")
+        one.join("z1", old.subscriber, "d1")
+        await settle(one)
+        two.join("z1", new.subscriber, "d1")
+        await settle(one, two)
+        assert (old.speaks, new.speaks) == (False, True)
+        await settle(one, two, one)  # and it stays so: the older one does not take it back
+        assert (old.speaks, new.speaks) == (False, True)
+
+    async def test_after_any_joins_and_leaves_each_zone_settles_on_one_speaker(
+        self, processes: Process
+    ) -> None:
+        rng = random.Random(15)
+        procs = [processes(), processes(), processes()]
+        screens: list[tuple[Speakers, str, Screen]] = []
+        for step in range(200):
+            if screens and rng.random() < 0.4:
+                where, zone, screen = screens.pop(rng.randrange(len(screens)))
+                where.leave(zone, screen.subscriber)
+            else:
+                where, zone = rng.choice(procs), rng.choice(["z1", "z2"])
+                screen = Screen(f"s{step}")
+                where.join(zone, screen.subscriber, rng.choice(["d1", "d2", "tv"]))
+                screens.append((where, zone, screen))
+            if rng.random() < 0.3:
+                await rng.choice(procs).beat()
+            if rng.random() < 0.1:
+                await settle(*procs)
+                for zone in ("z1", "z2"):
+                    present = [s for _, z, s in screens if z == zone]
+                    speaking = [s for s in present if s.speaks]
+                    assert len(speaking) == (1 if present else 0), (step, zone, len(present))
+
     async def test_one_process_alone_speaks_at_once(self) -> None:
         alone = Speakers(small_venue())
         screen = Screen("a")
@@ -125,6 +165,17 @@ class TestWhatTheDashboardReads:
         one.report(AudioStatus("z1", "d1", "A-001", "blocked", AT))
         await settle(one, two)
         assert two.status["z1"].status == "blocked" and two.status["z1"].call == "A-001"
+
+    async def test_the_last_report_wins_whatever_the_processes_clocks(
+        self, processes: Process
+    ) -> None:
+        one, two = processes(), processes()
+        ahead = AT + dt.timedelta(seconds=10)  # one's clock runs 10 s fast
+        one.report(AudioStatus("z1", "d1", "A-001", "blocked", ahead))
+        await settle(one)
+        two.report(AudioStatus("z1", "d2", "A-002", "played", AT + dt.timedelta(seconds=5)))
+        await settle(two, one)
+        assert one.status["z1"].call == two.status["z1"].call == "A-002"
 
     async def test_every_process_names_the_same_outage(self, processes: Process) -> None:
         one, two = processes(), processes()
