@@ -344,6 +344,15 @@ class _Receiver:
         await writer.wait_closed()
 
 
+@pytest.fixture(params=["sqlite", "redis"])
+def log_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh log on each backend: an SQLite file, or a redis-server of the test's own."""
+    if request.param == "redis":
+        url: str = request.getfixturevalue("redis_server").url
+        return url
+    return f"sqlite://{tmp_path / 'w.db'}"
+
+
 @contextlib.asynccontextmanager
 async def alerting(
     log_url: str, hook_url: str, post_timeout: float = 5.0, backoff: float = 1.0
@@ -400,18 +409,14 @@ class TestWebhook:
         assert posted["alert"]["id"] == f"sla:{DAY}:sim:20261124-C-001"
         assert posted["alert"]["kind"] == "sla"
 
-    @pytest.mark.parametrize("backend", ["sqlite", "redis"])
     async def test_sent_once_by_two_processes_and_not_again_after_a_restart(
-        self, request: pytest.FixtureRequest, tmp_path: Path, backend: str
+        self, log_url: str
     ) -> None:
-        url = f"sqlite://{tmp_path / 'w.db'}"
-        if backend == "redis":
-            url = request.getfixturevalue("redis_server").url
         receiver = _Receiver()
         hook_url = await receiver.start()
 
         async def delivered() -> int:
-            async with alerting(url, hook_url) as hook:
+            async with alerting(log_url, hook_url) as hook:
                 return hook.delivered
 
         try:
@@ -423,16 +428,10 @@ class TestWebhook:
             await receiver.stop()
         assert (sorted(sent), sent_again, len(receiver.requests)) == ([0, 1], 0, 1)
 
-    @pytest.mark.parametrize("backend", ["sqlite", "redis"])
-    async def test_a_claim_asked_again_is_still_this_process_s(
-        self, request: pytest.FixtureRequest, tmp_path: Path, backend: str
-    ) -> None:
+    async def test_a_claim_asked_again_is_still_this_process_s(self, log_url: str) -> None:
         # The answer to a claim can be lost after it landed (a dropped connection): asked
         # again, the claim must still be this process's, or nobody posts the alert.
-        url = f"sqlite://{tmp_path / 'w.db'}"
-        if backend == "redis":
-            url = request.getfixturevalue("redis_server").url
-        log = open_log(url)
+        log = open_log(log_url)
         try:
             ours, theirs = SentAlerts(log, "test"), SentAlerts(log, "test")
             assert await ours.claim("sla:x") and await ours.claim("sla:x")
