@@ -1,8 +1,9 @@
-"""Two real server processes on one Redis count, lock out and alert as one.
+"""Two real server processes on one Redis, behind nginx (`make run-cluster`'s cluster),
+count, lock out and alert as one.
 
-Requests alternate between the two processes, as a proxy spreads them: every limit must
-hold in total, not once per process, and each alert reach the webhook once in all, a
-restart included.
+Requests go through the proxy, which spreads them over both processes: every limit must
+hold in total, not once per process (then each process is asked itself), and each alert
+reach the webhook once in all, a restart included.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.cluster import Cluster, ClusterError
 from server.demo import GUARD_PIN, KIOSK_TOKEN, PASSWORD
-from tests.conftest import LiveServer, RedisServer
+from tests.conftest import AUDIO_CACHE, OPEN_HOURS, _free_port
 from tests.helpers import _login_form
 
 
@@ -56,28 +58,23 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def pair(
-    tmp_path: Path, redis_server: RedisServer, receiver: Receiver
-) -> Iterator[list[LiveServer]]:
-    """Two processes on one Redis and one data folder (one secret), alerting the receiver;
-    the venue clock of both moves when the test writes seconds to `<data>/clock-offset`."""
-    data = tmp_path / "data"
-    data.mkdir()
+def behind_proxy(tmp_path: Path, receiver: Receiver) -> Iterator[Cluster]:
+    """`make run-cluster`'s cluster, alerting the receiver; the venue clock of both
+    processes moves when the test writes seconds to `<folder>/clock-offset`."""
+    folder = tmp_path / "cluster"
     env = {
         "ANTREAN_ALERT_WEBHOOK": receiver.url,
-        "ANTREAN_CLOCK_FILE": str(data / "clock-offset"),
+        "ANTREAN_CLOCK_FILE": str(folder / "clock-offset"),
+        "ANTREAN_CLOCK_START": OPEN_HOURS,
+        "ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE),
     }
-    first = LiveServer(data, redis_url=redis_server.url, env=env).start()
-    second = LiveServer(data, redis_url=redis_server.url, env=env).start()
-    yield [first, second]
-    first.stop()
-    second.stop()
-
-
-def alternate(pair: list[LiveServer], n: int) -> Iterator[str]:
-    """The base URLs of `n` requests, spread over both processes in turn."""
-    for i in range(n):
-        yield pair[i % 2].url
+    cluster = Cluster(folder, _free_port(), _free_port(), extra_env=env)
+    try:
+        cluster.start()
+    except ClusterError as error:
+        pytest.fail(str(error))
+    yield cluster
+    cluster.stop()
 
 
 def sign_in_attempt(base: str, password: str) -> httpx.Response:
@@ -93,46 +90,51 @@ def kiosk_issue(base: str, pin: str) -> httpx.Response:
 
 
 class TestLimitsHoldInTotal:
-    def test_wrong_passwords_on_both_lock_the_name_on_both(self, pair: list[LiveServer]) -> None:
-        answers = [sign_in_attempt(base, "salah-sekali") for base in alternate(pair, 5)]
+    def test_wrong_passwords_through_the_proxy_lock_the_name_on_both(
+        self, behind_proxy: Cluster
+    ) -> None:
+        answers = [sign_in_attempt(behind_proxy.url, "salah-sekali") for _ in range(5)]
         assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
-        # The right password, on either process, waits the lockout out.
-        for server in pair:
-            locked = sign_in_attempt(server.url, PASSWORD)
+        # The right password, asked of each process itself, waits the lockout out.
+        for url in behind_proxy.replica_urls:
+            locked = sign_in_attempt(url, PASSWORD)
             assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 50
 
-    def test_wrong_pins_on_both_lock_the_kiosk_on_both(self, pair: list[LiveServer]) -> None:
-        answers = [kiosk_issue(base, "000000").json() for base in alternate(pair, 5)]
+    def test_wrong_pins_through_the_proxy_lock_the_kiosk_on_both(
+        self, behind_proxy: Cluster
+    ) -> None:
+        answers = [kiosk_issue(behind_proxy.url, "000000").json() for _ in range(5)]
         left = [a["message"].rsplit(" ", 1)[-1] for a in answers[:4]]
         assert left == ["4.", "3.", "2.", "1."]
         assert answers[4]["code"] == "pin_locked"
-        for server in pair:
-            assert kiosk_issue(server.url, GUARD_PIN).json()["code"] == "pin_locked"
+        for url in behind_proxy.replica_urls:
+            assert kiosk_issue(url, GUARD_PIN).json()["code"] == "pin_locked"
 
 
 class TestAlertsOnceInAll:
     def test_each_alert_is_posted_once_by_two_processes_and_after_a_restart(
-        self, pair: list[LiveServer], receiver: Receiver
+        self, behind_proxy: Cluster, receiver: Receiver
     ) -> None:
         issued = httpx.post(
-            f"{pair[0].url}/kiosk/api/issue",
+            f"{behind_proxy.url}/kiosk/api/issue",
             json={"service": "kk", "command_id": uuid.uuid4().hex},
             headers={"X-Device-Token": KIOSK_TOKEN},
         )
         assert issued.status_code == 200
         # An hour later: the ticket waits past its SLA, no display is connected.
-        (pair[0].data_dir / "clock-offset").write_text("3600")
+        (behind_proxy.folder / "clock-offset").write_text("3600")
         deadline = time.monotonic() + 30
         while not any(a.startswith("sla:") for a in receiver.alerts):
             assert time.monotonic() < deadline, f"no SLA alert posted: {receiver.alerts}"
             time.sleep(0.2)
         time.sleep(11)  # two more dashboard ticks (5 s) on each process
         before_restart = list(receiver.alerts)
-        pair[0].stop()
-        pair[0].start()
+        first = behind_proxy.parts[1]
+        first.stop()
+        behind_proxy.restart(first)
         # The restarted process finds the same alerts again, and finds them claimed.
         deadline = time.monotonic() + 30
-        while "was sent already" not in pair[0].log.read_text().split("Application startup")[-1]:
+        while "was sent already" not in first.log.read_text().split("Application startup")[-1]:
             assert time.monotonic() < deadline, "the restarted process did not find the alerts"
             time.sleep(0.5)
         time.sleep(6)  # one more dashboard tick on each process
