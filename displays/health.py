@@ -49,7 +49,7 @@ class Speakers:
         self._had: dict[str, int] = {}
         self._speaking: frozenset[str] | None = None if not self.roster.shared else frozenset()
         self._changed = asyncio.Event()
-        self._beating: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     # --- the socket's side (Presence) --------------------------------------------------
 
@@ -121,14 +121,18 @@ class Speakers:
     # --- the roster ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._beating is None:
-            self._beating = asyncio.create_task(self._beat_forever(), name="display roster")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._beat_forever(), name="display roster"),
+                asyncio.create_task(self._hear_handovers(), name="display roster handovers"),
+            ]
 
     async def stop(self) -> None:
-        beating, self._beating = self._beating, None
-        if beating is not None:
-            beating.cancel()
-            await asyncio.wait([beating])
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
         await self.roster.close()
 
     async def beat(self) -> None:
@@ -161,6 +165,15 @@ class Speakers:
                 log.warning("display roster: %s", error)
             except Exception:
                 log.exception("display roster: beat failed")
+                await asyncio.sleep(BEAT_SECONDS)
+
+    async def _hear_handovers(self) -> None:
+        while True:
+            try:
+                async for _ in self.roster.handed():
+                    self._changed.set()
+            except Exception:
+                log.exception("display roster: listening for handovers failed")
                 await asyncio.sleep(BEAT_SECONDS)
 
     def _hand_over(self, speaking: frozenset[str] | None) -> None:

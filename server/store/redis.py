@@ -477,7 +477,7 @@ for i = 1, #beats, 2 do
     end
   end
 end
-local speaking = {}
+local speaking, handed = {}, false
 for zone, here in pairs(mine) do
   local lease = redis.call('HGET', KEYS[3], zone)
   local owner, expires, since = nil, 0, 0
@@ -490,8 +490,10 @@ for zone, here in pairs(mine) do
   if here.c > 0 and (free or newer) then
     redis.call('HSET', KEYS[3], zone, proc .. '|' .. (now + ttl) .. '|' .. here.s)
     table.insert(speaking, zone)
+    handed = handed or (owner ~= nil and owner ~= proc)
   elseif here.c == 0 and owner == proc then
     redis.call('HDEL', KEYS[3], zone)
+    handed = true
   end
   if (totals[zone] or 0) > 0 then
     redis.call('HDEL', KEYS[4], zone)
@@ -499,11 +501,15 @@ for zone, here in pairs(mine) do
     redis.call('HSETNX', KEYS[4], zone, venue_now)
   end
 end
+if handed then
+  redis.call('PUBLISH', ARGV[5], proc)
+end
 return {cjson.encode(totals), speaking, redis.call('HGETALL', KEYS[4]),
         redis.call('HGETALL', KEYS[5])}
 """
 
-# KEYS: entries, beats, leases. ARGV: process. A process leaving hands its zones over now.
+# KEYS: entries, beats, leases. ARGV: process, channel. A process leaving hands its zones
+# over now.
 _LEAVE = """
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
@@ -513,6 +519,7 @@ for i = 1, #leases, 2 do
     redis.call('HDEL', KEYS[3], leases[i])
   end
 end
+redis.call('PUBLISH', ARGV[2], ARGV[1])
 return 0
 """
 
@@ -528,12 +535,16 @@ class RedisRoster:
         names = ("entries", "beats", "leases", "offline", "audio")
         self._keys = [f"antrean:{{{venue}}}:roster:{name}" for name in names]
         self.process = secrets.token_hex(6)
+        self._channel = f"antrean:{{{venue}}}:roster:handed"
+        # Its own connection: a subscribed one can send nothing else.
+        self._listener = _client(url, _FOLLOW_TIMEOUT)
         self._beat = self._redis.register_script(_BEAT)
         self._leave = self._redis.register_script(_LEAVE)
 
     async def beat(self, here: dict[str, ZoneHere], now: str) -> Roll:
         entry = {zone: {"c": mine.count, "p": int(mine.preferred)} for zone, mine in here.items()}
         args: list[str | int] = [self.process, milliseconds(self.ttl), now, json.dumps(entry)]
+        args.append(self._channel)
         with _reachable():
             totals, speaking, offline, audio = await self._beat(keys=self._keys, args=args)
         return Roll(
@@ -547,11 +558,28 @@ class RedisRoster:
         with _reachable():
             await self._redis.hset(self._keys[4], zone, status)
 
+    async def handed(self) -> AsyncGenerator[None, None]:
+        """Once each time another process released or took a zone's lease: beat now."""
+        pause = 0.0
+        while True:
+            try:
+                async with self._listener.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    pause = 0.0
+                    while True:
+                        message = await pubsub.get_message(True, timeout=_BLOCK_MS / 1000)
+                        if message is not None and _text(message["data"]) != self.process:
+                            yield
+            except _UNREACHABLE:
+                pause = min(_RECONNECT_MAX, pause * 2 or _RECONNECT_FIRST)
+                await asyncio.sleep(pause)
+
     async def close(self) -> None:
-        # Leaving now, not after ROSTER_TTL: another process takes the zones at its beat.
+        # Leaving now, not after ROSTER_TTL: the others are told and take the zones.
         with contextlib.suppress(StoreUnavailable), _reachable():
-            await self._leave(keys=self._keys[:3], args=[self.process])
+            await self._leave(keys=self._keys[:3], args=[self.process, self._channel])
         await self._redis.aclose()
+        await self._listener.aclose()
 
 
 def _pairs(flat: list[bytes]) -> Iterator[tuple[bytes, bytes]]:

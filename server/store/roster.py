@@ -22,6 +22,8 @@ zone's configured speaker is among them) and gets back the roll of every live pr
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 import msgspec
@@ -55,6 +57,11 @@ class Roster(Protocol):
 
     async def report(self, zone: str, status: bytes) -> None: ...
 
+    def handed(self) -> AsyncIterator[None]:
+        """Once each time another process released or took a zone's lease (beat now, so a
+        zone is not left without a speaker until the next periodic beat)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -72,6 +79,10 @@ class MemoryRoster:
 
     async def report(self, zone: str, status: bytes) -> None:
         self._audio[zone] = status
+
+    async def handed(self) -> AsyncIterator[None]:
+        await asyncio.Event().wait()  # alone, nobody else hands a zone over
+        yield
 
     async def close(self) -> None:
         pass

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import msgspec
 import pytest
 
+from displays import health
 from displays.health import Speakers
 from server.hub import Subscriber
 from server.presence import AudioStatus
@@ -56,6 +57,13 @@ async def processes(redis_url: str) -> AsyncIterator[Process]:
         await speakers.stop()
 
 
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait, at most `seconds`, until `condition` holds."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 (frames other tasks deliver)
+            await asyncio.sleep(0.02)
+
+
 async def settle(*processes: Speakers) -> None:
     """Every process beats twice, in turn, and the screens get what they were offered."""
     for _ in range(2):
@@ -88,6 +96,22 @@ class TestOneSpeakerPerZone:
         await one.stop()  # a restart: it leaves the roster at once
         await settle(two)
         assert second.speaks is True and two.connected("z1") == 1
+
+    async def test_a_handover_is_heard_at_once_not_at_the_next_periodic_beat(
+        self, processes: Process, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Periodic beats a minute apart: only being told of the handover can be in time.
+        monkeypatch.setattr(health, "BEAT_SECONDS", 60.0)
+        one, two = processes(), processes()
+        await one.start()
+        await two.start()
+        first, second = Screen("a"), Screen("b")
+        one.join("z1", first.subscriber, "tv-x")
+        await until(lambda: first.speaks is True)
+        two.join("z1", second.subscriber, "tv-y")
+        await until(lambda: two.connected("z1") == 2 and second.speaks is False)
+        one.leave("z1", first.subscriber)  # its screen went: process one lets the zone go
+        await until(lambda: second.speaks is True)
 
     async def test_a_killed_process_is_dropped_after_the_ttl(self, processes: Process) -> None:
         one, two = processes(ttl=0.5), processes(ttl=0.5)
