@@ -24,7 +24,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from server.app import HEARTBEAT_SECONDS
-from server.cluster import TEMPLATE, Cluster, ClusterError, render_template
+from server.cluster import TEMPLATE, Cluster, ClusterError, lan_addresses, render_template
 from server.demo import KIOSK_TOKEN, PASSWORD, display_token
 from server.web.socket import CLOSE_FORBIDDEN
 from tests.conftest import AUDIO_CACHE, OPEN_HOURS, ROOT, _free_port
@@ -66,6 +66,22 @@ class TestBehindTheProxy:
             answer = sign_in(plain)
             assert answer.status_code == 303
             assert "secure" not in answer.headers["set-cookie"].lower()
+
+    def test_the_processes_see_a_lan_client_s_own_address_whatever_it_forwards(
+        self, cluster: Cluster
+    ) -> None:
+        # The sign-in throttle and the rate limits key on it: not nginx's 127.0.0.1, and
+        # not an X-Forwarded-For the client wrote itself.
+        lan = sorted(a for a in lan_addresses() if "." in a and not a.startswith("127."))
+        if not lan:
+            pytest.skip("this machine has no LAN address")
+        spoofed = {"X-Forwarded-For": "203.0.113.9"}
+        for _ in range(2):  # each process
+            url = f"http://{lan[0]}:{cluster.http_port}/healthz?from=lan"
+            assert httpx.get(url, headers=spoofed).status_code == 200
+        logs = "".join(p.read_text() for p in (cluster.folder / "logs").glob("antrean-*.log"))
+        seen = re.findall(r"INFO: +(\S+):\d+ - \"GET /healthz\?from=lan ", logs)
+        assert seen == [lan[0], lan[0]], seen
 
     def test_a_lan_host_name_over_http_passes_the_same_origin_checks(
         self, cluster: Cluster
