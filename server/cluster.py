@@ -162,6 +162,17 @@ class Cluster:
         for part in reversed(self.parts):
             part.stop()
 
+    def part(self, name: str) -> Part:
+        """The part called `name`: redis-server, antrean-1, antrean-2 or nginx."""
+        return next(part for part in self.parts if part.name == name)
+
+    def restart(self, name: str) -> None:
+        """Stop the part `name` if it runs, start it again and wait until it answers."""
+        part = self.part(name)
+        part.stop()
+        part.start()
+        self._wait_ready(part, lambda: False)
+
     def dead(self) -> Part | None:
         """A part that stopped by itself, if any."""
         return next((p for p in self.parts if not p.alive), None)

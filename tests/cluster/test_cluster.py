@@ -109,14 +109,14 @@ class TestBehindTheProxy:
         assert closed.value.rcvd is not None and closed.value.rcvd.code == CLOSE_FORBIDDEN
 
     def test_a_killed_process_is_routed_around_until_it_is_back(self, cluster: Cluster) -> None:
-        first = cluster.parts[1]
+        first = cluster.part("antrean-1")
         assert first.process is not None
         os.kill(first.process.pid, signal.SIGKILL)
         first.process.wait()
         answers = [httpx.get(f"{cluster.url}/healthz", timeout=5) for _ in range(10)]
         assert [a.status_code for a in answers] == [200] * 10
         assert {a.json()["process"] for a in answers} == {"antrean-2"}
-        first.start()
+        cluster.restart("antrean-1")
         deadline = time.monotonic() + 60
         while processes_answering(cluster.url) != {"antrean-1", "antrean-2"}:
             assert time.monotonic() < deadline, "antrean-1 is not served again"
@@ -125,7 +125,7 @@ class TestBehindTheProxy:
     def test_a_store_outage_is_503_json_through_the_proxy_and_then_served_again(
         self, cluster: Cluster
     ) -> None:
-        redis = cluster.parts[0]
+        redis = cluster.part("redis-server")
         redis.stop()
         command_id = uuid.uuid4().hex
         body = {"service": "kk", "command_id": command_id}
