@@ -47,6 +47,10 @@ class ClusterError(Exception):
     """A part could not be started: what, and where its log is."""
 
 
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM came while the cluster was starting."""
+
+
 @dataclass
 class Part:
     name: str
@@ -126,14 +130,15 @@ class Cluster:
     def replica_urls(self) -> list[str]:
         return [f"http://127.0.0.1:{port}" for port in self.replica_ports]
 
-    def start(self) -> None:
+    def start(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
         """Start every part in order, each answering before the next; on a failure stop
-        what was started and raise `ClusterError`."""
+        what was started and raise `ClusterError` (`StopRequested` once `stop_requested`
+        says so: a Ctrl-C does not wait for the rest to come up)."""
         for tool in ("redis-server", "nginx"):
             if shutil.which(tool) is None:
                 raise ClusterError(
                     f"{tool} is not installed: run `scripts/ensure-system cluster` "
-                    f"(or apt-get install {'redis-server' if tool == 'redis-server' else 'nginx'})"
+                    f"(or apt-get install {tool})"
                 )
         for port in (self.http_port, self.https_port):
             if not port_free(port):
@@ -147,7 +152,7 @@ class Cluster:
         try:
             for part in self.parts:
                 part.start()
-                self._wait_ready(part)
+                self._wait_ready(part, stop_requested)
         except BaseException:
             self.stop()
             raise
@@ -157,18 +162,26 @@ class Cluster:
         for part in reversed(self.parts):
             part.stop()
 
-    def restart(self, part: Part) -> None:
-        """Start a stopped part again and wait until it answers."""
+    def part(self, name: str) -> Part:
+        """The part called `name`: redis-server, antrean-1, antrean-2 or nginx."""
+        return next(part for part in self.parts if part.name == name)
+
+    def restart(self, name: str) -> None:
+        """Stop the part `name` if it runs, start it again and wait until it answers."""
+        part = self.part(name)
+        part.stop()
         part.start()
-        self._wait_ready(part)
+        self._wait_ready(part, lambda: False)
 
     def dead(self) -> Part | None:
         """A part that stopped by itself, if any."""
         return next((p for p in self.parts if not p.alive), None)
 
-    def _wait_ready(self, part: Part) -> None:
+    def _wait_ready(self, part: Part, stop_requested: Callable[[], bool]) -> None:
         deadline = time.monotonic() + START_SECONDS
         while not part.ready():
+            if stop_requested():
+                raise StopRequested
             if not part.alive:
                 raise ClusterError(f"{part.name} stopped at start; its log: {part.log}")
             if time.monotonic() > deadline:
@@ -431,10 +444,13 @@ def run(args: argparse.Namespace, print_urls: Callable[[Cluster], None]) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda received, _: stopping.append(received))
     try:
-        cluster.start()
+        cluster.start(lambda: bool(stopping))
     except ClusterError as error:
         print(f"antrean cluster: {error}", file=sys.stderr)
         return 1
+    except StopRequested:
+        print("antrean cluster: stopping", flush=True)
+        return 0
     try:
         _announce(cluster, print_urls)
         while not stopping:

@@ -236,9 +236,11 @@ def _terminate(process: subprocess.Popen[bytes] | None) -> None:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     """`make run-cluster`'s cluster (the same launcher code): redis-server, two antrean
-    processes and nginx in front, on free ports in a fresh folder, at open hours. Its
-    parts (`cluster.parts`: redis-server, antrean-1, antrean-2, nginx) stop and start
-    again one by one."""
+    processes and nginx in front, on free ports in a fresh folder, at open hours.
+    `cluster.url` is the proxy's, `cluster.replica_urls` each process's own; each part
+    (`cluster.part(name)`: redis-server, antrean-1, antrean-2, nginx) stops and starts
+    again by itself (`.stop()`, `.start()`, or `cluster.restart(name)`, which waits until it
+    answers)."""
     running = Cluster(
         tmp_path / "cluster",
         http_port=_free_port(),

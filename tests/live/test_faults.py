@@ -120,13 +120,12 @@ Outage = tuple[Callable[[], None], Callable[[], None]]
 
 
 def stopped(cluster: Cluster) -> Outage:
-    redis = cluster.parts[0]
-    return redis.stop, lambda: cluster.restart(redis)
+    return cluster.part("redis-server").stop, lambda: cluster.restart("redis-server")
 
 
 def frozen(cluster: Cluster) -> Outage:
     def signal_redis(signum: signal.Signals) -> None:
-        process = cluster.parts[0].process
+        process = cluster.part("redis-server").process
         assert process is not None
         os.kill(process.pid, signum)
 

@@ -129,9 +129,8 @@ class TestAlertsOnceInAll:
             time.sleep(0.2)
         time.sleep(11)  # two more dashboard ticks (5 s) on each process
         before_restart = list(receiver.alerts)
-        first = behind_proxy.parts[1]
-        first.stop()
-        behind_proxy.restart(first)
+        first = behind_proxy.part("antrean-1")
+        behind_proxy.restart("antrean-1")
         # The restarted process finds the same alerts again, and finds them claimed.
         deadline = time.monotonic() + 30
         while "was sent already" not in first.log.read_text().split("Application startup")[-1]:
