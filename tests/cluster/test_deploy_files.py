@@ -84,6 +84,11 @@ def test_the_image_runs_as_nobody_special_from_the_lock_file() -> None:
     assert '"--host", "0.0.0.0", "--port", "8000"' in dockerfile
 
 
+def test_the_image_leaves_out_the_local_environment_data_and_secrets() -> None:
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".venv", "data", "data-cluster", "tls", ".env", ".git"} <= ignored
+
+
 def test_the_env_example_names_what_compose_asks_for() -> None:
     example = (ROOT / ".env.example").read_text()
     asked = set(re.findall(r"\$\{(ANTREAN_\w+)", (ROOT / "docker-compose.yml").read_text()))
