@@ -129,10 +129,12 @@ class Speakers:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
+        # redis-py can swallow a cancellation that lands mid-command (redis/redis-py#2028):
+        # cancel again until each task has really ended, as the queue's follower does.
+        while pending := [task for task in tasks if not task.done()]:
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=0.2)
         await self.roster.close()
 
     async def beat(self) -> None:

@@ -576,10 +576,12 @@ class RedisRoster:
 
     async def close(self) -> None:
         # Leaving now, not after ROSTER_TTL: the others are told and take the zones.
-        with contextlib.suppress(StoreUnavailable), _reachable():
-            await self._leave(keys=self._keys[:3], args=[self.process, self._channel])
-        await self._redis.aclose()
-        await self._listener.aclose()
+        try:
+            with contextlib.suppress(StoreUnavailable), _reachable():
+                await self._leave(keys=self._keys[:3], args=[self.process, self._channel])
+        finally:
+            await self._redis.aclose()
+            await self._listener.aclose()
 
 
 def _pairs(flat: list[bytes]) -> Iterator[tuple[bytes, bytes]]:

@@ -219,7 +219,10 @@ class TestTheCommand:
     def test_a_process_failing_at_start_is_named_with_its_log_and_the_rest_stopped(
         self, tmp_path: Path
     ) -> None:
-        failing = Cluster(tmp_path / "c", _free_port(), _free_port())
+        # The session's clip cache: with none, a process that cannot bind its port still
+        # renders the whole vocabulary before it exits.
+        env = {"ANTREAN_AUDIO_CACHE": str(AUDIO_CACHE)}
+        failing = Cluster(tmp_path / "c", _free_port(), _free_port(), extra_env=env)
         with socket.socket() as taken:  # its port, taken after it was chosen
             taken.bind(("127.0.0.1", failing.replica_ports[1]))
             taken.listen()
@@ -278,7 +281,10 @@ def _up(url: str) -> bool:
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
+        try:  # a thread may end between the listing and the read
+            text = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
         found += [int(child) for child in text]
     return found
 
