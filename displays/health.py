@@ -18,14 +18,14 @@ import msgspec
 
 from server.clock import Clock, utc_now
 from server.domain.venue import Venue
-from server.hub import Subscriber
+from server.hub import Message, Subscriber
 from server.presence import AudioStatus
 from server.store import StoreUnavailable
 from server.store.roster import MemoryRoster, Roll, Roster, ZoneHere
 
 log = logging.getLogger(__name__)
-SPEAKER = msgspec.json.encode({"type": "role", "speaker": True})
-LISTENER = msgspec.json.encode({"type": "role", "speaker": False})
+SPEAKER = Message(msgspec.json.encode({"type": "role", "speaker": True}))
+LISTENER = Message(msgspec.json.encode({"type": "role", "speaker": False}))
 # How often the roster is beaten when nothing changed (a change beats at once).
 BEAT_SECONDS = 2.0
 

@@ -111,6 +111,9 @@ class Dashboard:
         self.sent: set[str] = set()  # alert ids handed to the webhook by this process
         self._next_sample: dt.datetime | None = None
         self._published = ChangedViews(hub)
+        # Every message is the whole view (25-80 KB): a client that missed some needs only
+        # the newest, and 512 kept per topic would hold megabytes for nothing.
+        hub.keep("manager:", 1)
         self._batch = OncePerBatch(self.refresh)
         self._views: dict[str, DashboardView] = {}
         self._live = False

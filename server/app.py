@@ -113,7 +113,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         events = open_log(settings.log_url)
         counts = open_counts(settings.redis_url, venue.id)
         queue = VenueQueue(venue, events, clock, Metrics())
-        hub = Hub(epoch=await events.epoch(venue.id), heartbeat=HEARTBEAT_SECONDS)
+        hub = Hub(
+            epoch=await events.epoch(venue.id),
+            heartbeat=HEARTBEAT_SECONDS,
+            timed=queue.metrics.published,
+        )
         zones = ZoneProjection(venue, queue.state, hub, audio_routes.call_url)
         counter_views = CounterProjection(venue, queue.state, hub)
         visits = VisitProjection(venue, queue.state, hub)
@@ -156,11 +160,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             tracking_limiter=RateLimit(counts, "tracking", 30, 600.0),
             photos=PhotoStore(Path(settings.data_dir) / "photos"),
             metrics=queue.metrics,
+            screens=socket.Screens(accounts),
         )
         app.state.services = parts
         # Render the clip vocabulary in the background: calls never wait for synthesis.
         rendering = asyncio.create_task(asyncio.to_thread(parts.audio.render_vocabulary, venue))
         await hub.start()
+        await parts.screens.start()
         await speakers.start()
         if webhook is not None:
             await webhook.start()
@@ -173,6 +179,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             if webhook is not None:
                 await webhook.stop()
             await speakers.stop()
+            await parts.screens.stop()
             await hub.stop()
             await asyncio.wait([rendering])
             await queue.stop()

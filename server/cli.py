@@ -99,6 +99,13 @@ def _run(args: argparse.Namespace) -> int:
             f"antrean: ANTREAN_LOG_FORMAT must be text or json, not {log_format!r}", file=sys.stderr
         )
         return 2
+    ping = _seconds(settings.ws_ping)
+    if ping is None:
+        print(
+            f"antrean: ANTREAN_WS_PING must be seconds from 1 to 300, not {settings.ws_ping!r}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         venue = config.load_venue(settings.venue_file)
         app = create_app(settings)
@@ -121,10 +128,19 @@ def _run(args: argparse.Namespace) -> int:
         # A screen that stops reading is the hub's to close (4008, a bounded outbox behind
         # a small send buffer: see ScreenProtocol). The keepalive ping is for connections
         # that went silent with nothing to send them; it must stay slower than that rule.
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
+        ws_ping_interval=ping,
+        ws_ping_timeout=ping,
     )
     return 0
+
+
+def _seconds(text: str) -> float | None:
+    """`text` as a keepalive interval in seconds (1 to 300), or None when it is not one."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if 1 <= seconds <= 300 else None
 
 
 def _cluster(args: argparse.Namespace) -> int:

@@ -1,14 +1,22 @@
-"""The in-process fan-out hub: topics, subscribers, encode-once publishing, resync.
+"""The in-process fan-out hub: topics, subscribers, frame-once publishing, resync.
 
-Transport-agnostic: a subscriber is an async `send(bytes)` plus an optional async
-`close(code, reason)`, so a Starlette websocket, a `websockets` connection or a test double
-all fit. Publishing is synchronous (no awaits): a `VenueQueue` listener calls it in log order,
-and `subscribe` replays history and registers in one step, so inside one event loop no
-message can fall between the replay and the live stream, nor arrive twice.
+Transport-free: a subscriber is anything with `offer(message) -> bool`, `room()`, `drop(code,
+reason)` and a `close_code`, so a screen's connection (`server.web.socket.ScreenProtocol`)
+and a test's in-memory inbox fit alike. Publishing is synchronous (no awaits): a `VenueQueue`
+listener calls it in log order, and `subscribe` replays history and registers in one step,
+so inside one event loop no message can fall between the replay and the live stream, nor
+arrive twice.
 
-Each topic keeps the last messages with their log `seq`; a reconnecting client that sends
+A message is encoded and framed once (`Message`: the envelope's JSON inside one websocket
+binary frame), and the same bytes go to every subscriber: a screen writes them straight to
+its transport, with no task, queue or per-screen encoding between the log and the wire. A
+subscriber that cannot take a message (its connection's buffer is full: a stalled screen)
+refuses it and closes itself with `CLOSE_TOO_SLOW`; nobody else waits for it.
+
+Each topic keeps its last messages with their log `seq`; a reconnecting client that sends
 its `(epoch, seq)` gets exactly what it missed, or is told that it needs a fresh snapshot
-(centrifuge's recovery rule: same epoch and a gap-free replay, else resync).
+(centrifuge's recovery rule: same epoch and a gap-free replay, else resync). A room whose
+every message is a whole view keeps fewer (`Hub.keep`): the newest is all a client needs.
 
 Topics come and go (one per visitor's phone): a topic nobody has watched for `idle_after`
 seconds is forgotten, history and all, and at most `max_topics` are kept (the least
@@ -20,35 +28,78 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[bytes], Awaitable[None]]
-Close = Callable[[int, str], Awaitable[None]]
 Payload = Mapping[str, Any] | msgspec.Struct | msgspec.Raw
 # Builds the current view of a topic when recovery is impossible: (its log seq, the view).
 Snapshot = Callable[[], tuple[int, Payload]]
 
 CLOSE_NORMAL = 1000
 CLOSE_GOING_AWAY = 1001
-CLOSE_SEND_FAILED = 1011
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_TOO_SLOW = 4008
-# An empty object, as centrifuge's JSON protocol pings: never mistaken for an envelope.
-PING = b"{}"
-BUFFER_SIZE = 256
-# At most this many bytes wait in one subscriber's outbox: what a stalled screen may cost. A
-# single message bigger than that still goes to an outbox that is otherwise empty.
-BUFFER_BYTES = 256 * 1024
 HISTORY_SIZE = 512
 # A topic without subscribers is forgotten after this long without a message or a visitor.
 IDLE_AFTER = 600.0
 MAX_TOPICS = 20_000
+
+
+class Message:
+    """One message on the wire, built once for every subscriber: an unmasked, final
+    websocket binary frame (RFC 6455 section 5.2) around the JSON `data`."""
+
+    __slots__ = ("_start", "frame")
+
+    def __init__(self, data: bytes) -> None:
+        size = len(data)
+        if size < 126:
+            header = struct.pack("!BB", 0x82, size)
+        elif size < 1 << 16:
+            header = struct.pack("!BBH", 0x82, 126, size)
+        else:
+            header = struct.pack("!BBQ", 0x82, 127, size)
+        self.frame = header + data
+        self._start = len(header)
+
+    @property
+    def data(self) -> bytes:
+        """The JSON inside the frame (a copy: the wire needs only `frame`)."""
+        return self.frame[self._start :]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+# An empty object, as centrifuge's JSON protocol pings: never mistaken for an envelope.
+PING = Message(b"{}")
+
+
+class Subscriber(Protocol):
+    """What the hub needs of a connection. `offer` never waits: it takes the message now,
+    or refuses it (closed, or too slow: then it closes itself with `CLOSE_TOO_SLOW`)."""
+
+    @property
+    def close_code(self) -> int | None:
+        """None while open; the code it is closing with, once it is."""
+        ...
+
+    def offer(self, message: Message) -> bool: ...
+
+    def room(self) -> int:
+        """How many bytes it takes now without being too slow (a replay must fit)."""
+        ...
+
+    def drop(self, code: int, reason: str) -> None:
+        """Close with `code`, in the background: nothing more is delivered."""
+        ...
 
 
 class Envelope(msgspec.Struct, frozen=True):
@@ -70,14 +121,14 @@ class Position(NamedTuple):
 class Recovery(NamedTuple):
     """The outcome of `Hub.subscribe`.
 
-    `recovered` is True when `missed` (already queued to the subscriber) holds every message
-    after the client's position; False when the client needs a fresh snapshot (which the hub
-    queued first if it was given a `snapshot` callable). `position` is where the subscriber
-    now stands.
+    `recovered` is True when `missed` (already offered to the subscriber) holds every
+    message after the client's position; False when the client needs a fresh snapshot (which
+    the hub offered first if it was given a `snapshot` callable). `position` is where the
+    subscriber now stands.
     """
 
     recovered: bool
-    missed: tuple[bytes, ...]
+    missed: tuple[Message, ...]
     position: Position
 
 
@@ -93,120 +144,9 @@ class HubStats(msgspec.Struct, frozen=True):
 _encoder = msgspec.json.Encoder()
 
 
-def encode(topic: str, epoch: str, seq: int, payload: Payload) -> bytes:
-    """The wire form of one message (msgspec JSON)."""
-    return _encoder.encode(Envelope(topic, epoch, seq, payload))
-
-
-class Subscriber:
-    """One connection's bounded outbox and the task that writes it, oldest first.
-
-    Create it inside a running event loop. `offer` never waits: when the outbox is full (by
-    count or by bytes) the subscriber closes itself with `CLOSE_TOO_SLOW`, so a stalled screen
-    costs at most `buffer_size` messages and `buffer_bytes` of memory and never slows anyone
-    else. The bound holds only if `send` waits while the connection's own buffers are full,
-    as `server.web.socket.ScreenProtocol` makes uvicorn's do.
-    """
-
-    def __init__(
-        self,
-        send: Send,
-        close: Close | None = None,
-        *,
-        buffer_size: int = BUFFER_SIZE,
-        buffer_bytes: int = BUFFER_BYTES,
-        send_timeout: float | None = None,
-        name: str = "subscriber",
-    ) -> None:
-        self.name = name
-        self.close_code: int | None = None
-        self.topics: set[str] = set()  # kept by the hub
-        self._send = send
-        self._close = close
-        self._send_timeout = send_timeout
-        self._outbox: asyncio.Queue[bytes] = asyncio.Queue(buffer_size)
-        self._max_bytes = buffer_bytes
-        self._bytes = 0  # in the outbox now
-        self._writer = asyncio.create_task(self._write(), name=f"write {name}")
-        self._closing: asyncio.Task[None] | None = None
-
-    @property
-    def closed(self) -> bool:
-        return self.close_code is not None
-
-    def fits(self, messages: tuple[bytes, ...]) -> bool:
-        """Whether all of `messages` fit in the outbox now."""
-        size = sum(map(len, messages))
-        room = self._outbox.maxsize - self._outbox.qsize()
-        return len(messages) <= room and self._bytes + size <= self._max_bytes
-
-    def offer(self, data: bytes) -> bool:
-        """Queue `data` without waiting; False when closed or (then closing) too slow."""
-        if self.close_code is not None:
-            return False
-        if self._bytes and self._bytes + len(data) > self._max_bytes:
-            self._too_slow()
-            return False
-        try:
-            self._outbox.put_nowait(data)
-        except asyncio.QueueFull:
-            self._too_slow()
-            return False
-        self._bytes += len(data)
-        return True
-
-    def _too_slow(self) -> None:
-        log.warning("%s: too slow to read, closing with %d", self.name, CLOSE_TOO_SLOW)
-        self.drop(CLOSE_TOO_SLOW, "too slow")
-
-    def drop(self, code: int, reason: str) -> None:
-        """Stop writing and close the connection with `code`, in the background."""
-        if self.close_code is not None:
-            return
-        self.close_code = code
-        self._closing = asyncio.create_task(self._shut(code, reason), name=f"close {self.name}")
-
-    async def aclose(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
-        """Close with `code` (unless already closing) and wait until it is done."""
-        self.drop(code, reason)
-        await self.wait_closed()
-
-    async def wait_closed(self) -> None:
-        if self._closing is not None:
-            await asyncio.wait([self._closing])
-
-    async def _write(self) -> None:
-        while True:
-            data = await self._outbox.get()
-            self._bytes -= len(data)
-            try:
-                await self._send_one(data)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # TimeoutError included: a send that hangs is a slow client, not a crash.
-                too_slow = isinstance(error, TimeoutError)
-                code, reason = (CLOSE_TOO_SLOW, "too slow") if too_slow else (CLOSE_SEND_FAILED, "")
-                self.drop(code, reason)
-                return
-
-    async def _send_one(self, data: bytes) -> None:
-        if self._send_timeout is None:
-            await self._send(data)
-            return
-        async with asyncio.timeout(self._send_timeout):
-            await self._send(data)
-
-    async def _shut(self, code: int, reason: str) -> None:
-        self._writer.cancel()
-        await asyncio.wait([self._writer])
-        if self._close is None:
-            return
-        try:
-            await self._close(code, reason)
-        except Exception:
-            # The connection is usually already gone; nothing more to tell it.
-            log.debug("closing %s failed", self.name, exc_info=True)
+def encode(topic: str, epoch: str, seq: int, payload: Payload) -> Message:
+    """The wire form of one message (msgspec JSON in a websocket frame)."""
+    return Message(_encoder.encode(Envelope(topic, epoch, seq, payload)))
 
 
 class _Topic:
@@ -216,7 +156,7 @@ class _Topic:
 
     def __init__(self, floor: int, size: int, used: float) -> None:
         self.floor = floor  # the history holds every message of this topic with seq > floor
-        self.history: deque[tuple[int, bytes]] = deque(maxlen=size)
+        self.history: deque[tuple[int, Message]] = deque(maxlen=size)
         self.subscribers: dict[Subscriber, int] = {}
         self.used = used  # when it last had a message or lost a subscriber (monotonic)
 
@@ -225,19 +165,19 @@ class _Topic:
         """The seq up to which this topic's messages are known: history, else its floor."""
         return self.history[-1][0] if self.history else self.floor
 
-    def record(self, seq: int, data: bytes) -> None:
+    def record(self, seq: int, message: Message) -> None:
         history = self.history
         if len(history) == history.maxlen:
             self.floor = history[0][0]
-        history.append((seq, data))
+        history.append((seq, message))
 
-    def since(self, seq: int) -> tuple[bytes, ...]:
+    def since(self, seq: int) -> tuple[Message, ...]:
         """Every kept message after `seq`, oldest first."""
-        newer: list[bytes] = []
-        for kept_seq, data in reversed(self.history):
+        newer: list[Message] = []
+        for kept_seq, message in reversed(self.history):
             if kept_seq <= seq:
                 break
-            newer.append(data)
+            newer.append(message)
         return tuple(reversed(newer))
 
 
@@ -254,14 +194,19 @@ class Hub:
         idle_after: float = IDLE_AFTER,
         max_topics: int = MAX_TOPICS,
         clock: Callable[[], float] = time.monotonic,
+        timed: Callable[[float, float], None] | None = None,
     ) -> None:
         self._epoch = epoch
+        # Told (framed, sent), in perf_counter seconds, of every message someone watched.
+        self._timed = timed
         self._seq = seq
         self._base = seq
         self._history_size = history_size
+        self._kept: dict[str, int] = {}  # per topic prefix ("manager:"), messages kept
         self._heartbeat = heartbeat
         self._beating: asyncio.Task[None] | None = None
         self._topics: dict[str, _Topic] = {}
+        self._watching: dict[Subscriber, set[str]] = {}
         self._idle_after = idle_after
         self._max_topics = max_topics
         self._clock = clock
@@ -276,6 +221,13 @@ class Hub:
         """The log position of the newest message published."""
         return Position(self._epoch, self._seq)
 
+    def keep(self, prefix: str, messages: int) -> None:
+        """Keep only the last `messages` of each topic named `prefix...`: for a room whose
+        every message is a whole view (the dashboard), the newest is all a replay needs."""
+        if messages < 1:
+            raise ValueError("a topic keeps at least its newest message")
+        self._kept[prefix] = messages
+
     def reset(self, epoch: str, seq: int = 0) -> None:
         """Start over on a (re)created log: histories are forgotten, subscribers are kept."""
         self._epoch, self._seq, self._base = epoch, seq, seq
@@ -286,18 +238,23 @@ class Hub:
             # Seqs restart with the new log: what a subscriber had says nothing about them.
             topic.subscribers = dict.fromkeys(topic.subscribers, seq)
 
-    def publish(self, topic: str, seq: int, payload: Payload) -> bytes:
-        """Encode once, keep in history, and queue the same bytes to every subscriber."""
-        data = encode(topic, self._epoch, seq, payload)
+    def publish(self, topic: str, seq: int, payload: Payload) -> Message:
+        """Encode and frame once, keep in history, and offer it to every subscriber."""
+        message = encode(topic, self._epoch, seq, payload)
+        framed = time.perf_counter()
         entry = self._topic(topic)
-        entry.record(seq, data)
+        entry.record(seq, message)
         entry.used = self._clock()
         self._seq = max(self._seq, seq)
         self.published += 1
-        gone = [sub for sub, has in entry.subscribers.items() if seq > has and not sub.offer(data)]
+        if not entry.subscribers:
+            return message
+        gone = [s for s, has in entry.subscribers.items() if seq > has and not s.offer(message)]
         for sub in gone:
             self.disconnect(sub)
-        return data
+        if self._timed is not None:
+            self._timed(framed, time.perf_counter())
+        return message
 
     def subscribe(
         self,
@@ -306,19 +263,20 @@ class Hub:
         since: Position | None = None,
         snapshot: Snapshot | None = None,
     ) -> Recovery:
-        """Register `subscriber`, first queueing what it missed since `since` if possible.
+        """Register `subscriber`, first offering what it missed since `since` if possible.
 
         Replay and registration happen without an await, so the subscriber then receives
         every later message exactly once, in order. When the replay is impossible (no
-        position, another epoch, a gap older than the history, or more than its outbox
-        holds), the result says so and `snapshot()`, if given, is queued instead.
+        position, another epoch, a gap older than the history, or more than the subscriber
+        has room for), the result says so and `snapshot()`, if given, is offered instead.
         """
-        if subscriber.closed:
-            raise RuntimeError(f"{subscriber.name} is closed; it cannot subscribe to {topic!r}")
+        if subscriber.close_code is not None:
+            raise RuntimeError(f"{subscriber!r} is closed; it cannot subscribe to {topic!r}")
         entry = self._topic(topic)
         missed = self._missed(entry, subscriber, since)
         if since is not None and missed is not None:
-            self._deliver(subscriber, missed)
+            for message in missed:
+                subscriber.offer(message)
             position = Position(self._epoch, max(since.seq, self._seq))
             return self._register(topic, entry, subscriber, Recovery(True, missed, position))
         position = self._snapshot(topic, subscriber, snapshot)
@@ -329,7 +287,15 @@ class Hub:
         entry = self._topics.get(topic)
         if entry is not None and entry.subscribers.pop(subscriber, None) is not None:
             entry.used = self._clock()
-        subscriber.topics.discard(topic)
+        watching = self._watching.get(subscriber)
+        if watching is not None:
+            watching.discard(topic)
+            if not watching:
+                del self._watching[subscriber]
+
+    def topics_of(self, subscriber: Subscriber) -> frozenset[str]:
+        """The topics `subscriber` receives now."""
+        return frozenset(self._watching.get(subscriber, ()))
 
     def has_subscribers(self, topic: str) -> bool:
         """Whether anyone watches `topic` now (publishers may skip building its view)."""
@@ -354,13 +320,19 @@ class Hub:
 
     def disconnect(self, subscriber: Subscriber) -> None:
         """Forget `subscriber` on every topic, e.g. when its connection ended."""
-        if subscriber.close_code == CLOSE_TOO_SLOW and subscriber.topics:
+        watching = self._watching.pop(subscriber, None)
+        if watching is None:
+            return
+        if subscriber.close_code == CLOSE_TOO_SLOW:
             self.dropped += 1
-        for topic in tuple(subscriber.topics):
-            self.unsubscribe(topic, subscriber)
+        now = self._clock()
+        for topic in watching:
+            entry = self._topics.get(topic)
+            if entry is not None and entry.subscribers.pop(subscriber, None) is not None:
+                entry.used = now
 
-    def history(self, topic: str) -> list[tuple[int, bytes]]:
-        """The kept messages of `topic` as (seq, bytes), oldest first."""
+    def history(self, topic: str) -> list[tuple[int, Message]]:
+        """The kept messages of `topic` as (seq, message), oldest first."""
         entry = self._topics.get(topic)
         return [] if entry is None else list(entry.history)
 
@@ -369,10 +341,10 @@ class Hub:
         return HubStats(self.published, self.dropped, len(self._topics), subscribers)
 
     def ping(self) -> None:
-        """Queue `PING` once to every subscriber; one that cannot take it is dropped."""
-        for sub in self._subscribers():
-            if not sub.offer(PING):
-                self.disconnect(sub)
+        """Offer `PING` once to every subscriber; one that cannot take it is dropped."""
+        gone = [sub for sub in self._watching if not sub.offer(PING)]
+        for sub in gone:
+            self.disconnect(sub)
 
     async def start(self) -> None:
         """Start the heartbeat task, when a `heartbeat` interval was given."""
@@ -385,22 +357,15 @@ class Hub:
         if beating is not None:
             beating.cancel()
             await asyncio.wait([beating])
-        subscribers = self._subscribers()
-        for sub in subscribers:
+        for sub in list(self._watching):
             self.disconnect(sub)
             sub.drop(CLOSE_GOING_AWAY, "server stopping")
-        for sub in subscribers:
-            await sub.wait_closed()
 
     async def _beat(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
             self.ping()
             self.evict_idle()
-
-    def _subscribers(self) -> list[Subscriber]:
-        unique = {sub: None for t in self._topics.values() for sub in t.subscribers}
-        return list(unique)
 
     def _topic(self, topic: str) -> _Topic:
         entry = self._topics.get(topic)
@@ -410,21 +375,18 @@ class Hub:
             # A topic never seen has had no message since this hub's base position (or since
             # the newest message of a topic this hub forgot, which may have been this one).
             floor = max(self._base, self._forgotten)
-            entry = self._topics[topic] = _Topic(floor, self._history_size, self._clock())
+            size = self._kept.get(topic.partition(":")[0] + ":", self._history_size)
+            entry = self._topics[topic] = _Topic(floor, size, self._clock())
         return entry
 
     def _missed(
         self, entry: _Topic, subscriber: Subscriber, since: Position | None
-    ) -> tuple[bytes, ...] | None:
+    ) -> tuple[Message, ...] | None:
         """The messages after `since`, or None when they cannot all be replayed."""
         if since is None or since.epoch != self._epoch or since.seq < entry.floor:
             return None
         missed = entry.since(since.seq)
-        return missed if subscriber.fits(missed) else None
-
-    def _deliver(self, subscriber: Subscriber, messages: tuple[bytes, ...]) -> None:
-        for data in messages:
-            subscriber.offer(data)
+        return missed if sum(map(len, missed)) <= subscriber.room() else None
 
     def _snapshot(self, topic: str, subscriber: Subscriber, snapshot: Snapshot | None) -> Position:
         if snapshot is None:
@@ -439,5 +401,5 @@ class Hub:
         # Remember the seq it already has: a client ahead of this process (another process
         # served it) must not get those messages again when this one catches up.
         entry.subscribers[subscriber] = recovery.position.seq
-        subscriber.topics.add(topic)
+        self._watching.setdefault(subscriber, set()).add(topic)
         return recovery

@@ -144,6 +144,7 @@ class VenueQueue:
         own commands and tests. Raises `DomainError` when refused, also when `command_id`
         is bound to another command or caller (`command_id_reused`); nothing is written then.
         """
+        self.metrics.command_arrived()
         try:
             outcome = await self._execute(command, command_id, command_digest(caller, command))
         except DomainError as error:
@@ -201,6 +202,7 @@ class VenueQueue:
         if appended.duplicate:
             await self._catch_up()
             return await self._replayed(appended.first_seq, appended.last_seq)
+        self.metrics.applying()
         for offset, event in enumerate(events):
             self._apply(appended.first_seq + offset, command_id, digest, event)
         return Outcome(events, appended.first_seq, appended.last_seq)

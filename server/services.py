@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
     from managers.dashboard import Dashboard
     from server.web.auth import Sessions
     from server.web.login import SignIns
+    from server.web.socket import Screens
     from visitors.kiosk_lockouts import Lockouts
     from visitors.views import VisitProjection
 
@@ -63,6 +64,8 @@ class Services:
     tracking_limiter: RateLimit
     photos: PhotoStore
     metrics: Metrics
+    # Every open /ws socket of this process, rechecked when the accounts change.
+    screens: Screens
 
 
 def services(conn: HTTPConnection | Starlette) -> Services:

@@ -42,6 +42,9 @@ class Settings(msgspec.Struct, frozen=True):
     log_format: str = "text"
     # This process's name in `/healthz` (several behind a proxy); default: host:pid.
     process_name: str = ""
+    # Seconds between keepalive pings of a quiet screen, and for its pong: a silent, dead
+    # connection goes after twice this. Seconds as text (`antrean run` checks them).
+    ws_ping: str = "20"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +66,7 @@ class Settings(msgspec.Struct, frozen=True):
             metrics_token=env.get("ANTREAN_METRICS_TOKEN", default.metrics_token),
             log_format=env.get("ANTREAN_LOG_FORMAT", default.log_format),
             process_name=env.get("ANTREAN_PROCESS", default.process_name),
+            ws_ping=env.get("ANTREAN_WS_PING", default.ws_ping),
         )
 
     @staticmethod

@@ -11,6 +11,8 @@ from websockets.asyncio.client import connect
 
 from server.demo import KIOSK_TOKEN, display_token
 from tests.conftest import LiveServer, RedisServer
+from tests.helpers import counter_of, sign_in_sync
+from tests.helpers import post_command as send
 from tests.server.web.test_metrics import sample
 
 ZONE = "lantai1-timur"
@@ -74,6 +76,41 @@ class TestScreens:
             await until(live_server, "antrean_websocket_disconnects_total", 1, "connection_lost")
         await until(live_server, "antrean_websocket_disconnects_total", 1, "client_closed")
         assert sample(await scraped(live_server), "antrean_websocket_connections") == 0
+
+
+class TestPublishingTimes:
+    """The way from a command to the screens is timed in two parts, so a slow log and a slow
+    broadcast are told apart: command to framed view, then the broadcast itself."""
+
+    async def test_a_call_watched_by_a_screen_is_timed_once_in_each_part(
+        self, live_server: LiveServer
+    ) -> None:
+        counter, service = counter_of(ZONE)
+        with httpx.Client(base_url=live_server.url) as officer:
+            csrf = sign_in_sync(officer, f"loket{counter.lower()}")
+            send(officer, csrf, type="open_counter", counter=counter)
+            send(officer, csrf, type="issue_ticket", service=service, visit="v1", channel="staff")
+            before, after = await self._call_watched(live_server, officer, csrf, counter)
+        for name in ("antrean_command_to_frame_seconds", "antrean_broadcast_seconds"):
+            count = sample(after, f"{name}_count") - sample(before, f"{name}_count")
+            took = sample(after, f"{name}_sum") - sample(before, f"{name}_sum")
+            assert count >= 1 and 0 < took < 5, (name, count, took)
+        prepared = sample(after, "antrean_command_to_frame_seconds_count")
+        assert prepared - sample(before, "antrean_command_to_frame_seconds_count") == 1
+
+    @staticmethod
+    async def _call_watched(
+        server: LiveServer, officer: httpx.Client, csrf: str, counter: str
+    ) -> tuple[str, str]:
+        """Call the next ticket while a display watches: /metrics before and after."""
+        url = server.url.replace("http", "ws") + f"/ws?topics=zone:{ZONE}&device="
+        async with connect(url + display_token(ZONE)) as screen:
+            await screen.recv()  # the snapshot
+            before = await scraped(server)
+            called = await asyncio.to_thread(send, officer, csrf, type="call_next", counter=counter)
+            assert called.json()["ok"]
+            await screen.recv()
+            return before, await scraped(server)
 
 
 async def until(server: LiveServer, name: str, value: float, reason: str) -> None:

@@ -21,12 +21,13 @@ from managers.dashboard_views import DashboardView, Figures
 from managers.webhook import SIGNATURE_HEADER, SentAlerts, Webhook, signature
 from server.domain import commands as cmd
 from server.domain.venue import Venue
-from server.hub import Hub, Subscriber
+from server.hub import Hub
 from server.presence import AudioStatus
 from server.service import VenueQueue
 from server.settings import Settings
 from server.store import open_log
 from tests.helpers import FakeClock, local_time, small_venue
+from tests.inbox import Inbox
 
 DAY = "2026-11-24"
 
@@ -257,7 +258,7 @@ class TestAlerts:
         assert {a.subject for a in offline} == {"z1", "z2"}
         speakers = day.board.zones
         assert isinstance(speakers, Speakers)
-        subscriber = Subscriber(send=_nothing)
+        subscriber = Inbox()
         speakers.join("z1", subscriber, "d1")
         try:
             offline = [a for a in day.view(hour=9, minute=3).alerts if a.kind == "offline"]
@@ -271,7 +272,6 @@ class TestAlerts:
             assert [a for a in day.view(hour=9, minute=5).alerts if a.kind == "audio"] == []
         finally:
             speakers.leave("z1", subscriber)
-            await subscriber.aclose()
 
     async def test_an_acknowledged_alert_says_who_and_when(self, day: Day) -> None:
         await day.issue(9, 0, "sim")
@@ -287,12 +287,7 @@ class TestAlerts:
         await day.board.stop()
         await day.board.start()
         await day.issue(9, 0, "sim")
-        received: list[bytes] = []
-
-        async def keep(data: bytes) -> None:
-            received.append(data)
-
-        subscriber = Subscriber(send=keep)
+        subscriber = Inbox()
         board = day.board
         day.board.hub.subscribe(
             "manager:polres", subscriber, snapshot=lambda: board.snapshot("manager:polres")
@@ -300,14 +295,9 @@ class TestAlerts:
         day.clock.now = local_time(day.venue, 2026, 11, 24, 9, 31)
         for _ in range(100):
             await asyncio.sleep(0.02)
-            if any(b'"kind":"sla"' in data for data in received):
+            if any(b'"kind":"sla"' in data for data in subscriber.data):
                 break
-        assert any(b'"kind":"sla"' in data for data in received)
-        await subscriber.aclose()
-
-
-async def _nothing(data: bytes) -> None:
-    pass
+        assert any(b'"kind":"sla"' in data for data in subscriber.data)
 
 
 class _Receiver:

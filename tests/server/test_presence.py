@@ -14,27 +14,24 @@ import pytest
 
 from displays import health
 from displays.health import Speakers
-from server.hub import Subscriber
 from server.presence import AudioStatus
 from server.store.redis import RedisRoster
 from tests.helpers import small_venue
+from tests.inbox import Inbox
 
 AT = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 
 
 class Screen:
-    """A real hub subscriber whose frames are kept: what a display was last told."""
+    """A display's connection, in memory: what it was last told."""
 
     def __init__(self, name: str) -> None:
-        self.frames: list[bytes] = []
-        self.subscriber = Subscriber(self._send, name=name)
-
-    async def _send(self, frame: bytes) -> None:
-        self.frames.append(frame)
+        self.name = name
+        self.subscriber = Inbox()
 
     @property
     def speaks(self) -> bool | None:
-        roles = [msgspec.json.decode(f) for f in self.frames if b'"role"' in f]
+        roles = [msgspec.json.decode(f) for f in self.subscriber.data if b'"role"' in f]
         return roles[-1]["speaker"] if roles else None
 
 

@@ -21,13 +21,14 @@ from server.app import create_app
 from server.domain import commands as cmd
 from server.domain.estimate import WaitRange, wait_ranges
 from server.domain.state import State
-from server.hub import Envelope, Hub, Subscriber
+from server.hub import Envelope, Hub
 from server.service import VenueQueue
 from server.settings import Settings
 from server.store import open_log
 from server.topics import Viewer
 from tests.conftest import LiveServer
 from tests.helpers import FakeClock, booking_form, local_time, small_venue
+from tests.inbox import Inbox
 from visitors import views
 from visitors.booking import Holder, parse_holder
 from visitors.views import VisitProjection
@@ -39,11 +40,11 @@ class Phone:
     """A visitor's phone subscribed to one visit: keeps every view it was sent."""
 
     def __init__(self) -> None:
-        self.views: list[dict[str, Any]] = []
-        self.subscriber = Subscriber(self._send)
+        self.subscriber = Inbox()
 
-    async def _send(self, data: bytes) -> None:
-        self.views.append(msgspec.json.decode(data, type=Envelope).data)
+    @property
+    def views(self) -> list[dict[str, Any]]:
+        return [msgspec.json.decode(data, type=Envelope).data for data in self.subscriber.data]
 
     @property
     def latest(self) -> dict[str, Any]:
@@ -270,7 +271,6 @@ class TestTopicEviction:
         again = mpp.watch()
         await settle()
         assert again.latest["current"]["status"] == "called"
-        await phone.subscriber.aclose()
         await mpp.hub.stop()
         await mpp.queue.stop()
         await mpp.log.close()
