@@ -51,9 +51,12 @@ bench-estimate: .venv/.synced
 bench-report: .venv/.synced
 	$(UV) run python -m bench.report_month
 
+# The hub before issue 16 (a task and a queue per screen) is measured beside today's;
+# `make bench-fanout FANOUT_PREVIOUS=` measures today's alone.
+FANOUT_PREVIOUS ?= 7cfd013
 bench-fanout: .venv/.synced
 	@scripts/ensure-system run
-	$(UV) run python -m bench.fanout
+	$(UV) run python -m bench.fanout $(if $(FANOUT_PREVIOUS),--previous $(FANOUT_PREVIOUS))
 
 bench-audio: .venv/.synced
 	@scripts/ensure-system run

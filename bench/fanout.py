@@ -2,6 +2,7 @@
 
     uv run python -m bench.fanout [--subscribers 1000,5000,10000] [--calls 200] [--quick]
                                   [--screens-as display|manager] [--connect-budget 90]
+                                  [--previous REV]
 
 Method. For each size N, in one run and on this machine:
   app       `python -m server run` (SQLite in a temp folder, the demo venue open all day),
@@ -13,6 +14,9 @@ Method. For each size N, in one run and on this machine:
             screens with a manager's session instead of the display token: same hub and
             views, but no per-zone speaker election (which tells every display of the zone
             its role on each join and leave).
+  previous  with `--previous REV`: the same app as of git revision REV (a worktree of it,
+            run by this environment's Python), measured the same way: an earlier design
+            printed beside the current one for as long as the comparison is wanted.
   baseline  `bench.fanout_baseline`: `websockets.asyncio.server.serve` + `broadcast()`; a
             call is one message on its `/control` websocket, broadcast as is and acked.
             The message is the app's own last zone frame (8 recent calls) with a new call
@@ -26,6 +30,13 @@ the command's bytes are written. A frame's call is `data.calls[0].id`.
 Figures per target and size:
   latency p50/p99/max  call -> receipt at every screen, over `--calls` calls, each sent
                        once the previous one reached every screen (no queueing between calls)
+  p99, one stalled     the same over `STALLED_CALLS` calls while one more screen of the zone
+                       has stopped reading (a raw socket with a 4 KB receive buffer); the
+                       code it was closed with is reported below the figures
+  command to frame,    the server's own histograms over the latency calls (app only, read
+  broadcast p50/p99    from /metrics before and after, interpolated within 1.5x buckets):
+                       a command's arrival to its first framed view (append, projection,
+                       encoding), then handing one message to every screen
   command round trip   p50 of the sender's wait for the answer (app: decide + fsync'd SQLite
                        append + publish; baseline: `broadcast()` returning)
   CPU per delivery     server process utime+stime over a 200-call burst / frames received
@@ -46,12 +57,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
+import re
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+import traceback
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -59,10 +75,13 @@ import httpx
 import msgspec
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.uri import parse_uri
 
 from bench import fanout_app as app
 from bench.fanout_pool import Pool
 from bench.fanout_procs import (
+    ROOT,
     Children,
     children,
     cpu_seconds,
@@ -76,6 +95,7 @@ from bench.fanout_table import Figures, print_table
 from server.demo import display_token
 
 BURST = 200
+STALLED_CALLS = 100  # x ~4 KB zone frames: well past BUFFER_BYTES and the kernel buffers
 CLIENT_PROCESSES = 4
 FD_MARGIN = 1024
 SETTLE = 1.0
@@ -104,9 +124,8 @@ class Target(Protocol):
 class AppTarget:
     """The real server and the officer of counter 1."""
 
-    name = "app"
-
-    def __init__(self, pid: int, port: int, officer: app.Officer, counter: str) -> None:
+    def __init__(self, name: str, pid: int, port: int, officer: app.Officer, counter: str) -> None:
+        self.name = name
         self.pid, self.port, self._officer, self._counter = pid, port, officer, counter
         self.path = f"/ws?topics=zone:{app.ZONE}&device={display_token(app.ZONE)}"
         self.headers = ""
@@ -184,38 +203,44 @@ class Run:
         self.options, self.folder, self.kids, self.pool = options, folder, kids, pool
         self.venue = app.write_venue(folder)
         self.seeded = folder / "seeded"
+        self.previous: Path | None = None  # a worktree of --previous, once made
 
     async def prepare(self) -> None:
         self.seeded.mkdir()
         await app.seed(self.venue, self.seeded)
 
-    async def size(self, screens: int) -> tuple[Figures, Figures]:
-        app_target, app_process = await self._start_app(screens)
+    async def size(self, screens: int) -> list[Figures]:
+        apps = [("app", ROOT)] + ([("previous", self.previous)] if self.previous else [])
+        measured = []
+        for name, code in apps:
+            app_target, app_process = await self._start_app(screens, name, code)
+            try:
+                measured.append(await self.measure(app_target, screens))
+            finally:
+                await app_target.close()
+                await self.kids.stop(app_process)
+        base_target, base_process = await self._start_baseline(measured[0].frame)
         try:
-            app_figures = await self.measure(app_target, screens)
-        finally:
-            await app_target.close()
-            await self.kids.stop(app_process)
-        base_target, base_process = await self._start_baseline(app_figures.frame)
-        try:
-            base_figures = await self.measure(base_target, screens)
+            measured.append(await self.measure(base_target, screens))
         finally:
             await base_target.close()
             await self.kids.stop(base_process)
-        return app_figures, base_figures
+        return measured
 
-    async def _start_app(self, screens: int) -> tuple[AppTarget, asyncio.subprocess.Process]:
+    async def _start_app(
+        self, screens: int, name: str, code: Path
+    ) -> tuple[AppTarget, asyncio.subprocess.Process]:
         port = free_port()
-        data = app.fresh_data(self.seeded, self.folder / f"data-{screens}")
+        data = app.fresh_data(self.seeded, self.folder / f"data-{name}-{screens}")
         command = app.server_command(sys.executable, port, self.venue, data)
         # Tone-only audio: no speech synthesis competing for the CPU during the bench.
         os.environ.update(ANTREAN_TTS="", ANTREAN_AUDIO_CACHE=str(self.folder / "audio"))
-        process = await self.kids.start(f"app-{screens}", command)
-        await _until(lambda: _healthy(port), process, self.kids.log(f"app-{screens}"))
+        process = await self.kids.start(f"{name}-{screens}", command, cwd=code)
+        await _until(lambda: _healthy(port), process, self.kids.log(f"{name}-{screens}"))
         counter, service = app.zone_counter(self.venue)
         officer = app.Officer(port, *await app.sign_in(f"http://127.0.0.1:{port}", "loket1"))
         await officer.open()
-        target = AppTarget(process.pid, port, officer, counter)
+        target = AppTarget(name, process.pid, port, officer, counter)
         target.service, target.issue_inline = service, self.options.issue_inline
         if self.options.screens_as == "manager":
             # A signed-in manager may watch any zone; no device, so no speaker bookkeeping.
@@ -223,7 +248,7 @@ class Run:
             target.path, target.headers = f"/ws?topics=zone:{app.ZONE}", f"Cookie: {cookies}\r\n"
         await officer.command(type="open_counter", counter=counter)
         if not self.options.issue_inline:
-            for _ in range(self.options.calls + BURST):
+            for _ in range(self.options.calls + STALLED_CALLS + BURST):
                 await target.issue()
         await wait_idle(process.pid)
         return target, process
@@ -255,6 +280,7 @@ class Run:
         try:
             if figures.screens:
                 await self._latency(target, figures)
+                await self._stalled(target, figures)
                 await self._burst(target, figures)
                 # Before the screens leave: the app is busy for a while once they do.
                 figures.frame = await target.last_frame()
@@ -263,17 +289,38 @@ class Run:
         return figures
 
     async def _latency(self, target: Target, figures: Figures) -> None:
-        await self.pool.reset()
-        sent: list[Sent] = []
-        for _ in range(self.options.calls):
-            sent.append(await target.call())
-            await self.pool.wait_complete(sent[-1].seq, _timeout(figures.screens))
-            await target.after_call()
-        receipts, counters = await self.pool.receipts(self.folder, [s.seq for s in sent])
+        before = await _scrape(target.port)
+        sent, receipts, counters = await self._spaced(target, figures, self.options.calls)
+        after = await _scrape(target.port)
         figures.unstamped_reads = counters["unstamped"]
         figures.latencies = _latencies(receipts, sent)
         figures.round_trips = np.array([s.round_trip for s in sent])
         figures.latency_missed = int((receipts == 0).sum())
+        figures.prepare = quantiles(before, after, "antrean_command_to_frame_seconds")
+        figures.broadcast = quantiles(before, after, "antrean_broadcast_seconds")
+
+    async def _spaced(
+        self, target: Target, figures: Figures, calls: int
+    ) -> tuple[list[Sent], np.ndarray, dict[str, int]]:
+        """`calls` calls, each once the previous one reached every screen."""
+        await self.pool.reset()
+        sent: list[Sent] = []
+        for _ in range(calls):
+            sent.append(await target.call())
+            await self.pool.wait_complete(sent[-1].seq, _timeout(figures.screens))
+            await target.after_call()
+        receipts, counters = await self.pool.receipts(self.folder, [s.seq for s in sent])
+        return sent, receipts, counters
+
+    async def _stalled(self, target: Target, figures: Figures) -> None:
+        """Spaced calls while one more screen has stopped reading: the others' p99, and
+        the code the stalled one was closed with."""
+        stalled = await asyncio.to_thread(StalledScreen, target.port, target.path, target.headers)
+        try:
+            sent, receipts, _ = await self._spaced(target, figures, STALLED_CALLS)
+            figures.stalled_p99 = float(np.percentile(_latencies(receipts, sent), 99)) / 1e6
+        finally:
+            figures.stalled_code = await asyncio.to_thread(stalled.close_code)
 
     async def _burst(self, target: Target, figures: Figures) -> None:
         await self.pool.reset()
@@ -288,6 +335,86 @@ class Run:
         figures.deliveries = counters["frames"]
         figures.drain = (receipts.max() - sent[0].at) / 1e9 if receipts.size else float("nan")
         figures.missed_screens = int((receipts == 0).any(axis=1).sum())
+
+
+class StalledScreen:
+    """A screen that connects, takes its handshake's answer and then reads nothing."""
+
+    def __init__(self, port: int, path: str, headers: str) -> None:
+        self.protocol = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}{path}"), max_size=None)
+        request = self.protocol.connect()
+        for line in filter(None, headers.split("\r\n")):
+            name, _, value = line.partition(":")
+            request.headers[name.strip()] = value.strip()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.settimeout(10)
+        self.protocol.send_request(request)
+        self.sock.sendall(b"".join(self.protocol.data_to_send()))
+        while not self.protocol.events_received():  # the handshake's answer, byte by byte
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise ConnectionError("the server closed the stalled screen's handshake")
+            self.protocol.receive_data(chunk)
+
+    def close_code(self) -> int:
+        """Read what is left until the server's close frame: its code (0 if none came)."""
+        self.sock.settimeout(5)
+        try:
+            while self.protocol.close_rcvd is None:
+                data = self.sock.recv(65536)
+                if not data:
+                    break
+                self.protocol.receive_data(data)
+                self.protocol.events_received()
+        except OSError:
+            pass
+        finally:
+            self.sock.close()
+        closed = self.protocol.close_rcvd
+        return closed.code if closed is not None else 0
+
+
+def quantiles(before: str, after: str, name: str) -> tuple[float, float]:
+    """p50 and p99 (ms) of histogram `name` between two scrapes, interpolated in buckets."""
+    edges, counts = _buckets(after, name)
+    if not edges:
+        return math.nan, math.nan
+    _, earlier = _buckets(before, name)
+    if earlier:
+        counts = [a - b for a, b in zip(counts, earlier, strict=True)]
+    total = counts[-1]
+    if total <= 0:
+        return math.nan, math.nan
+
+    def at(q: float) -> float:
+        wanted = q * total
+        low, below = 0.0, 0.0
+        for edge, count in zip(edges, counts, strict=True):
+            if count >= wanted:
+                if math.isinf(edge):
+                    return low * 1e3
+                share = (wanted - below) / (count - below) if count > below else 1.0
+                return (low + (edge - low) * share) * 1e3
+            low, below = edge, count
+        return low * 1e3
+
+    return at(0.5), at(0.99)
+
+
+def _buckets(text: str, name: str) -> tuple[list[float], list[float]]:
+    """A histogram's cumulative buckets from a scrape: (upper edges, counts)."""
+    found = re.findall(rf'^{name}_bucket{{le="([^"]+)"}} (\S+)$', text, re.MULTILINE)
+    return [float(le) for le, _ in found], [float(count) for _, count in found]
+
+
+async def _scrape(port: int) -> str:
+    try:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    except httpx.HTTPError:
+        return ""  # the baseline has no /metrics
 
 
 def _timeout(screens: int) -> float:
@@ -340,22 +467,35 @@ async def bench(options: argparse.Namespace) -> None:
     sizes: list[int] = options.subscribers
     fd_limit = min(fd_ceiling(), max(sizes) + 4 * FD_MARGIN)
     _header(options, fd_limit)
-    rows: list[tuple[Figures, Figures] | tuple[int, str]] = []
+    rows: list[list[Figures] | tuple[int, str]] = []
     with tempfile.TemporaryDirectory(prefix="antrean-fanout-") as temp:
         async with children(Path(temp), fd_limit) as kids:
             pool = await Pool.start(kids, options.processes)
             run = Run(options, Path(temp), kids, pool)
             await run.prepare()
-            for screens in sizes:
-                rows.append(await _one_size(run, screens, fd_limit))
+            with _worktree(options.previous, Path(temp) / "previous") as run.previous:
+                for screens in sizes:
+                    rows.append(await _one_size(run, screens, fd_limit))
             await pool.quit()
     print_table(rows)
     print(f"\nLoad average at the end: {_load()} (on {os.cpu_count()} CPUs).")
 
 
-async def _one_size(
-    run: Run, screens: int, fd_limit: int
-) -> tuple[Figures, Figures] | tuple[int, str]:
+@contextlib.contextmanager
+def _worktree(revision: str, folder: Path) -> Iterator[Path | None]:
+    """A detached git worktree of `revision` at `folder` while the bench runs (None: none)."""
+    if not revision:
+        yield None
+        return
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "add", "--detach", str(folder), revision], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(folder)], check=False)
+
+
+async def _one_size(run: Run, screens: int, fd_limit: int) -> list[Figures] | tuple[int, str]:
     why_not = reachable(screens, fd_limit)
     if why_not:
         print(f"  {screens} screens: not reachable: {why_not}", flush=True)
@@ -366,6 +506,7 @@ async def _one_size(
         result = await run.size(screens)
     except Exception as error:  # one size failing must not lose the others' figures
         print(f"failed: {type(error).__name__}: {error}", flush=True)
+        traceback.print_exc()
         return screens, f"failed: {type(error).__name__}: {error}"
     print(f"done in {time.monotonic() - started:.0f} s", flush=True)
     return result
@@ -396,6 +537,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="sizes 200 and 1000 only")
     parser.add_argument("--processes", type=int, default=CLIENT_PROCESSES, help="client processes")
     parser.add_argument("--issue-inline", action="store_true", help="issue a ticket per call")
+    parser.add_argument(
+        "--previous", default="", help="also measure the app as of this git revision"
+    )
     parser.add_argument(
         "--screens-as",
         choices=("display", "manager"),

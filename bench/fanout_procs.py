@@ -80,7 +80,11 @@ class Children:
         self.folder, self.fd_limit = folder, fd_limit
         self._running: list[asyncio.subprocess.Process] = []
 
-    async def start(self, name: str, args: list[str], **pipes: Any) -> asyncio.subprocess.Process:
+    async def start(
+        self, name: str, args: list[str], cwd: Path = ROOT, **pipes: Any
+    ) -> asyncio.subprocess.Process:
+        """Start `args` in `cwd` (another checkout runs its own code: `python -m` looks
+        there first)."""
         with self._log_file(name) as log:
             process = await asyncio.create_subprocess_exec(
                 *args,
@@ -89,7 +93,7 @@ class Children:
                 stdin=pipes.get("stdin", asyncio.subprocess.DEVNULL),
                 preexec_fn=lambda: _child_setup(self.fd_limit),
                 start_new_session=True,
-                cwd=ROOT,
+                cwd=cwd,
             )
         self._running.append(process)
         return process

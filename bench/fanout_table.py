@@ -28,6 +28,14 @@ class Figures:
     missed_screens: int = 0
     connect_time: float = math.nan  # seconds to open the screens
     frame: bytes = b""  # the last zone frame (8 recent calls), as sent to each screen
+    # The server's own times over the latency calls (ms, p50 and p99, read from /metrics):
+    # a command to its first framed view, and the broadcast of one message (app only).
+    prepare: tuple[float, float] = (math.nan, math.nan)
+    broadcast: tuple[float, float] = (math.nan, math.nan)
+    # Latency p99 of the other screens while one screen of the zone stopped reading (ms),
+    # and the close code that stalled screen got (0: none before the calls ended).
+    stalled_p99: float = math.nan
+    stalled_code: int = 0
 
     def latency(self, q: float) -> float:
         return _ms(self.latencies, q)
@@ -50,52 +58,58 @@ ROWS: list[Row] = [
     ("latency p50 (ms)", lambda f: f.latency(50), "{:.2f}"),
     ("latency p99 (ms)", lambda f: f.latency(99), "{:.2f}"),
     ("latency max (ms)", lambda f: f.latency(100), "{:.2f}"),
+    ("p99 with one screen stalled (ms)", lambda f: f.stalled_p99, "{:.2f}"),
     ("command round trip p50 (ms)", lambda f: f.round_trip, "{:.2f}"),
+    ("server: command to frame p50 (ms)", lambda f: f.prepare[0], "{:.3f}"),
+    ("server: command to frame p99 (ms)", lambda f: f.prepare[1], "{:.3f}"),
+    ("server: broadcast p50 (ms)", lambda f: f.broadcast[0], "{:.3f}"),
+    ("server: broadcast p99 (ms)", lambda f: f.broadcast[1], "{:.3f}"),
     ("server CPU per delivery (us)", lambda f: f.cpu_per_delivery, "{:.1f}"),
     ("memory per idle connection (KiB)", lambda f: f.memory / 1024, "{:.1f}"),
     ("burst drain, 200 calls (s)", lambda f: f.drain, "{:.2f}"),
     ("time to connect the screens (s)", lambda f: f.connect_time, "{:.1f}"),
 ]
-WIDTHS = (9, 34, 14, 14, 13)
+WIDTHS = (9, 36, 13)  # size, figure, then each value and ratio column
 
 
 def _line(*cells: str) -> str:
-    first, *rest = cells
+    first, name, *rest = cells
     return (
         first.rjust(WIDTHS[0])
         + "  "
-        + rest[0].ljust(WIDTHS[1])
-        + "".join(cell.rjust(width) for cell, width in zip(rest[1:], WIDTHS[2:], strict=True))
+        + name.ljust(WIDTHS[1])
+        + "".join(c.rjust(WIDTHS[2]) for c in rest)
     )
 
 
-def _ratio(app: float, baseline: float) -> str:
-    if math.isnan(app) or math.isnan(baseline) or baseline == 0:
+def _ratio(value: float, baseline: float) -> str:
+    if math.isnan(value) or math.isnan(baseline) or baseline == 0:
         return "-"
-    return f"{app / baseline:.2f}"
+    return f"{value / baseline:.2f}"
 
 
-def _size_lines(app: Figures, baseline: Figures) -> list[str]:
+def _size_lines(targets: list[Figures]) -> list[str]:
+    """One size: every target's figures, the baseline (the last) included, then each
+    target's ratio to the baseline."""
+    *designs, baseline = targets
     lines = []
     for number, (name, value, form) in enumerate(ROWS):
-        a, b = value(app), value(baseline)
-        size = str(app.wanted) if number == 0 else ""
-        lines.append(_line(size, name, form.format(a), form.format(b), _ratio(a, b)))
-    lines.append(_line("", "screens connected", str(app.screens), str(baseline.screens), "-"))
-    lines.append(
-        _line("", "frame size (bytes)", str(len(app.frame)), str(len(baseline.frame)), "-")
-    )
-    lines.append(_line("", "screens missing a call (burst)", _missed(app), _missed(baseline), "-"))
-    lines.append(
-        _line(
-            "",
-            "receipts missing (latency calls)",
-            str(app.latency_missed),
-            str(baseline.latency_missed),
-            "-",
-        )
-    )
-    return lines + [f"{'':>11}note: {n}" for n in _notes(app) + _notes(baseline)]
+        values = [value(f) for f in targets]
+        ratios = [_ratio(value(f), value(baseline)) for f in designs]
+        size = str(baseline.wanted) if number == 0 else ""
+        lines.append(_line(size, name, *(form.format(v) for v in values), *ratios))
+    dashes = ["-"] * len(designs)
+    facts: list[tuple[str, Callable[[Figures], str]]] = [
+        ("screens connected", lambda f: str(f.screens)),
+        ("frame size (bytes)", lambda f: str(len(f.frame))),
+        ("screens missing a call (burst)", _missed),
+        ("receipts missing (latency calls)", lambda f: str(f.latency_missed)),
+        ("stalled screen closed with", lambda f: str(f.stalled_code or "not closed")),
+    ]
+    for name, fact in facts:
+        lines.append(_line("", name, *(fact(f) for f in targets), *dashes))
+    notes = [n for f in targets for n in _notes(f)]
+    return lines + [f"{'':>11}note: {n}" for n in notes]
 
 
 def _missed(figures: Figures) -> str:
@@ -114,13 +128,18 @@ def _notes(figures: Figures) -> list[str]:
     return notes
 
 
-def print_table(results: list[tuple[Figures, Figures] | tuple[int, str]]) -> None:
-    """The figures per size: app, baseline and app/baseline."""
+def print_table(results: list[list[Figures] | tuple[int, str]]) -> None:
+    """The figures per size: each target, the baseline last, and each one's ratio to it."""
+    names = next((r for r in results if isinstance(r, list)), None)
     print()
-    print(_line("screens", "figure", "app", "baseline", "app/baseline"))
+    if names is None:
+        print("no size was measured")
+    else:
+        ratios = [f"{f.target}/base" for f in names[:-1]]  # the baseline is last
+        print(_line("screens", "figure", *(f.target for f in names), *ratios))
     for result in results:
-        print("-" * sum(WIDTHS, 2))
-        if isinstance(result[0], Figures) and isinstance(result[1], Figures):
-            print("\n".join(_size_lines(result[0], result[1])))
+        print("-" * (WIDTHS[0] + 2 + WIDTHS[1] + WIDTHS[2] * 5))
+        if isinstance(result, list):
+            print("\n".join(_size_lines(result)))
         else:
-            print(_line(str(result[0]), str(result[1]), "", "", ""))
+            print(_line(str(result[0]), str(result[1])))
