@@ -7,8 +7,8 @@
 Method. For each size N, in one run and on this machine:
   app       `python -m server run` (SQLite in a temp folder, the demo venue open all day),
             N screens on `/ws?topics=zone:lantai1-timur&device=demo-lantai1-timur`, and the
-            officer of counter 1 (`loket1`) signed in. Tickets are issued before the screens
-            connect (`--issue-inline` issues one per call instead, as a kiosk would, which
+            officer of counter 1 (`loket1`) signed in. Each phase's tickets are issued before its
+            calls, untimed (`--issue-inline` issues one per call instead, as a kiosk would, which
             adds a zone frame per call); a call is `call_next`, then `done`, each a POST to
             /api/commands on one keep-alive connection. `--screens-as manager` connects the
             screens with a manager's session instead of the display token: same hub and
@@ -117,6 +117,7 @@ class Target(Protocol):
 
     async def call(self) -> Sent: ...
     async def after_call(self) -> None: ...
+    async def ready_for(self, calls: int) -> None: ...
     async def close(self) -> None: ...
     async def last_frame(self) -> bytes: ...
 
@@ -143,6 +144,13 @@ class AppTarget:
 
     async def after_call(self) -> None:
         await self._officer.command(type="done", counter=self._counter)
+
+    async def ready_for(self, calls: int) -> None:
+        """Tickets for the next `calls` calls, issued before they are timed (a phase at a
+        time: all at once would pass the service's predicted day cutoff)."""
+        if not self.issue_inline:
+            for _ in range(calls):
+                await self.issue()
 
     async def close(self) -> None:
         await self._officer.close()
@@ -187,6 +195,9 @@ class BaselineTarget:
         return Sent(at, self._seq, time.time_ns() - at)
 
     async def after_call(self) -> None:
+        return None
+
+    async def ready_for(self, calls: int) -> None:
         return None
 
     async def close(self) -> None:
@@ -247,9 +258,6 @@ class Run:
             cookies, _ = await app.sign_in(f"http://127.0.0.1:{port}", "manajer")
             target.path, target.headers = f"/ws?topics=zone:{app.ZONE}", f"Cookie: {cookies}\r\n"
         await officer.command(type="open_counter", counter=counter)
-        if not self.options.issue_inline:
-            for _ in range(self.options.calls + STALLED_CALLS + BURST):
-                await target.issue()
         await wait_idle(process.pid)
         return target, process
 
@@ -303,6 +311,7 @@ class Run:
         self, target: Target, figures: Figures, calls: int
     ) -> tuple[list[Sent], np.ndarray, dict[str, int]]:
         """`calls` calls, each once the previous one reached every screen."""
+        await target.ready_for(calls)
         await self.pool.reset()
         sent: list[Sent] = []
         for _ in range(calls):
@@ -323,6 +332,7 @@ class Run:
             figures.stalled_code = await asyncio.to_thread(stalled.close_code)
 
     async def _burst(self, target: Target, figures: Figures) -> None:
+        await target.ready_for(BURST)
         await self.pool.reset()
         cpu = cpu_seconds(target.pid)
         sent: list[Sent] = []
