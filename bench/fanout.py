@@ -91,7 +91,7 @@ from bench.fanout_procs import (
     rss_bytes,
     wait_idle,
 )
-from bench.fanout_table import Figures, print_table
+from bench.fanout_table import CUT_OFF, Figures, print_table
 from server.demo import display_token
 
 BURST = 200
@@ -244,8 +244,14 @@ class Run:
         port = free_port()
         data = app.fresh_data(self.seeded, self.folder / f"data-{name}-{screens}")
         command = app.server_command(sys.executable, port, self.venue, data)
-        # Tone-only audio: no speech synthesis competing for the CPU during the bench.
-        os.environ.update(ANTREAN_TTS="", ANTREAN_AUDIO_CACHE=str(self.folder / "audio"))
+        # Tone-only audio: no speech synthesis competing for the CPU during the bench; the
+        # venue clock at an early hour, so the service's predicted day cutoff (day_full)
+        # never refuses a phase's tickets, whatever the hour the bench runs.
+        os.environ.update(
+            ANTREAN_TTS="",
+            ANTREAN_AUDIO_CACHE=str(self.folder / "audio"),
+            ANTREAN_CLOCK_START=app.CLOCK_START,
+        )
         process = await self.kids.start(f"{name}-{screens}", command, cwd=code)
         await _until(lambda: _healthy(port), process, self.kids.log(f"{name}-{screens}"))
         counter, service = app.zone_counter(self.venue)
@@ -325,11 +331,15 @@ class Run:
         """Spaced calls while one more screen has stopped reading: the others' p99, and
         the code the stalled one was closed with."""
         stalled = await asyncio.to_thread(StalledScreen, target.port, target.path, target.headers)
+        before = await _scrape(target.port)
         try:
             sent, receipts, _ = await self._spaced(target, figures, STALLED_CALLS)
             figures.stalled_p99 = float(np.percentile(_latencies(receipts, sent), 99)) / 1e6
         finally:
             figures.stalled_code = await asyncio.to_thread(stalled.close_code)
+        after = await _scrape(target.port)
+        if after:  # the baseline has no /metrics
+            figures.too_slow = _too_slow(after) - _too_slow(before)
 
     async def _burst(self, target: Target, figures: Figures) -> None:
         await target.ready_for(BURST)
@@ -369,15 +379,21 @@ class StalledScreen:
             self.protocol.receive_data(chunk)
 
     def close_code(self) -> int:
-        """Read what is left until the server's close frame: its code (0 if none came)."""
+        """Read what is left until the server's close frame: its code; 0 if the connection
+        is still open; CUT_OFF if it ended first (the server gives a peer that does not read
+        its way to the close frame `close_timeout`, then cuts it off)."""
         self.sock.settimeout(5)
         try:
             while self.protocol.close_rcvd is None:
                 data = self.sock.recv(65536)
                 if not data:
-                    break
+                    return CUT_OFF  # ended with no close frame in what was left
                 self.protocol.receive_data(data)
                 self.protocol.events_received()
+        except ConnectionResetError:
+            return CUT_OFF
+        except TimeoutError:
+            return 0  # still open, nothing more came
         except OSError:
             pass
         finally:
@@ -417,6 +433,14 @@ def _buckets(text: str, name: str) -> tuple[list[float], list[float]]:
     """A histogram's cumulative buckets from a scrape: (upper edges, counts)."""
     found = re.findall(rf'^{name}_bucket{{le="([^"]+)"}} (\S+)$', text, re.MULTILINE)
     return [float(le) for le, _ in found], [float(count) for _, count in found]
+
+
+def _too_slow(scrape: str) -> float:
+    """Screens the server has closed as too slow (4008), from a /metrics scrape."""
+    found = re.search(
+        r'^antrean_websocket_disconnects_total{reason="too_slow"} (\S+)$', scrape, re.MULTILINE
+    )
+    return float(found.group(1)) if found else 0.0
 
 
 async def _scrape(port: int) -> str:

@@ -24,6 +24,7 @@ from server.settings import Settings
 from server.store import open_log
 
 ZONE = "lantai1-timur"
+CLOCK_START = "2026-11-24T00:05:00+07:00"  # a Tuesday just after midnight, venue time
 ALL_DAY = [
     f'{day} = ["00:00", "23:59"]' for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ]

@@ -33,9 +33,12 @@ class Figures:
     prepare: tuple[float, float] = (math.nan, math.nan)
     broadcast: tuple[float, float] = (math.nan, math.nan)
     # Latency p99 of the other screens while one screen of the zone stopped reading (ms),
-    # and the close code that stalled screen got (0: none before the calls ended).
+    # the close code that stalled screen read once it read again (0: none came, CUT_OFF:
+    # the server had given up on it and reset the connection, its close frame unread),
+    # and how many screens the server itself closed as too slow meanwhile (/metrics).
     stalled_p99: float = math.nan
     stalled_code: int = 0
+    too_slow: float = math.nan
 
     def latency(self, q: float) -> float:
         return _ms(self.latencies, q)
@@ -104,7 +107,8 @@ def _size_lines(targets: list[Figures]) -> list[str]:
         ("frame size (bytes)", lambda f: str(len(f.frame))),
         ("screens missing a call (burst)", _missed),
         ("receipts missing (latency calls)", lambda f: str(f.latency_missed)),
-        ("stalled screen closed with", lambda f: str(f.stalled_code or "not closed")),
+        ("stalled screen closed with", _stalled_end),
+        ("server: closed as too slow (4008)", _too_slow),
     ]
     for name, fact in facts:
         lines.append(_line("", name, *(fact(f) for f in targets), *dashes))
@@ -143,3 +147,16 @@ def print_table(results: list[list[Figures] | tuple[int, str]]) -> None:
             print("\n".join(_size_lines(result)))
         else:
             print(_line(str(result[0]), str(result[1])))
+
+
+CUT_OFF = -1
+
+
+def _stalled_end(figures: Figures) -> str:
+    if figures.stalled_code == CUT_OFF:
+        return "cut off"
+    return str(figures.stalled_code or "not closed")
+
+
+def _too_slow(figures: Figures) -> str:
+    return "-" if math.isnan(figures.too_slow) else f"{figures.too_slow:.0f}"
