@@ -6,7 +6,7 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run run-cluster test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-report bench-login bench-metrics
+.PHONY: run run-cluster test setup lint messages bench-replay bench-wait bench-estimate bench-fanout bench-audio bench-sound bench-report bench-login bench-metrics
 
 run: .venv/.synced
 	@scripts/ensure-system run
@@ -53,9 +53,9 @@ bench-estimate: .venv/.synced
 bench-report: .venv/.synced
 	$(UV) run python -m bench.report_month
 
-# The hub before issue 16 (a task and a queue per screen) is measured beside today's;
-# `make bench-fanout FANOUT_PREVIOUS=` measures today's alone.
-FANOUT_PREVIOUS ?= 7cfd013
+# `make bench-fanout FANOUT_PREVIOUS=7cfd013` also measures the hub before issue 16 (a
+# task and a queue per screen), or any earlier revision, beside today's.
+FANOUT_PREVIOUS ?=
 bench-fanout: .venv/.synced
 	@scripts/ensure-system run
 	$(UV) run python -m bench.fanout $(if $(FANOUT_PREVIOUS),--previous $(FANOUT_PREVIOUS))
@@ -63,6 +63,10 @@ bench-fanout: .venv/.synced
 bench-audio: .venv/.synced
 	@scripts/ensure-system run
 	$(UV) run python -m bench.audio_call
+
+bench-sound: .venv/.synced
+	@scripts/ensure-system run
+	$(UV) run python -m bench.first_sound
 
 bench-login: .venv/.synced
 	@scripts/ensure-system run

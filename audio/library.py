@@ -18,14 +18,14 @@ import msgspec
 
 from audio.cache import ClipCache
 from audio.engines import Engine, EngineError, EngineUnavailable
-from audio.pcm import AudioError, decode, normalize
+from audio.guide import speakable
+from audio.pcm import CHANNELS, RATE, SAMPLE_WIDTH, AudioError, decode, normalize
 from audio.wording import (
     DEFAULT_STYLE,
     AnnouncementStyle,
     Call,
     Clip,
     announcement_clips,
-    vocabulary,
 )
 from server.domain.venue import Venue
 
@@ -36,6 +36,7 @@ __all__ = [
     "EngineSummary",
     "Progress",
     "RenderSummary",
+    "TooLong",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ Progress = Callable[[int, int, str], None]
 # Joined announcements are kept for replay and recall; a busy day makes thousands.
 _DEFAULT_MAX_JOINED = 2000
 _PRUNE_EVERY = 64
+BYTES_PER_SECOND = RATE * SAMPLE_WIDTH * CHANNELS
 
 
 class Announcement(NamedTuple):
@@ -59,6 +61,10 @@ class Announcement(NamedTuple):
 
 class AnnouncementError(Exception):
     """No engine could provide a clip: the call goes on silently (screens still show it)."""
+
+
+class TooLong(Exception):
+    """The clips asked for would last longer than allowed: nothing was joined."""
 
 
 class EngineSummary(msgspec.Struct):
@@ -98,12 +104,14 @@ class ClipLibrary:
         self.max_joined = max_joined
         self._joined_since_prune = 0
         self._frames: dict[Path, bytes] = {}
+        self._speakable: tuple[Venue, dict[str, Clip]] | None = None
 
     # -- ahead of time ---------------------------------------------------------------------
 
     def render_vocabulary(self, venue: Venue, progress: Progress | None = None) -> RenderSummary:
-        """Make sure every clip of the venue is cached, by the best engine that can say it."""
-        return self.render_clips(vocabulary(venue, self.style), progress)
+        """Make sure every clip the venue can say (its calls', then the kiosk guidance's) is
+        cached, by the best engine that can say it."""
+        return self.render_clips(tuple(speakable(venue, self.style).values()), progress)
 
     def render_clips(
         self, clips: Sequence[Clip], progress: Progress | None = None
@@ -158,18 +166,32 @@ class ClipLibrary:
         identity = engine.identity(clip)
         return None if identity is None else self.cache.clip_path(identity)
 
+    def clip(self, venue: Venue, key: str) -> Clip | None:
+        """The clip `key` among those `venue` can say, or None."""
+        if self._speakable is None or self._speakable[0] is not venue:
+            self._speakable = (venue, speakable(venue, self.style))
+        return self._speakable[1].get(key)
+
     # -- on the call path --------------------------------------------------------------------
 
     def announcement(self, call: Call) -> Announcement:
         """The joined WAV for `call`, from cached clips; AnnouncementError if a clip is lost."""
-        clips = announcement_clips(call, self.style)
+        return self.say(announcement_clips(call, self.style))
+
+    def say(self, clips: Sequence[Clip], *, max_seconds: float | None = None) -> Announcement:
+        """The joined WAV of `clips`, in order (a call, or the kiosk's guidance); TooLong,
+        and nothing written, if it would last more than `max_seconds`."""
         cached = [self._first_cached(clip) for clip in clips]
         if all(cached):
             paths = [p for p in cached if p is not None]
             joined = self.cache.joined_path(paths)
             if self.cache.is_joined(joined, paths):
                 return Announcement(joined.stem, joined)
-        return self._join([self._clip_frames(clip) for clip in clips])
+        parts = [self._clip_frames(clip) for clip in clips]
+        length = sum(len(frames) for _, frames in parts)
+        if max_seconds is not None and length > max_seconds * BYTES_PER_SECOND:
+            raise TooLong(f"{len(clips)} clips last more than {max_seconds} s")
+        return self._join(parts)
 
     def _first_cached(self, clip: Clip) -> Path | None:
         # Existence only: the samples are read (and checked) when the join must be made.

@@ -1,4 +1,5 @@
-"""`/audio/call/<counter>/<ticket>.wav`: the spoken announcement of one call, ready to play.
+"""`/audio/call/<counter>/<ticket>.wav`: the spoken announcement of one call, ready to play;
+`guidance`: the kiosk's voice guidance, from the same clips.
 
 Built from clips rendered ahead (never synthesized here unless a clip was lost), joined in a
 worker thread so the event loop never waits on disk, and cached by the browser: the same
@@ -10,19 +11,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from audio.library import AnnouncementError, ClipLibrary
-from audio.wording import call_for
+from audio.guide import MAX_SAID, MAX_SAID_SECONDS
+from audio.library import AnnouncementError, ClipLibrary, TooLong
+from audio.wording import Clip, announcement_clips, call_for
 from server.services import services
 from server.web.auth import say
 from server.web.problems import Problem
 
 log = logging.getLogger(__name__)
 TICKET = re.compile(r"^[A-Z]{1,3}-\d{1,4}$")
+SAID = re.compile(r"^[a-z0-9_]{1,200}(?:\.[a-z0-9_]{1,200})*$")
 
 
 def call_url(counter: str, label: str, recall: bool) -> str:
@@ -41,10 +45,31 @@ async def announcement(request: Request) -> Response:
         )
     library: ClipLibrary = services(request).audio
     call = call_for(venue, counter, label, recall=request.query_params.get("recall") == "1")
+    return await _wav(request, announcement_clips(call, library.style))
+
+
+async def guidance(request: Request, keys: str) -> Response:
+    """The kiosk's voice guidance: `keys` ("key.key...", at most `MAX_SAID` clips the
+    venue knows, `MAX_SAID_SECONDS` long) as one WAV. The kiosk's route checks its device
+    token first (`/kiosk/api/say.wav`)."""
+    library: ClipLibrary = services(request).audio
+    said = keys.split(".") if SAID.match(keys) else []
+    clips = [library.clip(services(request).venue, key) for key in said[: MAX_SAID + 1]]
+    if not clips or len(clips) > MAX_SAID or None in clips:
+        raise Problem(404, "no_audio", say(request, "Suara panduan tidak ditemukan."))
+    return await _wav(request, [clip for clip in clips if clip is not None], MAX_SAID_SECONDS)
+
+
+async def _wav(
+    request: Request, clips: Sequence[Clip], max_seconds: float | None = None
+) -> Response:
+    library: ClipLibrary = services(request).audio
     try:
-        found = await asyncio.to_thread(library.announcement, call)
+        found = await asyncio.to_thread(library.say, clips, max_seconds=max_seconds)
+    except TooLong:
+        raise Problem(413, "too_long", say(request, "Panduan suara ini terlalu panjang.")) from None
     except AnnouncementError:
-        log.exception("no audio for %s at counter %s", label, counter)
+        log.exception("no audio for %s", " ".join(clip.key for clip in clips))
         raise Problem(
             503,
             "no_audio",

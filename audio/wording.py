@@ -35,8 +35,11 @@ __all__ = [
     "call_for",
     "counter_clip",
     "digit_words",
+    "number_clips",
     "number_words",
+    "service_clip",
     "tenant_clip",
+    "ticket_clips",
     "vocabulary",
 ]
 
@@ -83,6 +86,17 @@ DEFAULT_STYLE = AnnouncementStyle()
 
 
 # -- numbers ---------------------------------------------------------------------------------
+
+
+def number_clips(n: int) -> tuple[Clip, ...]:
+    """The clips that say `n` (0-9999): 2019 -> angka_2, ribu, angka_19."""
+    return tuple(_number_clip(key) for key in _number_keys(n))
+
+
+def ticket_clips(label: str, style: AnnouncementStyle = DEFAULT_STYLE) -> tuple[Clip, ...]:
+    """The clips that say a ticket label as a call does: "A-007" -> huruf_a, angka_7."""
+    letters, digits = _split_ticket(label)
+    return (*(_letter_clip(letter) for letter in letters), *_ticket_number_clips(digits, style))
 
 
 def number_words(n: int) -> str:
@@ -216,7 +230,8 @@ def _caption(part: list[Clip]) -> str:
 
 
 def _ticket_number_clips(digits: str, style: AnnouncementStyle) -> list[Clip]:
-    if style.digit_by_digit:
+    # A number past what words are made for (a quota over 9,999) is said digit by digit.
+    if style.digit_by_digit or int(digits) > MAX_NUMBER:
         return [_number_clip(f"angka_{d}") for d in digits]
     return [_number_clip(key) for key in _number_keys(int(digits))]
 
@@ -251,6 +266,11 @@ def _fixed(key: str, style: AnnouncementStyle) -> Clip:
 def counter_clip(label: str) -> Clip:
     """The clip of a named counter: "Meja Informasi" -> key "loket_meja_informasi"."""
     return Clip(f"loket_{_slug(label)}", label.strip().lower())
+
+
+def service_clip(service_id: str, spoken_name: str) -> Clip:
+    """The clip of a service's name, keyed by its id: "layanan_ktp" (the kiosk's guidance)."""
+    return Clip(f"layanan_{_slug(service_id)}", spoken_name.strip())
 
 
 def tenant_clip(tenant_id: str, spoken_name: str) -> Clip:

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from audio.routes import guidance
 from server.accounts import AccountBook, Device, User
 from server.domain import commands as cmd
 from server.domain import events as ev
@@ -44,7 +45,14 @@ from server.web.guards import paired_api
 from server.web.limits import whole_minutes
 from server.web.pages import page
 from server.web.problems import Problem, from_table, invalid, refused
-from visitors.kiosk_slip import complaints_url, print_slip, qr_svg, slip_for, ticket_json
+from visitors.kiosk_slip import (
+    complaints_url,
+    print_slip,
+    qr_svg,
+    slip_for,
+    ticket_json,
+    wait_of,
+)
 from visitors.kiosk_tiles import (
     come_back,
     overview_view,
@@ -165,11 +173,11 @@ async def _issued_answer(
     ticket = queue.state.tickets.get(issued.ticket)
     if ticket is None:  # a retry answered after the day rolled over: nothing to show
         raise problem(request, "unknown_visit")
-    slip = slip_for(request, ticket)
+    found = wait_of(request, ticket)
+    slip = slip_for(request, ticket, found)
     printing = await print_slip(request, device, slip)
-    return JSONResponse(
-        {"ok": True, "ticket": ticket_json(request, slip, ticket.visit), "print": printing}
-    )
+    shown = ticket_json(request, ticket, slip, found, printed=printing["status"] != "failed")
+    return JSONResponse({"ok": True, "ticket": shown, "print": printing})
 
 
 def _refused(request: Request, error: DomainError, service: str = "") -> Problem:
@@ -296,6 +304,12 @@ async def request_service(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True, "message": thanks})
 
 
+async def say_wav(request: Request) -> Response:
+    """`/kiosk/api/say.wav?clips=key.key...`: what the kiosk's voice guidance says now."""
+    await _kiosk(request)
+    return await guidance(request, request.query_params.get("clips", ""))
+
+
 async def print_page(request: Request) -> Response:
     """The slip as an 80 mm page, for kiosks that print through the browser.
 
@@ -306,7 +320,7 @@ async def print_page(request: Request) -> Response:
     ticket = _latest_of_visit(queue.state, visit)
     if ticket is None:
         return page(request, "visitors/kiosk-print-missing.html", status_code=404)
-    slip = slip_for(request, ticket)
+    slip = slip_for(request, ticket, wait_of(request, ticket))
     title = say(request, "Kode QR tiket {label}")
     return page(
         request,
@@ -329,5 +343,6 @@ routes = [
     Route("/kiosk/api/issue", issue, methods=["POST"]),
     Route("/kiosk/api/check-in", check_in, methods=["POST"]),
     Route("/kiosk/api/request", request_service, methods=["POST"]),
+    Route("/kiosk/api/say.wav", say_wav),
     Route("/kiosk/ticket/{visit}/print", print_page),
 ]

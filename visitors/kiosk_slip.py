@@ -11,8 +11,9 @@ import msgspec
 import segno
 from starlette.requests import Request
 
+from audio.guide import ticket_words
 from server.accounts import Device
-from server.domain.estimate import wait_range
+from server.domain.estimate import WaitRange, wait_range
 from server.domain.state import Ticket
 from server.service import VenueQueue
 from server.services import services
@@ -42,16 +43,21 @@ def qr_svg(url: str, title: str) -> str:
     return svg
 
 
-def slip_for(request: Request, ticket: Ticket) -> Slip:
+def wait_of(request: Request, ticket: Ticket) -> WaitRange | None:
+    """The wait of a ticket in the queue; None once called, or if its service has left."""
+    if ticket.status != "waiting":
+        return None
     queue: VenueQueue = services(request).queue
-    venue, state, lang = queue.venue, queue.state, language(request)
+    return wait_range(queue.venue, queue.state, ticket, queue.clock())
+
+
+def slip_for(request: Request, ticket: Ticket, found: WaitRange | None) -> Slip:
+    """The slip of `ticket`, with its wait `found` (`wait_of`)."""
+    queue: VenueQueue = services(request).queue
+    venue, lang = queue.venue, language(request)
     service = venue.service(ticket.service)
     tenant = venue.tenants[service.tenant]
-    ahead, wait = 0, ""
-    if ticket.status == "waiting":
-        found = wait_range(venue, state, ticket, queue.clock())
-        if found is not None:  # None: its service has left the venue file
-            ahead, wait = found.ahead, wait_text(found, lang)
+    ahead, wait = (found.ahead, wait_text(found, lang)) if found is not None else (0, "")
     return Slip(
         venue=venue.name,
         tenant=tenant.short_name or tenant.name,
@@ -68,14 +74,22 @@ def slip_for(request: Request, ticket: Ticket) -> Slip:
     )
 
 
-def ticket_json(request: Request, slip: Slip, visit: str) -> dict[str, Any]:
+def ticket_json(
+    request: Request, ticket: Ticket, slip: Slip, found: WaitRange | None, *, printed: bool
+) -> dict[str, Any]:
+    """The ticket as the kiosk shows it: its `slip`'s fields, the phone page and its QR, and
+    what voice guidance says of it (`found`: its wait, from `wait_of`)."""
+    venue = services(request).venue
     title = say(request, "Kode QR tiket {label}")
     fields: dict[str, Any] = msgspec.to_builtins(slip)
+    service = venue.service(ticket.service)
+    spoken = ticket_words(ticket.label, service, found, printed=printed, style=venue.announcements)
     return fields | {
-        "visit": visit,
-        "path": f"/t/{visit}",
+        "say": spoken,
+        "visit": ticket.visit,
+        "path": f"/t/{ticket.visit}",
         "qr": qr_svg(slip.url, title.format(label=slip.label)),
-        "print_url": f"/kiosk/ticket/{visit}/print",
+        "print_url": f"/kiosk/ticket/{ticket.visit}/print",
     }
 
 

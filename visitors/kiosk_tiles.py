@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from audio.guide import service_words, tenant_words
 from server import dates
 from server.domain import commands as cmd
 from server.domain.decide import decide
@@ -112,6 +113,7 @@ def _service_view(
         "priority_lane": service.priority_lane,
         "available": refused is None,
     }
+    view["say"] = service_words(service, waiting, wait, refused is None)
     if refused is None:
         # No range when no counter serves the service: the tile says nothing rather than guess.
         view["wait"] = wait_text(wait, lang) if wait is not None else ""
@@ -135,14 +137,17 @@ def overview_view(venue: Venue, state: State, now: dt.datetime, lang: Lang) -> d
             if s.tenant == tenant.id
         ]
         if services:
+            count = sum(s["waiting"] for s in services)
+            available = sum(1 for s in services if s["available"])
             tenants.append(
                 {
                     "id": tenant.id,
                     "name": tenant.short_name or tenant.name,
                     "full_name": tenant.name,
-                    "waiting": sum(s["waiting"] for s in services),
-                    "available": sum(1 for s in services if s["available"]),
+                    "waiting": count,
+                    "available": available,
                     "services": services,
+                    "say": tenant_words(tenant, count, available),
                 }
             )
     notice = _venue_notice(venue, now, lang)

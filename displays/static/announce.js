@@ -16,7 +16,8 @@ let player = null;
 export function startAnnouncing({ zone, send, prompt }) {
   // A test and debugging hook: every announcement's outcome, in order, as
   // {id, status: "played" | "blocked" | "failed", startedAt, endedAt} (AudioContext seconds;
-  // null unless played). Read it from the console or from a browser test; nothing else uses it.
+  // null unless played) and soundAt (epoch ms of the first sample out). Read it from the
+  // console, a browser test or `make bench-sound`; nothing else uses it.
   const log = [];
   window.antreanPlayer = { log };
   player = new ZonePlayer({

@@ -21,6 +21,20 @@ export function isStale(call, at = serverNow()) {
   return age > STALE_MS;
 }
 
+/**
+ * When context time `at` reaches the loudspeaker, in epoch milliseconds (output latency
+ * included): what `make bench-sound` times a call against.
+ */
+function wallClock(context, at) {
+  const stamp = context.getOutputTimestamp?.();
+  if (stamp?.performanceTime) {
+    return performance.timeOrigin + stamp.performanceTime + (at - stamp.contextTime) * 1000;
+  }
+  // Before the first render quantum the stamp is empty: count from now, plus the latency.
+  const ahead = at - context.currentTime + (context.outputLatency || 0);
+  return performance.timeOrigin + performance.now() + ahead * 1000;
+}
+
 export class ZonePlayer {
   #context = null;
   #speaker = false;
@@ -34,7 +48,8 @@ export class ZonePlayer {
 
   /**
    * played: a PlayedIds; report(call, status) tells the server; prompt: {show(), hide()} of
-   * the enable-sound button; log: an array receiving {id, status, startedAt, endedAt}.
+   * the enable-sound button; log: an array receiving {id, status, startedAt, endedAt,
+   * heardUntil, soundAt} (context seconds; soundAt in epoch milliseconds).
    */
   constructor({ played, report, prompt, log }) {
     this.#played = played;
@@ -99,7 +114,9 @@ export class ZonePlayer {
     const startedAt = Math.max(context.currentTime + LEAD_S, this.#endsAt);
     this.#endsAt = startedAt + decoded.duration;
     const endedAt = this.#endsAt;
-    source.onended = () => this.#finish(call, "played", { startedAt, endedAt, heardUntil: context.currentTime });
+    const soundAt = wallClock(context, startedAt);
+    source.onended = () =>
+      this.#finish(call, "played", { startedAt, endedAt, heardUntil: context.currentTime, soundAt });
     source.start(startedAt);
   }
 

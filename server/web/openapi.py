@@ -211,6 +211,30 @@ def _paths() -> dict[str, Schema]:
                 body=_json_body("RequestBody"),
             )
         },
+        "/kiosk/api/say.wav": {
+            "get": _operation(
+                "Panduan suara: what the kiosk's voice guidance says, as one WAV",
+                "kiosk",
+                {
+                    "200": _answer(200, "audio/wav", {"type": "string", "format": "binary"}),
+                    "304": {"description": _STATUS_TEXT[304]},
+                    **_problems(403, 404, 413, 503),
+                },
+                security=_DEVICE,
+                parameters=(
+                    {
+                        "name": "clips",
+                        "in": "query",
+                        "required": True,
+                        "description": (
+                            "Clip keys joined by `.`, as the kiosk's tiles and ticket give "
+                            "them (`say`), e.g. `pilih_instansi.instansi_dispendukcapil`"
+                        ),
+                        "schema": {"type": "string", "pattern": "^[a-z0-9_]+(\\.[a-z0-9_]+)*$"},
+                    },
+                ),
+            )
+        },
         "/survey/api/hello": {
             "get": _operation(
                 "Tablet survei: whether this device token is a survey tablet's",
@@ -594,8 +618,14 @@ def _answers() -> dict[str, Schema]:
                 "ok": {"const": True},
                 "ticket": {
                     "type": "object",
-                    "required": ["label", "visit", "path", "qr"],
-                    "properties": {"label": text, "visit": text, "path": text, "qr": text},
+                    "required": ["label", "visit", "path", "qr", "say"],
+                    "properties": {
+                        "label": text,
+                        "visit": text,
+                        "path": text,
+                        "qr": text,
+                        "say": {"type": "array", "items": text},
+                    },
                 },
                 "print": {
                     "type": "object",

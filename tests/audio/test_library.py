@@ -13,6 +13,7 @@ from audio.engine_espeak import EspeakEngine
 from audio.engine_recorded import RecordedEngine
 from audio.engine_tone import ToneEngine
 from audio.engines import Engine
+from audio.guide import speakable
 from audio.library import AnnouncementError, ClipLibrary
 from audio.wording import Call, announcement_clips, call_for, vocabulary
 from server.domain.venue import Venue
@@ -37,18 +38,20 @@ class TestRenderVocabulary:
         """espeak-ng says every clip but the chime, which the tone makes; progress is reported."""
         seen: list[tuple[int, int, str]] = []
         summary = espeak_library.render_vocabulary(venue, progress=lambda *a: seen.append(a))
-        total = len(vocabulary(venue))
+        clips = list(speakable(venue).values())  # the calls' vocabulary, then the guidance's
+        total = len(clips)
+        assert clips[: len(vocabulary(venue))] == list(vocabulary(venue))
         assert summary.engines["espeak"].rendered == total - 1
         assert summary.engines["tone"].rendered == 1
         assert (summary.clips, summary.missing) == (total, ())
-        assert seen[-1] == (total, total, vocabulary(venue)[-1].key)
+        assert seen[-1] == (total, total, clips[-1].key)
         assert len(seen) == total
 
     def test_cache_survives_a_new_library(self, warm_library: ClipLibrary, venue: Venue) -> None:
         """A new library on a folder rendered before (a restart) finds every clip cached."""
         summary = ClipLibrary(warm_library.cache.root, espeak_engines()).render_vocabulary(venue)
         assert summary.engines["espeak"].rendered == 0
-        assert summary.engines["espeak"].cached == len(vocabulary(venue)) - 1
+        assert summary.engines["espeak"].cached == len(speakable(venue)) - 1
 
     @pytest.mark.parametrize("damage", [b"", b"RIFF\x00\x00garbage", "truncate"])
     def test_corrupt_clip_is_rendered_again(

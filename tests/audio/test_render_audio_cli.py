@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from audio.cli import render_audio_main
-from server.config import DEMO_VENUE
+from audio.guide import PHRASES, speakable
+from server.config import DEMO_VENUE, load_venue
 
 
 class TestRenderAudio:
@@ -18,13 +19,17 @@ class TestRenderAudio:
     ) -> None:
         """Every clip is rendered (exit 0); stderr shows the bar, stdout the table."""
         argv = ["--venue", str(DEMO_VENUE), "--cache", str(tmp_path), "--engines", "espeak"]
+        demo = load_venue(DEMO_VENUE)
+        # The 76 clips of calls, the guidance's phrases and one name per service.
+        total = 76 + len(PHRASES) + len(demo.services)
+        assert len(speakable(demo)) == total
         assert render_audio_main(argv) == 0
         out, err = capsys.readouterr()
-        assert "[##############################]   76/76" in err
-        assert _row(out, "espeak") == ["espeak", "75", "0", "0"]
+        assert f"[##############################] {total:4d}/{total}" in err
+        assert _row(out, "espeak") == ["espeak", str(total - 1), "0", "0"]
         assert _row(out, "tone") == ["tone", "1", "0", "0"]
         assert render_audio_main(argv) == 0
-        assert _row(capsys.readouterr().out, "espeak") == ["espeak", "0", "75", "0"]
+        assert _row(capsys.readouterr().out, "espeak") == ["espeak", "0", str(total - 1), "0"]
 
     def test_recorded_without_a_folder_is_skipped(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]

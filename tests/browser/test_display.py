@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,31 @@ PAIRING_MESSAGE = (
     "dan buka alamat layar dengan ?device=TOKEN."
 )
 LAYOUTS = [(1920, 1080), (1280, 720), (1080, 1920)]
+
+# Reading distance (docs/ARCHITECTURE.md, "Reading the hall display"): a capital letter
+# must subtend 16 minutes of arc (ISO 9241-303's minimum for reading) at the distance its
+# text is read from, on the reference screen: 55 inches, 1080p.
+MM_PER_PIXEL = 684.9 / 1080  # a 55-inch 16:9 screen is 684.9 mm high
+CAP_HEIGHT = 0.714  # Noto Sans: capital height per em
+READ_FROM = {  # metres: what a visitor reads from there
+    10.0: (".now-label", ".now-counter"),
+    5.0: (".now-tenant", ".recent-label", ".zone-name", ".clock-time"),
+    3.0: (
+        ".now-service",
+        ".now-recall",
+        ".recent-counter",
+        ".tenant-name",
+        ".lane",
+        ".ticker-text",
+    ),
+    2.0: (".venue-name", ".clock-date", ".section-title", ".recent-tenant", ".tenant-count"),
+}
+
+
+def smallest_font(metres: float) -> float:
+    """The smallest font size, in CSS pixels at 1080p, read from `metres` away."""
+    cap_mm = metres * 1000 * math.tan(math.radians(16 / 60))
+    return cap_mm / MM_PER_PIXEL / CAP_HEIGHT
 
 
 async def open_display(context: BrowserContext, server: LiveServer, token: str = TOKEN) -> Page:
@@ -268,6 +294,29 @@ class TestLayouts:
             finally:
                 await context.close()
         assert not problems, "\n".join(problems)
+
+    @pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)], ids=["landscape", "portrait"])
+    async def test_type_is_big_enough_for_its_reading_distance(
+        self, live_server: LiveServer, browser: Browser, sign_in: SignIn, size: tuple[int, int]
+    ) -> None:
+        await _busy_morning(sign_in, live_server)
+        context = await browser.new_context(
+            viewport={"width": size[0], "height": size[1]}, locale="id-ID"
+        )
+        try:
+            page = await open_display(context, live_server)
+            await expect(page.locator(".now-recall")).to_be_visible()
+            too_small = []
+            for metres, selectors in READ_FROM.items():
+                for selector in selectors:
+                    element = page.locator(selector).first
+                    await expect(element).to_be_visible()
+                    px = await element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+                    if px < smallest_font(metres):
+                        too_small.append(f"{selector} {px:.1f} px < {smallest_font(metres):.1f}")
+            assert too_small == []
+        finally:
+            await context.close()
 
     async def test_reduced_motion_keeps_the_running_text_still(
         self, live_server: LiveServer, browser: Browser

@@ -13,7 +13,7 @@ export function tenantTile(tenant, text) {
   const tile = el("button", {
     type: "button",
     class: "k-tile k-tile-tenant",
-    dataset: { tenant: tenant.id },
+    dataset: { tenant: tenant.id, say: (tenant.say || []).join(".") },
     role: "listitem",
   });
   tile.append(el("span", { class: "k-tile-name", text: tenant.name }));
@@ -31,7 +31,7 @@ export function serviceTile(service, text, chosen) {
   const tile = el("button", {
     type: "button",
     class: "k-tile k-tile-service",
-    dataset: { service: service.id },
+    dataset: { service: service.id, say: (service.say || []).join(".") },
     role: "listitem",
   });
   const head = el(
@@ -71,7 +71,7 @@ export function chosenList(list, plan, text) {
       const remove = el("button", {
         type: "button",
         class: "btn k-remove",
-        dataset: { remove: String(index) },
+        dataset: { remove: String(index), say: ["tombol_hapus", ...(service.say || [])].join(".") },
         "aria-label": fill(text.remove, { service: service.name }),
         text: "✕",
       });

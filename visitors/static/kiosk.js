@@ -1,12 +1,14 @@
 // The kiosk: tenants -> services -> regular or priority ticket (optionally several services
 // in one visit) -> the ticket on screen and on paper. Also check-in of online bookings and
 // "the service I need is not here". Touch, keyboard (Tab, arrows, Enter, Escape = back,
-// digits on the PIN pad) and USB barcode scanners (they type the code and Enter).
+// digits on the PIN pad, F1 or * = voice guidance) and USB barcode scanners (they type the
+// code and Enter).
 
 import { fill, lang } from "/static/server/kit/i18n.js";
 import { deviceToken, getJSON, post, remember } from "./kiosk-api.js";
 import { arrowNavigation } from "./kiosk-grid.js";
 import { IdleTimer } from "./kiosk-idle.js";
+import { VoiceGuide, wordsOf } from "./kiosk-voice.js";
 import { PinPad } from "./kiosk-pin.js";
 import {
   chosenList,
@@ -21,6 +23,7 @@ const IDLE_SECONDS = 45;
 const TICKET_SECONDS = 60;
 const TICKET_UNPRINTED_SECONDS = 120; // the QR on screen is all the visitor has: keep it longer
 const REFRESH_MS = 10000;
+const MAX_SAID = 80; // clips in one utterance (audio/guide.py); more choices are read on focus
 
 const text = JSON.parse(document.getElementById("kiosk-text").textContent);
 const kiosk = document.getElementById("kiosk");
@@ -31,7 +34,8 @@ const state = {
   history: [],
   overview: null,
   tenant: null, // the tenant whose services are shown
-  plan: [], // chosen services, in visiting order: [{id, name, tenantName, priority_lane}]
+  plan: [], // chosen services, in visiting order: [{id, name, tenantName, priority_lane, say}]
+  ticketSay: [], // what guidance says of the ticket on screen
   busy: false,
 };
 
@@ -48,18 +52,72 @@ function show(screen, { remember: keep = true } = {}) {
   document.querySelector(".k-foot [data-action=home]").hidden = atHome || screen === "ticket";
   field("plan-bar").hidden = !state.plan.length || screen === "plan" || screen === "ticket";
   planBar(field("plan-bar-list"), state.plan);
-  idle.start(screen === "home" && !state.plan.length ? 0 : IDLE_SECONDS);
+  idle.start(idleSeconds());
   draw();
+  guided.showing = true;
   focusScreen(screen);
+  guided.showing = false;
+  guided.focus = focusKey(document.activeElement);
+  guide.speak(screenWords(screen));
+}
+
+/** What guidance reads when a screen opens: its lead, then the names of its choices. */
+function screenWords(screen) {
+  const tenants = state.overview?.tenants || [];
+  const name = (item) => (item.say || []).slice(0, 1); // audio/guide.py says the name first
+  if (screen === "home") return ["pilih_instansi", ...tenants.flatMap(name)].slice(0, MAX_SAID);
+  if (screen === "services") {
+    const tenant = tenants.find((t) => t.id === state.tenant);
+    if (!tenant) return [];
+    return ["pilih_layanan_di", ...name(tenant), ...tenant.services.flatMap(name)].slice(0, MAX_SAID);
+  }
+  if (screen === "plan") return ["yang_anda_pilih", ...state.plan.flatMap((s) => s.say), "tekan_ambil_nomor"];
+  if (screen === "ticket") return state.ticketSay;
+  return []; // the forms (check-in, a missing service) are typed, and not guided
+}
+
+// The focused choice is read when the visitor moves to it, not when a screen opens (the
+// screen's words say it) nor when a refresh redraws the tiles under the same focus.
+const guided = { showing: false, focus: "" };
+// By what the element is, not by its words: a tile whose count changed on a refresh is
+// the same choice, and is not read again under the visitor's ears.
+function focusKey(element) {
+  const data = element?.dataset;
+  if (!data?.say) return "";
+  return data.tenant || data.service || data.remove || data.action || data.go || data.say;
+}
+
+function focused(event) {
+  const key = focusKey(event.target);
+  if (guided.showing || !guide.on || key === guided.focus) return;
+  guided.focus = key;
+  guide.speak(wordsOf(event.target));
+}
+
+/** The start screen waits for its next visitor forever; once guidance is on it belongs to
+ * a visitor, and goes back to the start (and silence) when they have gone. */
+function idleSeconds() {
+  const start = state.screen === "home" && !state.plan.length;
+  return start && !guide.on ? 0 : IDLE_SECONDS;
+}
+
+function toggleGuide() {
+  guide.toggle(screenWords(state.screen));
+  if (state.screen === "home") idle.start(idleSeconds()); // other screens count already
 }
 
 function focusScreen(screen) {
   const section = document.querySelector(`[data-screen="${screen}"]`);
+  // The plan's next step is taking the number: Enter there must not remove a service.
   const target =
     section.querySelector("input, textarea") ||
     section.querySelector(".k-tile:not([aria-disabled=true])") ||
+    section.querySelector("[data-action=issue]") ||
     section.querySelector("button");
-  if (target) target.focus();
+  // A screen opens at its top (the ticket's number, a screen's lead), even when its focused
+  // button is further down, as on the ticket screen in large text.
+  section.closest(".k-main").scrollTop = 0;
+  if (target) target.focus({ preventScroll: true });
 }
 
 function back() {
@@ -70,6 +128,8 @@ function back() {
 }
 
 function goHome() {
+  // Guidance belongs to its visitor: it ends with their ticket.
+  if (state.screen === "ticket") guide.off();
   state.history = [];
   state.plan = [];
   state.tenant = null;
@@ -83,6 +143,7 @@ function goHome() {
  * for the answer, and going home, or reloading, would throw it away. */
 function idleHome() {
   if (state.busy) return idle.touch();
+  guide.off();
   if (lang() === "en") {
     location.href = `${location.pathname}?lang=id`;
     return;
@@ -198,6 +259,7 @@ function chooseService(id) {
     name: service.name,
     tenantName: tenant.name,
     priority_lane: service.priority_lane,
+    say: (service.say || []).slice(0, 1),
   });
   state.history = [];
   show("plan", { remember: false });
@@ -233,6 +295,7 @@ async function issue(priority, pin = "") {
 function ticketScreen(answer) {
   state.plan = [];
   state.history = [];
+  state.ticketSay = answer.ticket.say || [];
   showTicket(document.querySelector("[data-screen=ticket]"), answer.ticket, text);
   show("ticket", { remember: false });
   const status = field("t-print");
@@ -329,6 +392,7 @@ async function busy(work) {
 let alertReturn = null;
 
 function alertBox(message, when) {
+  guide.speak(["tidak_bisa"]); // the reason is on screen only: the staff read it out
   alertReturn = document.activeElement;
   field("alert-message").textContent = message;
   field("alert-when").textContent = when || "";
@@ -375,9 +439,16 @@ function clicked(event) {
   else if (action === "priority") openPin();
   else if (action === "alert-ok") closeAlert();
   else if (action === "stay") idle.touch();
+  else if (action === "voice") toggleGuide();
 }
 
 function keyed(event) {
+  const typing = event.target.closest?.("input, textarea, select");
+  if (event.key === "F1" || (event.key === "*" && !typing)) {
+    event.preventDefault();
+    if (!event.repeat) toggleGuide(); // a key held down toggles once
+    return;
+  }
   if (event.key !== "Escape") return;
   event.preventDefault();
   if (!field("alert").hidden) closeAlert();
@@ -389,17 +460,22 @@ function keyed(event) {
 
 function showIdle(seconds) {
   const box = field("idle");
+  if (seconds !== null && box.hidden) guide.speak(["layar_akan_kembali"]);
   box.hidden = seconds === null;
   if (seconds !== null) field("idle-text").textContent = fill(text.idle, { n: seconds });
 }
 
 const idle = new IdleTimer(idleHome, showIdle);
+// A test and debugging hook: every utterance, {clips, status}, in order.
+window.antreanGuide = { log: [] };
+const guide = new VoiceGuide(document.querySelector("[data-action=voice]"), window.antreanGuide.log);
 const pinPad = new PinPad(field("pin"), text);
 
 function start() {
   if (!deviceToken()) return unpaired();
   kiosk.hidden = false;
   kiosk.addEventListener("click", clicked);
+  kiosk.addEventListener("focusin", focused);
   document.addEventListener("keydown", keyed);
   arrowNavigation(kiosk);
   field("check-in-form").addEventListener("submit", checkIn);
