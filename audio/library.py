@@ -9,6 +9,7 @@ was never rendered.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -105,6 +106,7 @@ class ClipLibrary:
         self._joined_since_prune = 0
         self._frames: dict[Path, bytes] = {}
         self._speakable: tuple[Venue, dict[str, Clip]] | None = None
+        self._stopping = threading.Event()
 
     # -- ahead of time ---------------------------------------------------------------------
 
@@ -122,6 +124,9 @@ class ClipLibrary:
         down: set[str] = set()
         missing = []
         for done, clip in enumerate(clips, start=1):
+            if self._stopping.is_set():
+                log.info("rendering stopped after %d of %d clips", done - 1, len(clips))
+                break
             if self._ensure(clip, summary, down) is None:
                 log.error("no engine could render clip %r (%r)", clip.key, clip.text)
                 missing.append(clip.key)
@@ -165,6 +170,12 @@ class ClipLibrary:
     def _path(self, engine: Engine, clip: Clip) -> Path | None:
         identity = engine.identity(clip)
         return None if identity is None else self.cache.clip_path(identity)
+
+    def stop_rendering(self) -> None:
+        """A render running in another thread ends after its current clip (the server is
+        stopping: it need not wait for a venue's hundreds of clips; the next start goes on
+        where the cache stops)."""
+        self._stopping.set()
 
     def clip(self, venue: Venue, key: str) -> Clip | None:
         """The clip `key` among those `venue` can say, or None."""

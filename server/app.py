@@ -181,6 +181,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await speakers.stop()
             await parts.screens.stop()
             await hub.stop()
+            parts.audio.stop_rendering()
             await asyncio.wait([rendering])
             await queue.stop()
             await events.close()

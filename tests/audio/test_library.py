@@ -47,6 +47,19 @@ class TestRenderVocabulary:
         assert seen[-1] == (total, total, clips[-1].key)
         assert len(seen) == total
 
+    def test_a_stopped_render_ends_after_its_current_clip(
+        self, espeak_library: ClipLibrary, venue: Venue
+    ) -> None:
+        """A stopping server does not wait for the rest of the vocabulary."""
+
+        def progress(done: int, total: int, key: str) -> None:
+            if done == 3:
+                espeak_library.stop_rendering()
+
+        summary = espeak_library.render_vocabulary(venue, progress=progress)
+        rendered = sum(e.rendered for e in summary.engines.values())
+        assert rendered == 3 < len(speakable(venue))
+
     def test_cache_survives_a_new_library(self, warm_library: ClipLibrary, venue: Venue) -> None:
         """A new library on a folder rendered before (a restart) finds every clip cached."""
         summary = ClipLibrary(warm_library.cache.root, espeak_engines()).render_vocabulary(venue)

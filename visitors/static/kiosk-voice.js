@@ -8,6 +8,7 @@
 import { deviceToken } from "./kiosk-api.js";
 
 const LOG_KEPT = 200; // utterances kept in the log (a kiosk page runs for days)
+export const MAX_SAID = 80; // clips in one utterance (audio/guide.py); more are read on focus
 
 export class VoiceGuide {
   #context = null;
@@ -47,6 +48,7 @@ export class VoiceGuide {
   /** Say `keys` now, cutting anything still playing; nothing while guidance is off. */
   speak(keys) {
     if (!this.on || !keys.length) return;
+    keys = keys.slice(0, MAX_SAID);
     const asked = ++this.#asked;
     this.#stop();
     const entry = { clips: keys, status: "loading" };
@@ -61,10 +63,16 @@ export class VoiceGuide {
   }
 
   async #play(keys, asked, entry) {
+    entry.clips = keys; // what is asked of the server, after any shortening
     try {
       const answer = await fetch(`/kiosk/api/say.wav?clips=${keys.join(".")}`, {
         headers: { "X-Device-Token": deviceToken() },
       });
+      // Longer than the server joins (a venue of very many tenants): say the first half,
+      // the lead first; every choice is still read when the focus reaches it.
+      if (answer.status === 413 && keys.length > 2) {
+        return this.#play(keys.slice(0, Math.ceil(keys.length / 2)), asked, entry);
+      }
       if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
       const buffer = await this.#context.decodeAudioData(await answer.arrayBuffer());
       if (asked !== this.#asked) {

@@ -23,7 +23,6 @@ const IDLE_SECONDS = 45;
 const TICKET_SECONDS = 60;
 const TICKET_UNPRINTED_SECONDS = 120; // the QR on screen is all the visitor has: keep it longer
 const REFRESH_MS = 10000;
-const MAX_SAID = 80; // clips in one utterance (audio/guide.py); more choices are read on focus
 
 const text = JSON.parse(document.getElementById("kiosk-text").textContent);
 const kiosk = document.getElementById("kiosk");
@@ -65,11 +64,11 @@ function show(screen, { remember: keep = true } = {}) {
 function screenWords(screen) {
   const tenants = state.overview?.tenants || [];
   const name = (item) => (item.say || []).slice(0, 1); // audio/guide.py says the name first
-  if (screen === "home") return ["pilih_instansi", ...tenants.flatMap(name)].slice(0, MAX_SAID);
+  if (screen === "home") return ["pilih_instansi", ...tenants.flatMap(name)];
   if (screen === "services") {
     const tenant = tenants.find((t) => t.id === state.tenant);
     if (!tenant) return [];
-    return ["pilih_layanan_di", ...name(tenant), ...tenant.services.flatMap(name)].slice(0, MAX_SAID);
+    return ["pilih_layanan_di", ...name(tenant), ...tenant.services.flatMap(name)];
   }
   if (screen === "plan") return ["yang_anda_pilih", ...state.plan.flatMap((s) => s.say), "tekan_ambil_nomor"];
   if (screen === "ticket") return state.ticketSay;
