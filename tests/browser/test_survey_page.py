@@ -38,7 +38,7 @@ class TestSurvey:
         send(staff, type="done", counter="1")
 
         # No manual reload: the page turns into the survey by itself.
-        screen = phone.locator("fieldset.q:not([hidden])")
+        screen = phone.locator("form.stepping fieldset.q:not([hidden])")
         await expect(screen).to_contain_text("Pertanyaan 1 dari 9", timeout=SWITCHED_IN)
         await expect(screen).to_contain_text(ikm.UNSUR[0].question)
         await expect(phone.locator(".anon")).to_contain_text("petugas tidak melihat siapa")

@@ -55,7 +55,7 @@ async def type_code(tablet: Page, *keys: str) -> None:
 
 async def answer_all(tablet: Page, choice: int) -> Locator:
     """Tap answer `choice` (0-3) of each of the nine questions; the screen shown last."""
-    screen = tablet.locator("fieldset.q:not([hidden])")
+    screen = tablet.locator("form.stepping fieldset.q:not([hidden])")
     for n, unsur in enumerate(ikm.UNSUR, 1):
         await expect(screen).to_contain_text(f"Pertanyaan {n} dari 9")
         await screen.get_by_label(unsur.labels[choice], exact=True).tap()
@@ -139,7 +139,7 @@ class TestSurveyTablet:
         await tablet.get_by_role("button", name="Nilai tanpa nomor antrean").tap()
         await tablet.get_by_role("button", name="Dispendukcapil").tap()
         await tablet.get_by_role("button", name="Kartu Keluarga").tap()
-        screen = tablet.locator("fieldset.q:not([hidden])")
+        screen = tablet.locator("form.stepping fieldset.q:not([hidden])")
         await screen.get_by_label(ikm.UNSUR[0].labels[0], exact=True).tap()
         await expect(screen).to_contain_text("Pertanyaan 2 dari 9")
         await tablet.clock.run_for(50_000)
