@@ -19,6 +19,7 @@ class EspeakEngine:
 
     name = "espeak"
     local = True
+    finished = False
 
     def __init__(self, *, voice: str = "id", words_per_minute: int = 150, timeout: float = 15.0):
         self.voice = voice

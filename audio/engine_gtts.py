@@ -25,6 +25,7 @@ class GttsEngine:
 
     name = "gtts"
     local = False
+    finished = False
 
     def __init__(
         self,

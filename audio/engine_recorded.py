@@ -16,6 +16,7 @@ class RecordedEngine:
 
     name = "recorded"
     local = True
+    finished = False
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

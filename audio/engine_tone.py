@@ -19,6 +19,7 @@ class ToneEngine:
 
     name = "tone"
     local = True
+    finished = False
 
     def identity(self, clip: Clip) -> str | None:
         return "tone|v1|ding-dong" if clip.key == "chime" else None

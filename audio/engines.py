@@ -41,6 +41,13 @@ class Engine(Protocol):
         """True when rendering needs no network: allowed as a last resort at call time."""
         ...
 
+    @property
+    def finished(self) -> bool:
+        """True when it renders clips already in the clip format (the studio's takes:
+        trimmed, matched, gap included), kept as they come so their samples and hashes
+        stay the same; any other engine's audio is normalized first."""
+        ...
+
     def identity(self, clip: Clip) -> str | None:
         """Everything the rendered audio depends on (engine, version, voice, text).
 

@@ -20,7 +20,7 @@ import msgspec
 from audio.cache import ClipCache
 from audio.engines import Engine, EngineError, EngineUnavailable
 from audio.guide import speakable
-from audio.pcm import CHANNELS, RATE, SAMPLE_WIDTH, AudioError, decode, normalize
+from audio.pcm import CHANNELS, RATE, SAMPLE_WIDTH, AudioError, clip_frames, decode, normalize
 from audio.wording import (
     DEFAULT_STYLE,
     AnnouncementStyle,
@@ -164,8 +164,9 @@ class ClipLibrary:
         return "rendered"
 
     def _render(self, engine: Engine, clip: Clip, path: Path) -> None:
-        samples = normalize(decode(engine.render(clip)))
-        self.cache.write(path, samples.tobytes())
+        audio = engine.render(clip)
+        frames = clip_frames(audio) if engine.finished else normalize(decode(audio)).tobytes()
+        self.cache.write(path, frames)
 
     def _path(self, engine: Engine, clip: Clip) -> Path | None:
         identity = engine.identity(clip)
@@ -205,20 +206,28 @@ class ClipLibrary:
         return self._join(parts)
 
     def _first_cached(self, clip: Clip) -> Path | None:
-        # Existence only: the samples are read (and checked) when the join must be made.
+        # Existence only: the samples are read (and checked) when the join must be made. The
+        # best engine that says the clip is the one used: a local one not cached yet (a take
+        # just recorded in another process) is rendered, not passed over for an older voice.
         for engine in self.engines:
             path = self._path(engine, clip)
             if path is not None and path.exists():
                 return path
+            if path is not None and engine.local:
+                return None
         return None
 
     def _clip_frames(self, clip: Clip) -> tuple[Path, bytes]:
         for engine in self.engines:
             path = self._path(engine, clip)
-            frames = None if path is None else self._read(path)
-            if path is not None and frames is not None:
+            if path is None:
+                continue
+            frames = self._read(path)
+            if frames is None and engine.local:
+                frames = self._render_now(engine, clip, path)
+            if frames is not None:
                 return path, frames
-        return self._render_now(clip)
+        raise AnnouncementError(f"no engine can provide the clip {clip.key!r} ({clip.text!r})")
 
     def _read(self, path: Path) -> bytes | None:
         # Clips are content-addressed, so samples read (and checked) once stay right; the
@@ -230,21 +239,14 @@ class ClipLibrary:
                 self._frames[path] = frames
         return frames
 
-    def _render_now(self, clip: Clip) -> tuple[Path, bytes]:
-        for engine in (e for e in self.engines if e.local):
-            path = self._path(engine, clip)
-            if path is None:
-                continue
-            log.warning("clip %r was not rendered; rendering it now with %s", clip.key, engine.name)
-            try:
-                self._render(engine, clip, path)
-            except (EngineError, AudioError) as error:
-                log.error("%s could not render %r at call time: %s", engine.name, clip.key, error)
-                continue
-            frames = self.cache.read(path)
-            if frames is not None:
-                return path, frames
-        raise AnnouncementError(f"no engine can provide the clip {clip.key!r} ({clip.text!r})")
+    def _render_now(self, engine: Engine, clip: Clip, path: Path) -> bytes | None:
+        log.warning("clip %r was not rendered; rendering it now with %s", clip.key, engine.name)
+        try:
+            self._render(engine, clip, path)
+        except (EngineError, AudioError) as error:
+            log.error("%s could not render %r at call time: %s", engine.name, clip.key, error)
+            return None
+        return self._read(path)
 
     def _join(self, clips: list[tuple[Path, bytes]]) -> Announcement:
         # Every clip has the same format, so joining is concatenating samples.

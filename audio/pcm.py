@@ -23,7 +23,10 @@ __all__ = [
     "RATE",
     "SAMPLE_WIDTH",
     "Samples",
+    "clip_frames",
+    "dbfs",
     "decode",
+    "loudest_dbfs",
     "normalize",
     "read_frames",
     "wav_bytes",
@@ -81,6 +84,23 @@ def normalize(samples: Samples) -> Samples:
     return np.concatenate([_match_loudness(speech), gap])
 
 
+def dbfs(samples: Samples) -> float:
+    """The RMS level of `samples` in dBFS (-inf for digital silence)."""
+    if samples.size == 0:
+        return float("-inf")
+    rms = float(np.sqrt((samples.astype(np.float64) ** 2).mean()))
+    return 20 * float(np.log10(rms / _FULL_SCALE)) if rms > 0 else float("-inf")
+
+
+def loudest_dbfs(samples: Samples) -> float:
+    """The level of the loudest 10 ms of `samples`, in dBFS: a recording whose loudest
+    moment is a whisper below the room's hiss holds no voice."""
+    levels = _window_rms(samples)
+    if levels.size == 0 or levels.max() == 0:
+        return float("-inf")
+    return 20 * float(np.log10(float(levels.max()) / _FULL_SCALE))
+
+
 def _trim(samples: Samples) -> Samples:
     levels = _window_rms(samples)
     if levels.size == 0 or levels.max() == 0:
@@ -121,20 +141,29 @@ def wav_bytes(frames: bytes) -> bytes:
 
 
 def read_frames(path: Path) -> bytes:
-    """The frames of a WAV in the clip format; AudioError if it is anything else.
+    """The frames of a WAV file in the clip format; AudioError if it is anything else."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise AudioError(f"{path} is not a readable WAV: {error}") from error
+    return clip_frames(data, str(path))
+
+
+def clip_frames(data: bytes, name: str = "the audio") -> bytes:
+    """The frames of WAV bytes in the clip format; AudioError if they are anything else.
 
     A file cut short (a crash mid-copy, a full disk) is caught by its size disagreeing with
     the header, which `wave` alone would accept.
     """
     try:
-        with wave.open(str(path), "rb") as wav:
+        with wave.open(io.BytesIO(data), "rb") as wav:
             shape = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
             expected = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
             frames = wav.readframes(wav.getnframes())
-    except (OSError, EOFError, wave.Error) as error:
-        raise AudioError(f"{path} is not a readable WAV: {error}") from error
+    except (EOFError, wave.Error) as error:
+        raise AudioError(f"{name} is not a readable WAV: {error}") from error
     if shape != (CHANNELS, SAMPLE_WIDTH, RATE):
-        raise AudioError(f"{path} is {shape} (channels, bytes, rate), not the clip format")
+        raise AudioError(f"{name} is {shape} (channels, bytes, rate), not the clip format")
     if not frames or len(frames) != expected:
-        raise AudioError(f"{path} holds {len(frames)} bytes of samples, its header says {expected}")
+        raise AudioError(f"{name} holds {len(frames)} bytes of samples, its header says {expected}")
     return frames

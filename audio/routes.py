@@ -21,12 +21,22 @@ from audio.guide import MAX_SAID, MAX_SAID_SECONDS
 from audio.library import AnnouncementError, ClipLibrary, TooLong
 from audio.wording import Clip, announcement_clips, call_for
 from server.services import services
+from server.store import StoreUnavailable
 from server.web.auth import say
 from server.web.problems import Problem
 
 log = logging.getLogger(__name__)
 TICKET = re.compile(r"^[A-Z]{1,3}-\d{1,4}$")
 SAID = re.compile(r"^[a-z0-9_]{1,200}(?:\.[a-z0-9_]{1,200})*$")
+
+
+async def fresh_voice(request: Request) -> None:
+    """The studio's latest takes, from any process of the venue; the last ones read when
+    the store cannot be reached (a call is said in the voice of a minute ago, not lost)."""
+    try:
+        await services(request).voice.refresh()
+    except StoreUnavailable as error:
+        log.warning("the voice log is out of reach, using the takes last read: %s", error)
 
 
 def call_url(counter: str, label: str, recall: bool) -> str:
@@ -45,7 +55,7 @@ async def announcement(request: Request) -> Response:
         )
     library: ClipLibrary = services(request).audio
     call = call_for(venue, counter, label, recall=request.query_params.get("recall") == "1")
-    return await _wav(request, announcement_clips(call, library.style))
+    return await wav(request, announcement_clips(call, library.style))
 
 
 async def guidance(request: Request, keys: str) -> Response:
@@ -57,13 +67,15 @@ async def guidance(request: Request, keys: str) -> Response:
     clips = [library.clip(services(request).venue, key) for key in said[: MAX_SAID + 1]]
     if not clips or len(clips) > MAX_SAID or None in clips:
         raise Problem(404, "no_audio", say(request, "Suara panduan tidak ditemukan."))
-    return await _wav(request, [clip for clip in clips if clip is not None], MAX_SAID_SECONDS)
+    return await wav(request, [clip for clip in clips if clip is not None], MAX_SAID_SECONDS)
 
 
-async def _wav(
+async def wav(
     request: Request, clips: Sequence[Clip], max_seconds: float | None = None
 ) -> Response:
+    """`clips` joined into one WAV, served with its id as ETag."""
     library: ClipLibrary = services(request).audio
+    await fresh_voice(request)
     try:
         found = await asyncio.to_thread(library.say, clips, max_seconds=max_seconds)
     except TooLong:
@@ -78,7 +90,9 @@ async def _wav(
     etag = f'"{found.id}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    headers = {"Cache-Control": "public, max-age=86400", "ETag": etag}
+    # Kept, but asked again each time (a 304 when nothing changed): the same address says
+    # other words once the studio records one of its clips.
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
     return FileResponse(found.path, media_type="audio/wav", headers=headers)
 
 

@@ -27,9 +27,12 @@ import managers.complaints as complaints
 import managers.missing_routes as missing
 import managers.report_routes as reports
 import managers.routes as managers
+import managers.voice as voice
 import visitors.routes as visitors
+from audio.engine_studio import StudioEngine
 from audio.engines import make_engines
 from audio.library import ClipLibrary
+from audio.voice import VoiceBook
 from counters.views import CounterProjection
 from displays.health import Speakers
 from displays.views import ZoneProjection
@@ -133,6 +136,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # The accounts log keeps wall time, not the venue clock: cookies expire by it, and
         # the command line (`antrean users sign-out`) writes to the same log.
         accounts = AccountBook(venue.id, events)
+        # The venue's own recordings (the studio's takes), read before the render below so
+        # the clips it holds are cached from them, not synthesized first.
+        studio = StudioEngine()
+        voice = VoiceBook(venue.id, events, studio)
+        await voice.refresh()
         if settings.demo:
             await demo.seed(accounts, venue)
         parts = Services(
@@ -151,7 +159,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             counter_views=counter_views,
             visits=visits,
             dashboard=dashboard,
-            audio=_audio_library(settings, venue),
+            audio=_audio_library(settings, venue, studio),
+            voice=voice,
             kiosk_lockouts=Lockouts(counts),
             # Booking attempts (slow a script guessing NIKs), complaints filed (slow a flood)
             # and tracking codes looked up (slow a scan for other people's reports).
@@ -198,6 +207,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         *displays.routes,
         *audio_routes.routes,
         *managers.routes,
+        *voice.routes,
         *reports.routes,
         *complaints.routes,
         *missing.routes,
@@ -221,9 +231,10 @@ def _webhook(settings: Settings, secret: str, sent: SentAlerts) -> Webhook | Non
     return Webhook(settings.alert_webhook, settings.alert_webhook_secret or secret, sent)
 
 
-def _audio_library(settings: Settings, venue: Venue) -> ClipLibrary:
+def _audio_library(settings: Settings, venue: Venue, studio: StudioEngine) -> ClipLibrary:
     recorded = Path(settings.audio_recorded) if settings.audio_recorded else None
     names = ["recorded", *settings.tts.split(",")] if recorded else settings.tts.split(",")
-    engines = make_engines([n for n in names if n], recorded=recorded)
+    # The studio's takes first: what the venue recorded itself is what it chose to hear.
+    engines = [studio, *make_engines([n for n in names if n], recorded=recorded)]
     cache = Path(settings.audio_cache or Path(settings.data_dir) / "audio")
     return ClipLibrary(cache, engines, venue.announcements)

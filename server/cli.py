@@ -176,6 +176,7 @@ def _print_urls(base: str, venue: Venue, settings: Settings) -> None:
         f"  complaints        {base}/manager/pengaduan",
         f"  reports           {base}/manager/reports",
         f"  services asked    {base}/manager/layanan-dicari",
+        f"  voice studio      {base}/manager/voice",
         f"  health check      {base}/healthz",
         "",
     ]

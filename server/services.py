@@ -28,6 +28,7 @@ from server.web.limits import RateLimit
 
 if TYPE_CHECKING:  # the rooms' parts: typed here, built in server/app.py
     from audio.library import ClipLibrary
+    from audio.voice import VoiceBook
     from counters.views import CounterProjection
     from managers.dashboard import Dashboard
     from server.web.auth import Sessions
@@ -58,6 +59,8 @@ class Services:
     visits: VisitProjection
     dashboard: Dashboard
     audio: ClipLibrary
+    # The venue's own recordings (the studio's takes), in step with their log.
+    voice: VoiceBook
     kiosk_lockouts: Lockouts
     booking_limiter: RateLimit
     complaint_limiter: RateLimit

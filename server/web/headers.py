@@ -5,6 +5,7 @@ closed LANs), so the policy can be strict: no inline scripts or styles (JSON dat
 are not scripts and need no exception), `data:`/`blob:` images and sounds for QR codes and
 announcements, and the websocket spelt out (`'self'` does not cover ws:/wss: everywhere).
 No page may be framed by another site; the kiosk frames only its own ticket print page.
+No page may use the camera or the microphone, except the recording studio its microphone.
 An answer that set a header itself (the ticket page's Referrer-Policy) keeps it.
 """
 
@@ -49,16 +50,23 @@ COMMON = {
 }
 # Framed by the kiosk page itself (it prints the slip through a hidden frame).
 FRAMED_BY_SELF = ("/kiosk/ticket/",)
+# The one page that may use this site's microphone: the recording studio.
+MICROPHONE = "/manager/voice"
 
 
 def headers_for(path: str) -> dict[str, str]:
     """The security headers of an answer to `path`."""
     framed = path.startswith(FRAMED_BY_SELF)
     ancestors = "frame-ancestors 'self'" if framed else "frame-ancestors 'none'"
-    return COMMON | {
+    found = COMMON | {
         "Content-Security-Policy": "; ".join((*POLICY, ancestors)),
         "X-Frame-Options": "SAMEORIGIN" if framed else "DENY",
     }
+    if path == MICROPHONE:
+        found["Permissions-Policy"] = found["Permissions-Policy"].replace(
+            "microphone=()", "microphone=(self)"
+        )
+    return found
 
 
 class SecurityHeaders:

@@ -374,6 +374,7 @@ def _paths() -> dict[str, Schema]:
                 parameters=tuple(_MISSING_QUERY),
             )
         },
+        **_voice_paths(),
         "/login": {
             "post": _operation(
                 "Masuk: sign in (the form's `csrf` must match the `antrean_login` cookie)",
@@ -505,6 +506,147 @@ def _paths() -> dict[str, Schema]:
                 _pages(303, 400, 403, 404, 408, 409, 413),
                 parameters=(token,),
                 body=_form_body({"form": "The ticket page's cancel-booking token"}),
+            )
+        },
+    }
+
+
+_WAV = _answer(200, "audio/wav", {"type": "string", "format": "binary"})
+_STUDIO_ANSWER: Schema = {
+    "type": "object",
+    "description": "`ok`, the clip as it is now (`clip`: key, text, group, recorded, takes), "
+    "and the venue's progress (`recorded` of `total` clips)",
+}
+
+
+def _voice_paths() -> dict[str, Schema]:
+    """The recording studio's API (`managers/voice.py`): managers and admins only."""
+    key = _path_param("key", "A clip of the venue's vocabulary, e.g. `huruf_a`, `loket_4`")
+    preview = (
+        _query(
+            "ticket", "A sample ticket number, e.g. `A-123`", pattern="^[A-Za-z]{1,3}-?[0-9]{1,4}$"
+        ),
+        {**_query("counter", "A counter's id"), "required": True},
+        _query("recall", "`1` for a recall", enum=["1"]),
+    )
+    wav_refusals = {"304": {"description": _STATUS_TEXT[304]}, **_problems(401, 403, 404, 503)}
+    return {
+        "/manager/voice/clips/{key}": {
+            "post": _operation(
+                "Studio suara: a new take of a clip (the body is the audio: WAV, MP3, FLAC or "
+                "Ogg Vorbis, at most 4 MB; `?source=file` for an uploaded file)",
+                "studio",
+                {
+                    "200": _answer(200, _JSON, _STUDIO_ANSWER),
+                    **_problems(400, 401, 403, 404, 408, 413, 503),
+                },
+                security=_OFFICER,
+                parameters=(key, _query("source", "`file` for an uploaded file", enum=["file"])),
+                body={
+                    "required": True,
+                    "content": {
+                        # Any audio type: the server reads the bytes, not the header.
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
+            )
+        },
+        "/manager/voice/clips/{key}/choice": {
+            "post": _operation(
+                'Studio suara: use an earlier take again (`{"take": id}`) or the synthetic '
+                'voice (`{"take": null}`)',
+                "studio",
+                {
+                    "200": _answer(200, _JSON, _STUDIO_ANSWER),
+                    **_problems(400, 401, 403, 404, 408, 413, 503),
+                },
+                security=_OFFICER,
+                parameters=(key,),
+                body={
+                    "required": True,
+                    "content": {
+                        _JSON: {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"take": {"type": ["string", "null"]}},
+                                "required": ["take"],
+                            }
+                        }
+                    },
+                },
+            )
+        },
+        "/manager/voice/clips/{key}.wav": {
+            "get": _operation(
+                "Studio suara: what a clip sounds like now (its take, or the synthetic voice)",
+                "studio",
+                {"200": _WAV, **wav_refusals},
+                security=_SIGNED_IN,
+                parameters=(key,),
+            )
+        },
+        "/manager/voice/takes/{take}.wav": {
+            "get": _operation(
+                "Studio suara: one take, as stored (trimmed, matched, in the clip format)",
+                "studio",
+                {"200": _WAV, **_problems(401, 403, 404, 503)},
+                security=_SIGNED_IN,
+                parameters=(_path_param("take", "A take's id (16 hex digits)"),),
+            )
+        },
+        "/manager/voice/preview": {
+            "get": _operation(
+                "Studio suara: which clips an announcement is made of, which are recorded, "
+                "and where to hear it",
+                "studio",
+                {
+                    "200": _answer(200, _JSON, {"type": "object"}),
+                    **_problems(400, 401, 403, 503),
+                },
+                security=_SIGNED_IN,
+                parameters=preview,
+            )
+        },
+        "/manager/voice/preview.wav": {
+            "get": _operation(
+                "Studio suara: an announcement from the recorded clips, synthetic ones "
+                "filling the rest",
+                "studio",
+                {"200": _WAV, **_problems(400, 401, 403, 503)},
+                security=_SIGNED_IN,
+                parameters=preview,
+            )
+        },
+        "/manager/voice/pack.zip": {
+            "get": _operation(
+                "Paket suara: every take in use, with a manifest of keys, texts and SHA-256",
+                "studio",
+                {
+                    "200": _answer(200, "application/zip", {"type": "string", "format": "binary"}),
+                    **_problems(401, 403, 503),
+                },
+                security=_SIGNED_IN,
+            )
+        },
+        "/manager/voice/pack": {
+            "post": _operation(
+                "Paket suara: import a pack (all of it, or nothing when a clip is bad)",
+                "studio",
+                {
+                    "200": _answer(200, _JSON, {"type": "object"}),
+                    **_problems(400, 401, 403, 408, 413, 503),
+                },
+                security=_OFFICER,
+                body={
+                    "required": True,
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary"}
+                        }
+                    },
+                },
             )
         },
     }

@@ -54,6 +54,14 @@ class TestHeaders:
             assert headers["x-content-type-options"] == "nosniff", path
             assert "content-security-policy" in headers, path
 
+    async def test_only_the_recording_studio_may_use_the_microphone(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        studio = (await client.get("/manager/voice")).headers["permissions-policy"]
+        assert "microphone=(self)" in studio and "camera=()" in studio
+        for path in ("/manager/voice/pack.zip", "/manager", "/kiosk"):
+            assert "microphone=()" in (await client.get(path)).headers["permissions-policy"], path
+
     async def test_the_kiosk_frames_its_own_print_page(self, client: httpx.AsyncClient) -> None:
         headers = (await client.get("/kiosk/ticket/bukan-token-yang-ada/print")).headers
         assert "frame-ancestors 'self'" in headers["content-security-policy"]

@@ -41,6 +41,7 @@ NOT_API = {
     ("get", "/manager"),
     ("get", "/manager/notices"),
     ("get", "/manager/running-text"),
+    ("get", "/manager/voice"),
     ("get", "/manager/reports"),
     ("get", "/openapi.json"),
 }
