@@ -50,6 +50,8 @@ Progress = Callable[[int, int, str], None]
 # Joined announcements are kept for replay and recall; a busy day makes thousands.
 _DEFAULT_MAX_JOINED = 2000
 _PRUNE_EVERY = 64
+# Clips whose samples are kept in memory, oldest read first out: a vocabulary and its retakes.
+_MAX_KEPT_CLIPS = 2000
 BYTES_PER_SECOND = RATE * SAMPLE_WIDTH * CHANNELS
 
 
@@ -165,6 +167,9 @@ class ClipLibrary:
 
     def _render(self, engine: Engine, clip: Clip, path: Path) -> None:
         audio = engine.render(clip)
+        if self._path(engine, clip) != path:
+            # The studio chose another take meanwhile: these samples are not `path`'s.
+            raise EngineError(f"{clip.key!r} changed while {engine.name} rendered it")
         frames = clip_frames(audio) if engine.finished else normalize(decode(audio)).tobytes()
         self.cache.write(path, frames)
 
@@ -206,26 +211,30 @@ class ClipLibrary:
         return self._join(parts)
 
     def _first_cached(self, clip: Clip) -> Path | None:
-        # Existence only: the samples are read (and checked) when the join must be made. The
-        # best engine that says the clip is the one used: a local one not cached yet (a take
-        # just recorded in another process) is rendered, not passed over for an older voice.
+        # Existence only: the samples are read (and checked) when the join must be made. A
+        # studio take not cached yet (recorded in another process) is copied in, not passed
+        # over for an older voice: it is what the venue chose to hear.
         for engine in self.engines:
             path = self._path(engine, clip)
             if path is not None and path.exists():
                 return path
-            if path is not None and engine.local:
+            if path is not None and engine.finished:
                 return None
         return None
 
     def _clip_frames(self, clip: Clip) -> tuple[Path, bytes]:
         for engine in self.engines:
             path = self._path(engine, clip)
-            if path is None:
-                continue
-            frames = self._read(path)
-            if frames is None and engine.local:
+            frames = None if path is None else self._read(path)
+            if path is not None and frames is None and engine.finished:
                 frames = self._render_now(engine, clip, path)
-            if frames is not None:
+            if path is not None and frames is not None:
+                return path, frames
+        # Nothing cached: the first local engine that can render it now.
+        for engine in (e for e in self.engines if e.local and not e.finished):
+            path = self._path(engine, clip)
+            frames = None if path is None else self._render_now(engine, clip, path)
+            if path is not None and frames is not None:
                 return path, frames
         raise AnnouncementError(f"no engine can provide the clip {clip.key!r} ({clip.text!r})")
 
@@ -236,6 +245,8 @@ class ClipLibrary:
         if frames is None:
             frames = self.cache.read(path)
             if frames is not None:
+                if len(self._frames) >= _MAX_KEPT_CLIPS:  # retakes add paths all year
+                    self._frames.pop(next(iter(self._frames)))
                 self._frames[path] = frames
         return frames
 

@@ -23,6 +23,7 @@ __all__ = [
     "RATE",
     "SAMPLE_WIDTH",
     "Samples",
+    "TooLongAudio",
     "clip_frames",
     "dbfs",
     "decode",
@@ -57,22 +58,51 @@ class AudioError(Exception):
     """Audio bytes that cannot be decoded, or that hold no sound."""
 
 
-def decode(data: bytes) -> Samples:
+class TooLongAudio(AudioError):
+    """Audio that lasts longer than the caller allows (`seconds`: at least this long)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the audio lasts more than {seconds:.1f} s")
+        self.seconds = seconds
+
+
+def decode(data: bytes, max_seconds: float | None = None) -> Samples:
     """Any file miniaudio reads (WAV, MP3, FLAC, Vorbis) as samples in the clip format.
 
     miniaudio downmixes and resamples while decoding, so there is one conversion path for
-    gTTS's MP3, espeak-ng's WAV and a venue's recordings alike.
+    gTTS's MP3, espeak-ng's WAV and a venue's recordings alike. With `max_seconds` (audio
+    from people: a few kilobytes can declare hours at a low rate) it decodes a second at a
+    time and stops with `TooLongAudio` as soon as the sound lasts longer.
     """
+    if max_seconds is None:
+        try:
+            sound = miniaudio.decode(
+                data,
+                output_format=miniaudio.SampleFormat.SIGNED16,
+                nchannels=CHANNELS,
+                sample_rate=RATE,
+            )
+        except miniaudio.MiniaudioError as error:
+            raise AudioError(f"cannot decode audio ({len(data)} bytes): {error}") from error
+        return np.frombuffer(sound.samples.tobytes(), dtype=np.int16).copy()
+    limit, got = int(max_seconds * RATE), 0
+    chunks = []
     try:
-        sound = miniaudio.decode(
+        stream = miniaudio.stream_memory(
             data,
             output_format=miniaudio.SampleFormat.SIGNED16,
             nchannels=CHANNELS,
             sample_rate=RATE,
+            frames_to_read=RATE,
         )
-    except miniaudio.DecodeError as error:
+        for chunk in stream:
+            got += len(chunk)
+            if got > limit:
+                raise TooLongAudio(got / RATE)
+            chunks.append(np.frombuffer(chunk, dtype=np.int16).copy())
+    except miniaudio.MiniaudioError as error:
         raise AudioError(f"cannot decode audio ({len(data)} bytes): {error}") from error
-    return np.frombuffer(sound.samples.tobytes(), dtype=np.int16).copy()
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
 
 
 def normalize(samples: Samples) -> Samples:
@@ -160,7 +190,7 @@ def clip_frames(data: bytes, name: str = "the audio") -> bytes:
             shape = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
             expected = wav.getnframes() * wav.getsampwidth() * wav.getnchannels()
             frames = wav.readframes(wav.getnframes())
-    except (EOFError, wave.Error) as error:
+    except (EOFError, RuntimeError, wave.Error) as error:  # RuntimeError: a bad chunk size
         raise AudioError(f"{name} is not a readable WAV: {error}") from error
     if shape != (CHANNELS, SAMPLE_WIDTH, RATE):
         raise AudioError(f"{name} is {shape} (channels, bytes, rate), not the clip format")

@@ -31,12 +31,15 @@ SAID = re.compile(r"^[a-z0-9_]{1,200}(?:\.[a-z0-9_]{1,200})*$")
 
 
 async def fresh_voice(request: Request) -> None:
-    """The studio's latest takes, from any process of the venue; the last ones read when
-    the store cannot be reached (a call is said in the voice of a minute ago, not lost)."""
+    """The studio's latest takes, from any process of the venue (read at most once a
+    second); the takes last read when the store cannot be reached, or the voice log cannot
+    be read at all: a call is said in the voice of a minute ago, never lost to it."""
     try:
-        await services(request).voice.refresh()
+        await services(request).voice.refresh_if_stale()
     except StoreUnavailable as error:
         log.warning("the voice log is out of reach, using the takes last read: %s", error)
+    except Exception:
+        log.exception("the voice log cannot be read, using the takes last read")
 
 
 def call_url(counter: str, label: str, recall: bool) -> str:

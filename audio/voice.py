@@ -14,16 +14,22 @@ their keys, texts and SHA-256 hashes; imported into another venue it gives the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import io
 import json
+import logging
+import lzma
 import secrets
+import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal, NamedTuple
 
 import msgspec
+import numpy as np
 
 from audio.engine_studio import StudioEngine
 from audio.pcm import (
@@ -32,6 +38,7 @@ from audio.pcm import (
     RATE,
     SAMPLE_WIDTH,
     AudioError,
+    TooLongAudio,
     clip_frames,
     dbfs,
     decode,
@@ -42,7 +49,7 @@ from audio.pcm import (
 from audio.wording import Clip
 from server.clock import utc_now
 from server.domain.events import snake_tag
-from server.store import Conflict, EventLog
+from server.store import Conflict, EventLog, Record
 
 __all__ = [
     "MAX_PACK",
@@ -71,6 +78,8 @@ MIN_TAKE_SECONDS = 0.15
 # microphone gives its hiss, about -60 to -70 dBFS).
 QUIET_DBFS = -50.0
 BYTES_PER_SECOND = RATE * SAMPLE_WIDTH
+# The highest peak `pcm.normalize` leaves (-1 dBFS), and a sample of rounding.
+_MAX_PEAK = int(32767 * 10 ** (-1 / 20)) + 1
 
 Source = Literal["studio", "file", "pack"]
 Problem = Literal["not_audio", "silent", "too_long", "too_short"]
@@ -103,6 +112,18 @@ class RecordingCleared(_VoiceEvent, frozen=True):
 
 VoiceEvent = TakeRecorded | TakeChosen | RecordingCleared
 _decoder = msgspec.json.Decoder(VoiceEvent)
+log = logging.getLogger(__name__)
+
+
+def _decode_all(records: Sequence[Record]) -> list[tuple[int, VoiceEvent | None]]:
+    decoded: list[tuple[int, VoiceEvent | None]] = []
+    for record in records:
+        try:
+            decoded.append((record.seq, _decoder.decode(record.data)))
+        except msgspec.DecodeError as error:  # ValidationError is one
+            log.error("voice log record %d cannot be read, passed over: %s", record.seq, error)
+            decoded.append((record.seq, None))
+    return decoded
 
 
 class Take(msgspec.Struct, frozen=True):
@@ -152,14 +173,14 @@ def prepare(data: bytes) -> Prepared:
     """Any audio miniaudio reads (WAV, MP3, FLAC, Ogg Vorbis), trimmed of its silence,
     brought to the clips' loudness and format; BadRecording when it cannot be a clip."""
     try:
-        samples = decode(data)
+        samples = decode(data, max_seconds=MAX_RECORDING_SECONDS)
+    except TooLongAudio as long:
+        raise BadRecording("too_long", long.seconds) from None
     except AudioError:
         raise BadRecording("not_audio") from None
     recorded = samples.size / RATE
     if samples.size == 0:
         raise BadRecording("silent")
-    if recorded > MAX_RECORDING_SECONDS:
-        raise BadRecording("too_long", recorded)
     if loudest_dbfs(samples) < QUIET_DBFS:
         raise BadRecording("silent", recorded)
     clip = normalize(samples)
@@ -196,17 +217,25 @@ class VoiceBook:
         # The audio of the chosen takes; any other is read from the log when asked for.
         self._frames: dict[str, bytes] = {}
         self._lock = asyncio.Lock()
+        self._unpublished = False
+        self._read_at = float("-inf")
 
     async def refresh(self) -> None:
-        """Apply whatever the log holds beyond what we have; cheap when nothing is new."""
+        """Apply whatever the log holds beyond what we have; cheap when nothing is new.
+
+        Records are decoded in a worker thread (a pack's takes are tens of megabytes); one
+        that cannot be decoded (damaged, or written by a newer version) is logged and passed
+        over, so it never silences the hall. The engine is handed the choice once every
+        take it needs has been read; until then, again at the next refresh.
+        """
         async with self._lock:
-            changed = False
             while records := await self.log.read(self.stream, after=self.seq, limit=64):
-                for record in records:
-                    self._apply(_decoder.decode(record.data), record.seq)
-                    self.seq = record.seq
-                changed = True
-            if changed:
+                for seq, event in await asyncio.to_thread(_decode_all, records):
+                    if event is not None:
+                        self._apply(event, seq)
+                    self.seq = seq
+                self._unpublished = True
+            if self._unpublished:
                 for take in self.chosen.values():
                     if take not in self._frames:
                         self._frames[take] = await self._read(take)
@@ -215,6 +244,15 @@ class VoiceBook:
                 self.engine.use(
                     {key: (self.takes[t].sha256, self._frames[t]) for key, t in self.chosen.items()}
                 )
+                self._unpublished = False
+            self._read_at = time.monotonic()
+
+    async def refresh_if_stale(self, seconds: float = 1.0) -> None:
+        """`refresh`, unless one ran in the last `seconds` or runs now: the call path asks
+        on every announcement, and must not queue behind a slow store."""
+        if self._lock.locked() or time.monotonic() - self._read_at < seconds:
+            return
+        await self.refresh()
 
     def _apply(self, event: VoiceEvent, seq: int) -> None:
         if isinstance(event, TakeRecorded):
@@ -242,9 +280,10 @@ class VoiceBook:
 
     async def _read(self, take: str) -> bytes:
         seq = self.takes[take].seq
-        (record,) = await self.log.read(self.stream, after=seq - 1, limit=1)
-        event = _decoder.decode(record.data)
-        assert isinstance(event, TakeRecorded) and event.take == take
+        records = await self.log.read(self.stream, after=seq - 1, limit=1)
+        [(_, event)] = await asyncio.to_thread(_decode_all, records)
+        if not isinstance(event, TakeRecorded) or event.take != take:
+            raise LookupError(f"record {seq} of {self.stream} is not take {take}")
         return event.frames
 
     async def frames(self, take: str) -> bytes | None:
@@ -286,8 +325,13 @@ class VoiceBook:
 
     async def clear(self, key: str, by: str) -> None:
         """Back to the synthetic voice for `key` (nothing written if it uses none now)."""
-        if key in self.chosen:
-            await self._append(lambda: None, [RecordingCleared(at=utc_now(), by=by, key=key)])
+
+        def check() -> None:
+            if key not in self.chosen:
+                raise LookupError(key)
+
+        with contextlib.suppress(LookupError):
+            await self._append(check, [RecordingCleared(at=utc_now(), by=by, key=key)])
 
     async def import_takes(self, takes: Mapping[str, Prepared], by: str) -> list[str]:
         """Record every take of a pack at once (one append: all or nothing), leaving out
@@ -314,7 +358,7 @@ class VoiceBook:
         )
 
     async def _append(self, check: Callable[[], None], events: Sequence[VoiceEvent]) -> None:
-        encoded = [msgspec.json.encode(event) for event in events]
+        encoded = await asyncio.to_thread(lambda: [msgspec.json.encode(e) for e in events])
         while True:
             await self.refresh()
             check()
@@ -376,21 +420,42 @@ class Pack(NamedTuple):
     unknown: list[str]
 
 
+# What reading a damaged or unusual zip raises besides BadZipFile: unsupported compression
+# or version, encryption, corrupt deflate/bzip2/lzma data, a member cut short.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    UnicodeDecodeError,
+    ValueError,
+)
+
+
 def read_pack(data: bytes, known: Iterable[str]) -> Pack:
     """The takes of a voice pack for the clips `known` here; BadPack, and nothing taken,
     if it is not a pack or any of its clips cannot be one."""
     try:
         pack = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except _ZIP_ERRORS:
         raise BadPack("not_zip") from None
     with pack:
         members = pack.infolist()
         if len(members) > MAX_PACK_FILES or sum(m.file_size for m in members) > MAX_PACK:
             raise BadPack("too_large")
         try:
-            manifest = msgspec.json.decode(pack.read("manifest.json"), type=_Manifest)
-        except (KeyError, msgspec.DecodeError, zipfile.BadZipFile):
+            manifest = msgspec.json.decode(_member(pack, "manifest.json"), type=_Manifest)
+        except (KeyError, msgspec.DecodeError, *_ZIP_ERRORS):
             raise BadPack("no_manifest") from None
+        if len(manifest.clips) > MAX_PACK_FILES:
+            raise BadPack("too_large")
+        keys = [entry.key for entry in manifest.clips]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise BadPack("duplicates", twice)
         wanted = set(known)
         takes: dict[str, Prepared] = {}
         unknown, bad = [], []
@@ -400,27 +465,50 @@ def read_pack(data: bytes, known: Iterable[str]) -> Pack:
                 continue
             try:
                 takes[entry.key] = _pack_take(pack, entry, manifest.format == FORMAT_ID)
-            except (KeyError, zipfile.BadZipFile, BadRecording):
+            except (KeyError, BadRecording, *_ZIP_ERRORS):
                 bad.append(entry.key)
         if bad:
             raise BadPack("bad_clips", bad)
     return Pack(takes, unknown)
 
 
-def _pack_take(pack: zipfile.ZipFile, entry: _Entry, same_format: bool) -> Prepared:
-    info = pack.getinfo(entry.file)
+def _member(pack: zipfile.ZipFile, name: str) -> bytes:
+    info = pack.getinfo(name)
+    # Only what antrean and every zip tool write; never an encrypted member.
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+        raise NotImplementedError(
+            f"{name}: compression {info.compress_type}, flags {info.flag_bits}"
+        )
     if info.file_size > MAX_UPLOAD:
         raise BadRecording("too_long")
-    data = pack.read(info)
+    return pack.read(info)
+
+
+def _pack_take(pack: zipfile.ZipFile, entry: _Entry, same_format: bool) -> Prepared:
+    data = _member(pack, entry.file)
     if same_format:
-        # A clip exported by antrean: kept sample for sample when its hash holds, so the
-        # same pack makes the same clips everywhere.
+        # A clip exported by antrean: kept sample for sample when its hash holds and it is
+        # a clip as the studio makes them, so the same pack makes the same clips everywhere.
         try:
             frames = clip_frames(data, entry.file)
         except AudioError:
             frames = b""
-        if frames and _sha(frames) == entry.sha256:
+        if frames and _sha(frames) == entry.sha256 and _is_take(frames):
             seconds = _seconds(frames) - GAP_SECONDS
             return Prepared(frames, entry.sha256, seconds, seconds, float("nan"))
     # Anything else (a pack made by hand, from a studio's own files) is made into a clip.
     return prepare(data)
+
+
+def _is_take(frames: bytes) -> bool:
+    """Whether `frames` could have come out of `prepare`: its length, its gap, its level."""
+    gap = int(RATE * GAP_SECONDS)
+    samples = np.frombuffer(frames, dtype=np.int16)
+    words = samples[: samples.size - gap]
+    return (
+        len(frames) % SAMPLE_WIDTH == 0
+        and MIN_TAKE_SECONDS <= words.size / RATE <= MAX_TAKE_SECONDS
+        and not samples[words.size :].any()
+        and loudest_dbfs(words) >= QUIET_DBFS
+        and int(np.abs(words.astype(np.int32)).max()) <= _MAX_PEAK
+    )

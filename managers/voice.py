@@ -83,6 +83,10 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "bad_ticket": (400, N_("Tulis nomor antrean contoh seperti A-123.")),
     "bad_counter": (400, N_("Loket itu tidak ada di venue ini.")),
     "not_zip": (400, N_("Berkas ini bukan paket suara (zip).")),
+    "duplicates": (
+        400,
+        N_("Paket ditolak dan tidak ada yang diubah: potongan {keys} tercantum lebih dari sekali."),
+    ),
     "no_manifest": (400, N_("Paket ini tidak berisi manifest.json dari antrean.")),
     "bad_clips": (
         400,
@@ -243,12 +247,7 @@ async def record(request: Request) -> Response:
     user, _ = await _manager(request, changing=True)
     clip = _clip(request)
     source: Source = "file" if request.query_params.get("source") == "file" else "studio"
-    try:
-        data = await read_body(request, MAX_UPLOAD, seconds=60.0)
-    except BodyRefused as refused:
-        if refused.code == "too_large":
-            raise _refusal(request, "upload_too_large", mb=MAX_UPLOAD // (1024 * 1024)) from None
-        raise problem(request, refused.code) from None
+    data = await _upload(request, MAX_UPLOAD, 60.0)
     try:
         prepared = await asyncio.to_thread(prepare, data)
     except BadRecording as bad:
@@ -269,6 +268,16 @@ async def record(request: Request) -> Response:
             **_progress(book, _clips(request)),
         }
     )
+
+
+async def _upload(request: Request, limit: int, seconds: float) -> bytes:
+    """The body: a recording or a pack, at most `limit` bytes, within `seconds`."""
+    try:
+        return await read_body(request, limit, seconds)
+    except BodyRefused as refused:
+        if refused.code == "too_large":
+            raise _refusal(request, "upload_too_large", mb=limit // (1024 * 1024)) from None
+        raise problem(request, refused.code) from None
 
 
 def _bad_recording(request: Request, bad: BadRecording) -> Problem:
@@ -349,21 +358,16 @@ async def pack_export(request: Request) -> Response:
 async def pack_import(request: Request) -> Response:
     """A voice pack's takes, all of them or (when any is bad) none."""
     user, _ = await _manager(request, changing=True)
-    try:
-        data = await read_body(request, MAX_PACK, seconds=120.0)
-    except BodyRefused as refused:
-        if refused.code == "too_large":
-            raise _refusal(request, "upload_too_large", mb=MAX_PACK // (1024 * 1024)) from None
-        raise problem(request, refused.code) from None
+    data = await _upload(request, MAX_PACK, 120.0)
     clips = _clips(request)
     try:
         pack = await asyncio.to_thread(read_pack, data, clips)
     except BadPack as bad:
         if bad.problem == "too_large":
             raise _refusal(request, "upload_too_large", mb=MAX_PACK // (1024 * 1024)) from None
-        if bad.problem == "bad_clips":
+        if bad.problem in ("bad_clips", "duplicates"):
             keys = ", ".join(bad.keys[:5]) + (" …" if len(bad.keys) > 5 else "")
-            raise _refusal(request, "bad_clips", count=len(bad.keys), keys=keys) from None
+            raise _refusal(request, bad.problem, count=len(bad.keys), keys=keys) from None
         raise _refusal(request, bad.problem) from None
     book: VoiceBook = services(request).voice
     imported = await book.import_takes(pack.takes, user.username)

@@ -10,14 +10,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
+from redis.asyncio import Redis as AsyncRedis
 
 from server.cluster import Cluster, ClusterError
+from server.store import EventLog, open_log
 
 _REDIS_START_TIMEOUT = 10.0
 
@@ -96,6 +98,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real, empty, throwaway redis-server for the whole session, as `redis://host:port/0`."""
     with _running(RedisServer(tmp_path_factory.mktemp("redis"))) as server:
         yield server.url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def any_log(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
+) -> AsyncIterator[EventLog]:
+    """An empty event log on each backend in turn: SQLite, then the session's Redis."""
+    if request.param == "redis":
+        client = AsyncRedis.from_url(redis_url)
+        await client.flushdb()
+        await client.aclose()
+    url = redis_url if request.param == "redis" else f"sqlite://{tmp_path / 'any' / 'antrean.db'}"
+    log = open_log(url)
+    yield log
+    await log.close()
 
 
 @pytest.fixture

@@ -143,11 +143,12 @@ async function send(path, body, type) {
       headers: { "Content-Type": type, "X-CSRF-Token": csrf },
       credentials: "same-origin",
     });
+    if ((response.headers.get("content-type") || "").includes("application/json")) {
+      return await response.json();
+    }
   } catch {
+    // No answer, or one cut off half way.
     return { ok: false, code: "network", message: words.offline };
-  }
-  if ((response.headers.get("content-type") || "").includes("application/json")) {
-    return response.json();
   }
   return { ok: false, code: "http", message: fill(words.server, { status: response.status }) };
 }
@@ -189,70 +190,101 @@ function play(url) {
 
 // -- recording -----------------------------------------------------------------------------
 
-let microphone = null; // asked for once, kept for the next clip
-let recording = null; // {key, recorder, chunks, started, tick, cancelled}
+// The room as it is: no voice-call processing, which would pump the level and cut the ends
+// of words; the server matches the loudness afterwards.
+const MICROPHONE = { audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } };
+let microphone = null; // the promise of the stream, asked for once, kept for the next clip
+// The recording under way: {key, starting, cancelled, chunks, recorder, tick}. Each one's
+// handlers hold their own object: a recording still stopping never touches the next one.
+let recording = null;
 
 async function openMicrophone() {
-  if (!microphone) {
-    // The room as it is: no voice-call processing, which would pump the level and cut the
-    // ends of words; the server matches the loudness afterwards.
-    microphone = await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-    });
+  if (microphone) {
+    const stream = await microphone.catch(() => null);
+    if (stream?.active) return stream;
+    microphone = null; // unplugged, or the permission taken back: ask again
   }
-  return microphone;
+  microphone = navigator.mediaDevices.getUserMedia(MICROPHONE);
+  try {
+    return await microphone;
+  } catch (error) {
+    microphone = null;
+    throw error;
+  }
 }
 
 async function startRecording(key) {
+  if (recording?.starting) return; // a second press while the browser asks for the microphone
   if (recording) stopRecording();
+  const mine = { key, starting: true, cancelled: false, chunks: [] };
+  recording = mine;
   say(key, words.asking_mic);
-  let stream;
-  try {
-    stream = await openMicrophone();
-  } catch {
-    say(key, words.mic_denied);
-    return;
-  }
-  const recorder = new MediaRecorder(stream);
-  const chunks = [];
-  const started = performance.now();
   const row = rows.get(key);
   const recordButton = row.querySelector("[data-act=record]");
-  recording = { key, recorder, chunks, cancelled: false };
-  recorder.addEventListener("dataavailable", (event) => { if (event.data.size) chunks.push(event.data); });
-  recorder.addEventListener("stop", async () => {
-    clearInterval(recording?.tick);
-    const done = recording;
-    recording = null;
+  const over = (message) => {
+    clearInterval(mine.tick);
+    if (recording === mine) recording = null;
     row.classList.remove("recording");
     recordButton.textContent = `● ${words.record}`;
-    if (done.cancelled || !chunks.length) return say(key, "");
-    const blob = new Blob(chunks, { type: recorder.mimeType });
+    say(key, message);
+  };
+  try {
+    const stream = await openMicrophone();
+    if (mine.cancelled) return over("");
+    mine.recorder = new MediaRecorder(stream);
+  } catch {
+    return over(words.mic_denied);
+  }
+  mine.starting = false;
+  const started = performance.now();
+  mine.recorder.addEventListener("dataavailable", (event) => {
+    if (event.data.size) mine.chunks.push(event.data);
+  });
+  mine.recorder.addEventListener("stop", async () => {
+    if (mine.cancelled || !mine.chunks.length) return over("");
+    over(words.saving);
     let wav;
     try {
-      wav = await toWav(blob);
+      wav = await toWav(new Blob(mine.chunks, { type: mine.recorder.mimeType }));
     } catch {
-      return say(key, words.mic_denied);
+      return say(key, words.not_decoded);
     }
     upload(key, wav, "studio");
   });
   const tick = () => {
     const elapsed = (performance.now() - started) / 1000;
     say(key, fill(words.recording, { elapsed: decimal(elapsed), limit: MAX_SECONDS }));
-    if (elapsed >= MAX_SECONDS) stopRecording();
+    if (elapsed >= MAX_SECONDS && recording === mine) stopRecording();
   };
-  recording.tick = setInterval(tick, 200);
-  recorder.start();
+  try {
+    mine.recorder.start();
+  } catch {
+    return over(words.mic_denied);
+  }
+  mine.tick = setInterval(tick, 200);
   row.classList.add("recording");
   recordButton.textContent = `■ ${words.stop}`;
   recordButton.focus();
   tick();
 }
 
+/** Record `key`, or stop its recording (a second press while the microphone is still
+ * being asked for counts once). */
+function toggleRecording(key) {
+  if (recording?.key !== key) startRecording(key);
+  else if (!recording.starting) stopRecording();
+}
+
 function stopRecording(cancel = false) {
-  if (!recording) return;
-  recording.cancelled = cancel;
-  if (recording.recorder.state !== "inactive") recording.recorder.stop();
+  const current = recording;
+  if (!current) return;
+  current.cancelled = current.cancelled || cancel;
+  if (current.starting) {
+    // Still asking for the microphone: nothing recorded yet, so stopping is cancelling.
+    current.cancelled = true;
+    return;
+  }
+  if (current.recorder.state !== "inactive") current.recorder.stop();
 }
 
 /** The recording as a mono 16-bit WAV at the clips' rate (the browser resamples). */
@@ -308,7 +340,7 @@ document.getElementById("groups").addEventListener("click", (event) => {
   const act = target.dataset.act;
   if (act === "play") play(`${clips.get(key).audio}`);
   else if (act === "play-take") play(target.dataset.url);
-  else if (act === "record") recording?.key === key ? stopRecording() : startRecording(key);
+  else if (act === "record") toggleRecording(key);
   else if (act === "synthetic") choose(key, null);
   else if (act === "choose") choose(key, target.dataset.take);
 });
@@ -328,10 +360,8 @@ document.addEventListener("keydown", (event) => {
   const key = row?.dataset.key ?? recording?.key;
   const pressed = event.key.toLowerCase();
   if (event.key === "Escape" && recording) stopRecording(true);
-  else if (pressed === "r" && key && canRecord) {
-    if (recording?.key === key) stopRecording();
-    else startRecording(key);
-  } else if (pressed === "p" && key) play(clips.get(key).audio);
+  else if (pressed === "r" && key && canRecord) toggleRecording(key);
+  else if (pressed === "p" && key) play(clips.get(key).audio);
   else if (pressed === "n") focusRow(nextUnrecorded(key));
   else return;
   event.preventDefault();

@@ -106,8 +106,7 @@ class TestRecordedEngine:
     def test_corrupt_recording_falls_back_at_call_time(
         self, tmp_path: Path, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """A damaged cached recording is made again from the recording; a damaged recording
-        gives way to the next engine's cached clip. Both logged."""
+        """A damaged cached recording gives way to the next engine's cached clip, logged."""
         recordings = tmp_path / "rec"
         recordings.mkdir()
         _write_stereo_tone(recordings / "huruf_a.wav", rate=44100, seconds=0.3)
@@ -117,20 +116,11 @@ class TestRecordedEngine:
         engines: list[Engine] = [RecordedEngine(recordings), EspeakEngine(), ToneEngine()]
         library = ClipLibrary(tmp_path / "cache", engines)
         assert library.render_clips([letter]).engines["recorded"].rendered == 1
-        cached = library.cache.clip_path(RecordedEngine(recordings).identity(letter) or "")
-        recorded = wav_samples(cached)
-        cached.write_bytes(b"")
+        library.cache.clip_path(RecordedEngine(recordings).identity(letter) or "").write_bytes(b"")
         with caplog.at_level(logging.WARNING, logger="audio"):
             announcement = library.announcement(CALL)
         assert "corrupt cached clip" in caplog.text
-        assert "rendering it now with recorded" in caplog.text
-        assert _contains(wav_samples(announcement.path), recorded)
-
-        caplog.clear()
-        (recordings / "huruf_a.wav").write_bytes(b"RIFF, but not a recording at all")
-        with caplog.at_level(logging.WARNING, logger="audio"):
-            announcement = library.announcement(CALL)
-        assert "recorded could not render 'huruf_a'" in caplog.text
+        assert "rendering it now" not in caplog.text
         espeak_letter = wav_samples(library.cache.clip_path(EspeakEngine().identity(letter) or ""))
         assert _contains(wav_samples(announcement.path), espeak_letter)
 

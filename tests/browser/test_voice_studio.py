@@ -158,6 +158,33 @@ class TestStudio:
         await expect(row.locator("[data-f=state]")).to_have_text("Suara sintesis")
         await expect(studio.locator("#progress-text")).to_have_text(f"0 dari {TOTAL} terekam")
 
+    async def test_recording_another_clip_ends_the_first_and_keeps_the_second(
+        self, browser: Browser, live_server: LiveServer
+    ) -> None:
+        studio = await studio_page(browser, live_server)
+        first, second = studio.locator("#clip-huruf_a"), studio.locator("#clip-nomor_antrean")
+        # A double press while the microphone is asked for counts once.
+        await first.get_by_role("button", name="Rekam: a").dblclick()
+        await expect(first.locator("[data-f=result]")).to_contain_text("Merekam…")
+        await studio.wait_for_timeout(300)
+        # R on another clip: the first one stops (only hiss so far: refused), the second
+        # records on, with its own timer, and is kept when stopped.
+        await second.get_by_role("button", name="Rekam: Nomor antrean").focus()
+        await studio.keyboard.press("r")
+        await expect(second.locator("[data-f=result]")).to_contain_text("Merekam…")
+        await expect(first.locator("[data-f=result]")).to_contain_text("tanpa suara")
+        await expect(first).not_to_have_class("clip recording")
+        await studio.wait_for_timeout(2900)
+        await expect(second).to_have_class("clip recording")
+        await studio.keyboard.press("r")
+        await expect(second.locator("[data-f=result]")).to_contain_text("Tersimpan")
+        await expect(second.locator("[data-f=state]")).to_have_text("✓ Terekam")
+        await expect(studio.locator("#progress-text")).to_have_text(f"1 dari {TOTAL} terekam")
+        # N: on to the next clip not recorded yet.
+        await studio.keyboard.press("n")
+        focused = await studio.evaluate("document.activeElement.closest('.clip').dataset.key")
+        assert focused == "panggilan_ulang"
+
     async def test_over_plain_http_on_the_lan_it_says_how_to_get_a_microphone(
         self, browser: Browser, live_server: LiveServer
     ) -> None:

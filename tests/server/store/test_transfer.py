@@ -34,20 +34,6 @@ async def sqlite_log(tmp_path: Path) -> AsyncIterator[EventLog]:
     await log.close()
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-async def any_log(
-    request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
-) -> AsyncIterator[EventLog]:
-    if request.param == "redis":
-        client = Redis.from_url(redis_url)
-        await client.flushdb()
-        await client.aclose()
-    url = redis_url if request.param == "redis" else f"sqlite://{tmp_path / 'c' / 'antrean.db'}"
-    log = open_log(url)
-    yield log
-    await log.close()
-
-
 async def fill(log: EventLog, commands: int, seed: int = 1) -> dict[str, list[Record]]:
     """Commands of 1 to 3 events of arbitrary bytes, bound and unbound, in two venue logs;
     long enough to cross the export's batches."""
