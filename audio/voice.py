@@ -252,6 +252,7 @@ class VoiceBook:
         on every announcement, and must not queue behind a slow store."""
         if self._lock.locked() or time.monotonic() - self._read_at < seconds:
             return
+        self._read_at = time.monotonic()  # a failing store is asked once a second too
         await self.refresh()
 
     def _apply(self, event: VoiceEvent, seq: int) -> None:

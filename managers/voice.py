@@ -43,7 +43,7 @@ from server.accounts import User
 from server.domain.venue import Venue
 from server.i18n import N_
 from server.services import services
-from server.web.auth import Session, csrf_ok, say, signed_in
+from server.web.auth import Session, csrf_ok, language, say, signed_in
 from server.web.bodies import BodyRefused, read_body, read_json
 from server.web.guards import page_user
 from server.web.pages import page
@@ -281,7 +281,9 @@ async def _upload(request: Request, limit: int, seconds: float) -> bytes:
 
 
 def _bad_recording(request: Request, bad: BadRecording) -> Problem:
-    seconds = f"{bad.seconds:.1f}".replace(".", ",")
+    seconds = f"{bad.seconds:.1f}"
+    if language(request) == "id":
+        seconds = seconds.replace(".", ",")
     limit = MAX_TAKE_SECONDS if bad.seconds <= MAX_RECORDING_SECONDS else MAX_RECORDING_SECONDS
     return _refusal(request, bad.problem, seconds=seconds, limit=f"{limit:g}")
 
