@@ -115,7 +115,7 @@ class ClipLibrary:
     def render_vocabulary(self, venue: Venue, progress: Progress | None = None) -> RenderSummary:
         """Make sure every clip the venue can say (its calls', then the kiosk guidance's) is
         cached, by the best engine that can say it."""
-        return self.render_clips(tuple(speakable(venue, self.style).values()), progress)
+        return self.render_clips(tuple(self.speakable(venue).values()), progress)
 
     def render_clips(
         self, clips: Sequence[Clip], progress: Progress | None = None
@@ -183,11 +183,15 @@ class ClipLibrary:
         where the cache stops)."""
         self._stopping.set()
 
-    def clip(self, venue: Venue, key: str) -> Clip | None:
-        """The clip `key` among those `venue` can say, or None."""
+    def speakable(self, venue: Venue) -> dict[str, Clip]:
+        """Every clip `venue` can say in this style, by key, in speaking order (made once)."""
         if self._speakable is None or self._speakable[0] is not venue:
             self._speakable = (venue, speakable(venue, self.style))
-        return self._speakable[1].get(key)
+        return self._speakable[1]
+
+    def clip(self, venue: Venue, key: str) -> Clip | None:
+        """The clip `key` among those `venue` can say, or None."""
+        return self.speakable(venue).get(key)
 
     # -- on the call path --------------------------------------------------------------------
 

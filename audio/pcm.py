@@ -70,23 +70,12 @@ def decode(data: bytes, max_seconds: float | None = None) -> Samples:
     """Any file miniaudio reads (WAV, MP3, FLAC, Vorbis) as samples in the clip format.
 
     miniaudio downmixes and resamples while decoding, so there is one conversion path for
-    gTTS's MP3, espeak-ng's WAV and a venue's recordings alike. With `max_seconds` (audio
-    from people: a few kilobytes can declare hours at a low rate) it decodes a second at a
-    time and stops with `TooLongAudio` as soon as the sound lasts longer.
+    gTTS's MP3, espeak-ng's WAV and a venue's recordings alike. It decodes a second at a
+    time, so with `max_seconds` (audio from people: a few kilobytes can declare hours at
+    a low rate) it stops with `TooLongAudio` as soon as the sound lasts longer.
     """
-    if max_seconds is None:
-        try:
-            sound = miniaudio.decode(
-                data,
-                output_format=miniaudio.SampleFormat.SIGNED16,
-                nchannels=CHANNELS,
-                sample_rate=RATE,
-            )
-        except miniaudio.MiniaudioError as error:
-            raise AudioError(f"cannot decode audio ({len(data)} bytes): {error}") from error
-        return np.frombuffer(sound.samples.tobytes(), dtype=np.int16).copy()
-    limit, got = int(max_seconds * RATE), 0
-    chunks = []
+    limit = None if max_seconds is None else int(max_seconds * RATE)
+    chunks, got = [], 0
     try:
         stream = miniaudio.stream_memory(
             data,
@@ -97,7 +86,7 @@ def decode(data: bytes, max_seconds: float | None = None) -> Samples:
         )
         for chunk in stream:
             got += len(chunk)
-            if got > limit:
+            if limit is not None and got > limit:
                 raise TooLongAudio(got / RATE)
             chunks.append(np.frombuffer(chunk, dtype=np.int16).copy())
     except miniaudio.MiniaudioError as error:

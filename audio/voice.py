@@ -295,6 +295,10 @@ class VoiceBook:
         found = self._frames.get(take)
         return found if found is not None else await self._read(take)
 
+    def chosen_frames(self) -> dict[str, bytes]:
+        """Each recorded clip's chosen take, key -> frames, as the last refresh read them."""
+        return {key: self._frames[take] for key, take in self.chosen.items()}
+
     def chosen_take(self, key: str) -> Take | None:
         found = self.chosen.get(key)
         return None if found is None else self.takes[found]

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from audio.guide import PHRASES, speakable
+from audio.guide import PHRASES
 from audio.pcm import wav_bytes
 from audio.routes import fresh_voice, wav
 from audio.voice import (
@@ -154,8 +154,7 @@ async def _manager(request: Request, *, changing: bool = False) -> tuple[User, S
 
 
 def _clips(request: Request) -> dict[str, Clip]:
-    library = services(request).audio
-    return speakable(services(request).venue, library.style)
+    return services(request).audio.speakable(services(request).venue)
 
 
 def _clip(request: Request) -> Clip:
@@ -343,15 +342,9 @@ async def pack_export(request: Request) -> Response:
     await _manager(request)
     book: VoiceBook = services(request).voice
     await book.refresh()
-    venue = services(request).venue
-    chosen = {}
-    for key in _clips(request):
-        take = book.chosen_take(key)
-        if take is not None:
-            frames = await book.frames(take.id)
-            if frames is not None:
-                chosen[key] = frames
-    data = await asyncio.to_thread(export_pack, venue.id, _clips(request), chosen)
+    venue, clips = services(request).venue, _clips(request)
+    chosen = {key: frames for key, frames in book.chosen_frames().items() if key in clips}
+    data = await asyncio.to_thread(export_pack, venue.id, clips, chosen)
     name = f"suara-{venue.id}.zip"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(data, media_type="application/zip", headers=headers)

@@ -241,12 +241,8 @@ class TestPacks:
         return book
 
     async def _pack(self, book: VoiceBook) -> bytes:
-        chosen = {}
-        for key, take in book.chosen.items():
-            frames = await book.frames(take)
-            assert frames is not None
-            chosen[key] = frames
-        return export_pack("v", CLIPS, chosen)
+        await book.refresh()
+        return export_pack("v", CLIPS, book.chosen_frames())
 
     async def test_export_then_import_into_a_fresh_venue_gives_the_same_clips(
         self, any_log: EventLog
